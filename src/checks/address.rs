@@ -1,0 +1,285 @@
+//! Structural checks of addresses: userPrincipalName, SMTP addresses and their domains.
+//!
+//! Each check reports only its own kind of problem. Characters that a `character` rule
+//! already covers are skipped here, so one defect yields one category (see the spec:
+//! "whitespace, ... are `character`; other violations are `format`").
+
+/// Splits `local@domain` at the last `@`. `None` when there is no `@`.
+#[inline]
+pub fn split_at_last_at(value: &str) -> Option<(&str, &str)> {
+    let at = value.rfind('@')?;
+    Some((&value[..at], &value[at + 1..]))
+}
+
+/// The domain part of an address (after the last `@`), or `None` without `@`.
+#[inline]
+pub fn domain_of(value: &str) -> Option<&str> {
+    split_at_last_at(value).map(|(_, d)| d)
+}
+
+/// Characters every address check leaves to the `character` rules: whitespace, control
+/// characters and anything outside ASCII.
+#[inline]
+fn is_character_class(c: char) -> bool {
+    c.is_whitespace() || c.is_control() || !c.is_ascii()
+}
+
+/// Problems of a DNS name's syntax: empty labels (leading, trailing or doubled dots),
+/// labels starting or ending with `-`, labels over 63 characters, characters other than
+/// letters, digits and `-` (except those in `skip`, which another rule reports).
+pub fn dns_name_problem(domain: &str, skip: &dyn Fn(char) -> bool) -> Option<String> {
+    if domain.is_empty() {
+        return Some("the domain part is empty".into());
+    }
+    for label in domain.split('.') {
+        if label.is_empty() {
+            return Some(format!(
+                "the domain `{domain}` has an empty label (a leading, trailing or doubled dot)"
+            ));
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Some(format!(
+                "the domain label `{label}` starts or ends with `-`"
+            ));
+        }
+        if label.chars().count() > 63 {
+            return Some(format!(
+                "the domain label `{label}` is longer than 63 characters"
+            ));
+        }
+        if let Some(c) = label
+            .chars()
+            .find(|&c| !(c.is_ascii_alphanumeric() || c == '-') && !skip(c))
+        {
+            return Some(format!(
+                "the domain contains `{c}`, which is not valid in a DNS name"
+            ));
+        }
+    }
+    if !domain.contains('.') && is_public_tld(domain) {
+        return Some(format!("the domain `{domain}` is only a top-level domain"));
+    }
+    None
+}
+
+/// True when `label` is a top-level domain of the public internet (Public Suffix List,
+/// ICANN section).
+pub fn is_public_tld(label: &str) -> bool {
+    let lower = label.to_ascii_lowercase();
+    if lower.is_empty() || lower.contains('.') {
+        return false;
+    }
+    match psl::suffix(lower.as_bytes()) {
+        Some(s) => s.is_known() && s.as_bytes().len() == lower.len(),
+        None => false,
+    }
+}
+
+/// The top-level label of a domain, ignoring one trailing dot.
+pub fn top_level_label(domain: &str) -> &str {
+    let d = domain.strip_suffix('.').unwrap_or(domain);
+    d.rsplit('.').next().unwrap_or(d)
+}
+
+/// Format problems of a userPrincipalName (spec: "format" row of userPrincipalName).
+pub fn upn_format_problem(upn: &str, skip: &dyn Fn(char) -> bool) -> Option<String> {
+    let ats = upn.matches('@').count();
+    if ats == 0 {
+        return Some("has no `@`".into());
+    }
+    if upn.starts_with('@') {
+        return Some("begins with `@` (empty name before the `@`)".into());
+    }
+    if ats > 1 {
+        return Some("has more than one `@`".into());
+    }
+    let (local, domain) = split_at_last_at(upn)?;
+    if domain.is_empty() {
+        return Some("has nothing after the `@`".into());
+    }
+    if let Some(c) = local.chars().last() {
+        if matches!(c, '.' | '&' | ' ' | '@') {
+            return Some(format!("the part before the `@` ends with `{c}`"));
+        }
+    }
+    if local.starts_with('.') {
+        return Some("begins with a dot".into());
+    }
+    if upn.contains("..") {
+        return Some("has consecutive dots".into());
+    }
+    dns_name_problem(domain, &|c| is_character_class(c) || skip(c))
+        .map(|p| p.replace("the domain", "the domain"))
+}
+
+/// Characters allowed in the local part of an SMTP address (besides letters and digits).
+const SMTP_LOCAL_SPECIALS: &str = "!#$%&'*+-/=?^_`{|}~.";
+
+/// Characters the SMTP `character` rule reports (besides whitespace, control and non-ASCII).
+pub const SMTP_CHARACTER_SET: &str = "<>();,[]\"\\";
+
+#[inline]
+fn smtp_character_class(c: char) -> bool {
+    is_character_class(c) || SMTP_CHARACTER_SET.contains(c)
+}
+
+/// Format problems of an SMTP address: one `@`, a local part of 1–64 allowed characters
+/// without leading, trailing or doubled dots, a syntactically valid domain. Characters
+/// reported by the character rule (and those in `skip`) are not format problems.
+pub fn smtp_format_problem(addr: &str, skip: &dyn Fn(char) -> bool) -> Option<String> {
+    let ignore = |c: char| smtp_character_class(c) || skip(c);
+    let ats = addr.matches('@').count();
+    if ats == 0 {
+        return Some("has no `@`".into());
+    }
+    if ats > 1 {
+        return Some("has more than one `@`".into());
+    }
+    let (local, domain) = split_at_last_at(addr)?;
+    if local.is_empty() {
+        return Some("has an empty local part (nothing before the `@`)".into());
+    }
+    if local.chars().count() > 64 {
+        return Some("has a local part longer than 64 characters".into());
+    }
+    if local.starts_with('.') || local.ends_with('.') {
+        return Some("has a local part that begins or ends with a dot".into());
+    }
+    if local.contains("..") {
+        return Some("has consecutive dots in the local part".into());
+    }
+    if let Some(c) = local
+        .chars()
+        .find(|&c| !(c.is_ascii_alphanumeric() || SMTP_LOCAL_SPECIALS.contains(c)) && !ignore(c))
+    {
+        return Some(format!("has `{c}` in the local part"));
+    }
+    dns_name_problem(domain, &ignore)
+}
+
+/// `domain` category: the domain's top-level label is not a public TLD, or (with
+/// accepted domains) the domain is neither one of them nor a subdomain of one.
+pub fn domain_problem(domain: &str, accepted: &[String]) -> Option<String> {
+    if domain.is_empty() {
+        return None; // a format problem, reported there
+    }
+    let tld = top_level_label(domain);
+    // A top-level label with characters no TLD can have is a character/format problem.
+    if tld.is_empty() || !tld.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return None;
+    }
+    if !is_public_tld(tld) {
+        return Some(format!(
+            "the domain `{domain}` ends in `.{tld}`, which is not a public internet top-level domain"
+        ));
+    }
+    if !accepted.is_empty() && !is_accepted(domain, accepted) {
+        return Some(format!(
+            "the domain `{domain}` is not an accepted domain of the tenant"
+        ));
+    }
+    None
+}
+
+/// `domain` equals an accepted domain or is a subdomain of one (case-insensitive).
+pub fn is_accepted(domain: &str, accepted: &[String]) -> bool {
+    let d = domain
+        .strip_suffix('.')
+        .unwrap_or(domain)
+        .to_ascii_lowercase();
+    accepted.iter().any(|a| {
+        let a = a.to_ascii_lowercase();
+        d == a
+            || (d.len() > a.len() && d.ends_with(&a) && d.as_bytes()[d.len() - a.len() - 1] == b'.')
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    const NO: &dyn Fn(char) -> bool = &|_| false;
+
+    #[test]
+    fn public_tlds_come_from_the_psl() {
+        for t in ["com", "app", "shop", "uk", "COM", "xn--p1ai", "museum"] {
+            assert!(is_public_tld(t), "{t}");
+        }
+        for t in [
+            "local",
+            "lan",
+            "internal",
+            "corp",
+            "home",
+            "localdomain",
+            "test",
+            "example",
+            "invalid",
+            "",
+            "1",
+        ] {
+            assert!(!is_public_tld(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn upn_format() {
+        assert_eq!(upn_format_problem("john.smith@contoso.com", NO), None);
+        assert_eq!(upn_format_problem("o'brien@contoso.com", NO), None);
+        for bad in [
+            "john",
+            "@contoso.com",
+            "a@b@contoso.com",
+            "john@",
+            "john.@contoso.com",
+            "john&@contoso.com",
+            "john @contoso.com",
+            ".john@contoso.com",
+            "jo..hn@contoso.com",
+            "john@contoso..com",
+            "john@-contoso.com",
+            "john@contoso_x.com",
+            "john@com",
+        ] {
+            assert!(upn_format_problem(bad, NO).is_some(), "{bad}");
+        }
+        // Characters are the character rule's business, not format's.
+        assert_eq!(upn_format_problem("john@conto so.com", NO), None);
+        assert_eq!(upn_format_problem("john@contösö.com", NO), None);
+        assert_eq!(upn_format_problem("john@contoso.local", NO), None);
+    }
+
+    #[test]
+    fn smtp_format() {
+        assert_eq!(smtp_format_problem("john.smith+tag@contoso.com", NO), None);
+        assert_eq!(smtp_format_problem("jo hn@contoso.com", NO), None); // character
+        for bad in [
+            "john",
+            "a@b@c.com",
+            "@c.com",
+            ".a@c.com",
+            "a.@c.com",
+            "a..b@c.com",
+            "a:b@c.com",
+            "a@c..com",
+            "a@c_d.com",
+        ] {
+            assert!(smtp_format_problem(bad, NO).is_some(), "{bad}");
+        }
+        assert_eq!(smtp_format_problem("a:b@c.com", &|c| c == ':'), None);
+        let long = format!("{}@contoso.com", "a".repeat(65));
+        assert!(smtp_format_problem(&long, NO).is_some());
+    }
+
+    #[test]
+    fn domains() {
+        assert!(domain_problem("contoso.local", &[]).is_some());
+        assert!(domain_problem("contoso.com", &[]).is_none());
+        assert!(domain_problem("contoso.app", &[]).is_none());
+        let acc = vec!["contoso.com".to_string()];
+        assert!(domain_problem("sales.contoso.com", &acc).is_none());
+        assert!(domain_problem("Contoso.COM", &acc).is_none());
+        assert!(domain_problem("notcontoso.com", &acc).is_some());
+        assert!(domain_problem("fabrikam.com", &acc).is_some());
+        assert!(domain_problem("conto so.c m", &[]).is_none());
+    }
+}

@@ -1,0 +1,294 @@
+//! The typed checks a rule can name, compiled for fast evaluation, and the value
+//! transformations behind suggestions.
+
+pub mod address;
+
+use crate::rules::{CheckDef, LengthPart};
+use regex::Regex;
+use unicode_normalization::UnicodeNormalization;
+
+/// What a check needs besides the value.
+pub struct CheckContext<'a> {
+    pub accepted_domains: &'a [String],
+}
+
+/// A character class compiled from a regex class such as `[A-Za-z0-9._-]`: ASCII
+/// membership is a table lookup, the rest asks the regex.
+#[derive(Debug, Clone)]
+pub struct CharClass {
+    ascii: [bool; 128],
+    regex: Regex,
+    pub source: String,
+}
+
+impl CharClass {
+    pub fn new(class: &str) -> Result<CharClass, String> {
+        let regex = Regex::new(&format!("^{class}$"))
+            .map_err(|e| format!("invalid character class `{class}`: {e}"))?;
+        let mut ascii = [false; 128];
+        let mut buf = [0u8; 4];
+        for (b, slot) in ascii.iter_mut().enumerate() {
+            *slot = regex.is_match((b as u8 as char).encode_utf8(&mut buf));
+        }
+        Ok(CharClass {
+            ascii,
+            regex,
+            source: class.to_string(),
+        })
+    }
+
+    #[inline]
+    pub fn contains(&self, c: char) -> bool {
+        if c.is_ascii() {
+            self.ascii[c as usize]
+        } else {
+            let mut buf = [0u8; 4];
+            self.regex.is_match(c.encode_utf8(&mut buf))
+        }
+    }
+}
+
+/// A character rule: which characters a value may not contain.
+#[derive(Debug, Clone)]
+pub struct Charset {
+    pub allowed: Option<CharClass>,
+    pub forbidden: Option<CharClass>,
+    pub whitespace: bool,
+    pub non_ascii: bool,
+    pub control: bool,
+}
+
+impl Charset {
+    #[inline]
+    pub fn is_bad(&self, c: char) -> bool {
+        if let Some(a) = &self.allowed {
+            if !a.contains(c) {
+                return true;
+            }
+        }
+        if let Some(f) = &self.forbidden {
+            if f.contains(c) {
+                return true;
+            }
+        }
+        (self.whitespace && c.is_whitespace())
+            || (self.non_ascii && !c.is_ascii())
+            || (self.control && c.is_control())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Check {
+    Charset(Charset),
+    MaxLength { max: usize, part: LengthPart },
+    Pattern { regex: Regex, must_match: bool },
+    Required,
+    NotBlank,
+    Upn { skip: Option<CharClass> },
+    SmtpAddress { skip: Option<CharClass> },
+    DomainRoutable,
+    Unique { namespace: String },
+}
+
+impl Check {
+    pub fn compile(def: &CheckDef) -> Result<Check, String> {
+        let class = |s: &Option<String>| s.as_deref().map(CharClass::new).transpose();
+        Ok(match def {
+            CheckDef::Charset {
+                allowed,
+                forbidden,
+                whitespace,
+                non_ascii,
+                control,
+            } => {
+                let cs = Charset {
+                    allowed: class(allowed)?,
+                    forbidden: class(forbidden)?,
+                    whitespace: *whitespace,
+                    non_ascii: *non_ascii,
+                    control: *control,
+                };
+                if cs.allowed.is_none()
+                    && cs.forbidden.is_none()
+                    && !cs.whitespace
+                    && !cs.non_ascii
+                    && !cs.control
+                {
+                    return Err("a charset check needs `allowed`, `forbidden`, `whitespace`, `non_ascii` or `control`".into());
+                }
+                Check::Charset(cs)
+            }
+            CheckDef::MaxLength { max, part } => Check::MaxLength {
+                max: *max,
+                part: *part,
+            },
+            CheckDef::Pattern { regex, must_match } => Check::Pattern {
+                regex: Regex::new(regex).map_err(|e| format!("invalid regex: {e}"))?,
+                must_match: *must_match,
+            },
+            CheckDef::Required => Check::Required,
+            CheckDef::NotBlank => Check::NotBlank,
+            CheckDef::Upn { skip } => Check::Upn { skip: class(skip)? },
+            CheckDef::SmtpAddress { skip } => Check::SmtpAddress { skip: class(skip)? },
+            CheckDef::DomainRoutable => Check::DomainRoutable,
+            CheckDef::Unique { namespace } => Check::Unique {
+                namespace: namespace.clone(),
+            },
+        })
+    }
+
+    /// Checks one value; `Some(detail)` describes the problem. `Required` and `Unique`
+    /// are not value checks and always pass here.
+    pub fn check_value(&self, value: &str, ctx: &CheckContext) -> Option<String> {
+        match self {
+            Check::Charset(cs) => {
+                let mut bad: Vec<char> = Vec::new();
+                for c in value.chars() {
+                    if cs.is_bad(c) && !bad.contains(&c) {
+                        bad.push(c);
+                        if bad.len() == 8 {
+                            break;
+                        }
+                    }
+                }
+                if bad.is_empty() {
+                    None
+                } else {
+                    Some(format!("contains {}", describe_chars(&bad)))
+                }
+            }
+            Check::MaxLength { max, part } => {
+                let (n, what) = match part {
+                    LengthPart::Value => (value.chars().count(), "characters"),
+                    LengthPart::Local => match address::split_at_last_at(value) {
+                        Some((l, _)) => (l.chars().count(), "characters before the `@`"),
+                        None => return None,
+                    },
+                    LengthPart::Domain => match address::split_at_last_at(value) {
+                        Some((_, d)) => (d.chars().count(), "characters after the `@`"),
+                        None => return None,
+                    },
+                };
+                (n > *max).then(|| format!("has {n} {what}; the limit is {max}"))
+            }
+            Check::Pattern { regex, must_match } => {
+                if regex.is_match(value) != *must_match {
+                    Some(if *must_match {
+                        format!("does not match `{}`", regex.as_str())
+                    } else {
+                        format!("matches `{}`", regex.as_str())
+                    })
+                } else {
+                    None
+                }
+            }
+            Check::NotBlank => value
+                .trim()
+                .is_empty()
+                .then(|| "is empty or only whitespace".to_string()),
+            Check::Upn { skip } => address::upn_format_problem(value, &|c| {
+                skip.as_ref().is_some_and(|s| s.contains(c))
+            }),
+            Check::SmtpAddress { skip } => address::smtp_format_problem(value, &|c| {
+                skip.as_ref().is_some_and(|s| s.contains(c))
+            }),
+            Check::DomainRoutable => address::domain_of(value)
+                .and_then(|d| address::domain_problem(d, ctx.accepted_domains)),
+            Check::Required | Check::Unique { .. } => None,
+        }
+    }
+}
+
+fn describe_chars(chars: &[char]) -> String {
+    let parts: Vec<String> = chars
+        .iter()
+        .map(|&c| match c {
+            ' ' => "a space".to_string(),
+            '\t' => "a tab".to_string(),
+            c if c.is_control() => format!("control character U+{:04X}", c as u32),
+            c if !c.is_ascii() => format!("`{c}` (U+{:04X})", c as u32),
+            c => format!("`{c}`"),
+        })
+        .collect();
+    parts.join(", ")
+}
+
+/// Removes the characters a charset check rejects. Accented letters are decomposed
+/// first, so `Jürgen` becomes `Jurgen` rather than `Jrgen`.
+pub fn strip_chars(value: &str, cs: &Charset) -> String {
+    value
+        .nfd()
+        .filter(|&c| !cs.is_bad(c))
+        .collect::<String>()
+        .nfc()
+        .collect()
+}
+
+/// Cuts a value (or its local part) to `max` characters.
+pub fn truncate(value: &str, max: usize, part: LengthPart) -> Option<String> {
+    let cut = |s: &str| s.chars().take(max).collect::<String>();
+    match part {
+        LengthPart::Value => Some(cut(value)),
+        LengthPart::Local => {
+            let (l, d) = address::split_at_last_at(value)?;
+            Some(format!("{}@{d}", cut(l).trim_end_matches('.')))
+        }
+        LengthPart::Domain => None,
+    }
+}
+
+/// Removes leading and trailing dots and collapses runs of dots, in the local part of
+/// an address (or the whole value when there is no `@`).
+pub fn tidy_dots(value: &str) -> String {
+    fn tidy(s: &str) -> String {
+        s.split('.')
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join(".")
+    }
+    match address::split_at_last_at(value) {
+        Some((l, d)) => format!("{}@{}", tidy(l), tidy(d)),
+        None => tidy(value),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn char_class_ascii_and_unicode() {
+        let c = CharClass::new(r"[A-Za-z0-9'._!#^~@-]").unwrap();
+        assert!(c.contains('a') && c.contains('-') && c.contains('~'));
+        assert!(!c.contains(' ') && !c.contains('ü') && !c.contains('$'));
+    }
+
+    #[test]
+    fn strip_decomposes_accents() {
+        let cs = Charset {
+            allowed: Some(CharClass::new(r"[A-Za-z0-9'._!#^~@-]").unwrap()),
+            forbidden: None,
+            whitespace: false,
+            non_ascii: false,
+            control: false,
+        };
+        assert_eq!(
+            strip_chars("Jürgen Groß@contoso.com", &cs),
+            "JurgenGro@contoso.com"
+        );
+    }
+
+    #[test]
+    fn tidy_and_truncate() {
+        assert_eq!(
+            tidy_dots(".john..smith.@contoso.com"),
+            "john.smith@contoso.com"
+        );
+        assert_eq!(tidy_dots("..nick.."), "nick");
+        assert_eq!(
+            truncate("abcdef@x.com", 3, LengthPart::Local).unwrap(),
+            "abc@x.com"
+        );
+        assert_eq!(truncate("abcdef", 3, LengthPart::Value).unwrap(), "abc");
+    }
+}

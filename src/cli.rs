@@ -1,0 +1,345 @@
+//! The command line: argument parsing, running a command, exit codes.
+//!
+//! Exit codes: 0 no finding at or above `--fail-on`; 1 findings at or above it; 2 usage,
+//! input or rule errors (including a scan that could not read every record).
+
+use crate::engine::{self, Input, ScanOptions};
+use crate::findings::{Report, Severity};
+use crate::model::DiagnosticLevel;
+use crate::report::{self, OutputFormat};
+use crate::rules::{self, RuleSet};
+use clap::{Args, Parser, Subcommand};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "dirready",
+    version,
+    about = "Find the directory objects that will fail or collide before you switch on Microsoft 365 / Entra ID directory synchronization.",
+    long_about = "Find the directory objects that will fail or collide before you switch on Microsoft 365 / Entra ID \
+directory synchronization, and how to fix each one.\n\ndirready only reads: it never writes to a directory."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan LDIF exports (files, .gz, or - for stdin) and report every object that will fail sync.
+    Scan(ScanArgs),
+    /// List, show and test rules.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+}
+
+#[derive(Args)]
+struct ScanArgs {
+    /// LDIF exports to scan as one tenant (gzip is detected; `-` reads stdin).
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<String>,
+    /// Write a report to FILE; its format comes from the extension (.json, .md, .html, .txt). Repeatable.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    outputs: Vec<PathBuf>,
+    /// Format written to stdout.
+    #[arg(long, value_enum, default_value = "terminal")]
+    format: OutputFormat,
+    /// A domain of the tenant (repeatable): addresses in other domains are `domain` findings,
+    /// and `domain` findings suggest `name@<first accepted domain>`.
+    #[arg(long = "accepted-domain", value_name = "DOMAIN")]
+    accepted_domains: Vec<String>,
+    /// Rule file or folder adding rules or replacing built-in rules by id (repeatable).
+    #[arg(long = "rules", value_name = "PATH")]
+    rules: Vec<PathBuf>,
+    /// Turn a rule off by id (repeatable).
+    #[arg(long = "disable", value_name = "RULE")]
+    disable: Vec<String>,
+    /// Exit 1 when a finding of this severity or higher exists.
+    #[arg(long = "fail-on", value_name = "SEVERITY", default_value = "error", value_parser = parse_severity)]
+    fail_on: Severity,
+    /// Folder with report.html.j2 / report.md.j2 replacing the built-in templates.
+    #[arg(long = "template-dir", value_name = "DIR")]
+    template_dir: Option<PathBuf>,
+    /// No progress bar, no warnings or notes on stderr (errors are still printed).
+    #[arg(short, long)]
+    quiet: bool,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// Bytes per record-aligned block handed to a worker (tuning and tests).
+    #[arg(long = "block-size", value_name = "BYTES", default_value_t = 2 << 20, hide = true)]
+    block_size: usize,
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// List the rules (built-in plus --rules).
+    List {
+        #[arg(long = "rules", value_name = "PATH")]
+        rules: Vec<PathBuf>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one rule in full.
+    Show {
+        id: String,
+        #[arg(long = "rules", value_name = "PATH")]
+        rules: Vec<PathBuf>,
+    },
+    /// Run the rules' own examples (the built-in pack, or the rules in PATH).
+    Test {
+        #[arg(value_name = "PATH")]
+        path: Option<PathBuf>,
+    },
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "error" => Ok(Severity::Error),
+        "warning" => Ok(Severity::Warning),
+        "info" => Ok(Severity::Info),
+        _ => Err(format!("`{s}` is not a severity (error, warning, info)")),
+    }
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let code = match cli.command {
+        Command::Scan(args) => scan(args),
+        Command::Rules { command } => rules_command(command),
+    };
+    ExitCode::from(code)
+}
+
+fn error(msg: impl std::fmt::Display) -> u8 {
+    eprintln!("dirready: error: {msg}");
+    2
+}
+
+fn load_rules(paths: &[PathBuf]) -> Result<RuleSet, u8> {
+    RuleSet::with_user_rules(paths).map_err(error)
+}
+
+fn scan(args: ScanArgs) -> u8 {
+    if let Some(n) = args.threads {
+        if n == 0 {
+            return error("--threads must be at least 1");
+        }
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global();
+    }
+    let mut outputs = Vec::new();
+    for path in &args.outputs {
+        match OutputFormat::from_path(path) {
+            Some(f) => outputs.push((path.clone(), f)),
+            None => {
+                return error(format!(
+                    "{}: cannot tell the report format from the extension (use .json, .md, .html or .txt)",
+                    path.display()
+                ))
+            }
+        }
+    }
+    if args.inputs.iter().filter(|i| *i == "-").count() > 1 {
+        return error("stdin (-) can be read only once");
+    }
+    let mut set = match load_rules(&args.rules) {
+        Ok(s) => s,
+        Err(c) => return c,
+    };
+    if let Err(e) = set.disable(&args.disable) {
+        return error(e);
+    }
+
+    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    let total: u64 = args
+        .inputs
+        .iter()
+        .filter_map(|i| std::fs::metadata(i).ok())
+        .map(|m| m.len())
+        .sum();
+    let bar = show_progress.then(|| {
+        let pb = indicatif::ProgressBar::new(total);
+        pb.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {bytes}/{total_bytes} {bytes_per_sec} {wide_bar} {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        pb
+    });
+    let mut opts = ScanOptions {
+        accepted_domains: args.accepted_domains.clone(),
+        block_size: args.block_size.max(1),
+        ..Default::default()
+    };
+    if let Some(pb) = &bar {
+        let pb = pb.clone();
+        opts.progress = Some(Arc::new(move |n| pb.inc(n)));
+    }
+    let mut inputs = Vec::new();
+    for name in &args.inputs {
+        match Input::open(name, &opts) {
+            Ok(i) => inputs.push(i),
+            Err(e) => return error(e),
+        }
+    }
+    let report = match engine::scan(inputs, &set, &opts) {
+        Ok(r) => r,
+        Err(e) => return error(e),
+    };
+    if let Some(pb) = bar {
+        pb.finish_and_clear();
+    }
+    print_diagnostics(&report, args.quiet);
+
+    for (path, format) in &outputs {
+        let text = match report::render(*format, &report, args.template_dir.as_deref(), false) {
+            Ok(t) => t,
+            Err(e) => return error(format!("{}: {e}", path.display())),
+        };
+        if let Err(e) = std::fs::write(path, text) {
+            return error(format!("{}: cannot write: {e}", path.display()));
+        }
+    }
+    if !(args.quiet && args.format == OutputFormat::Terminal) {
+        let color = args.format == OutputFormat::Terminal
+            && std::io::stdout().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none();
+        match report::render(args.format, &report, args.template_dir.as_deref(), color) {
+            Ok(text) => {
+                let mut out = std::io::stdout().lock();
+                // A closed pipe (`| head`) is not an error.
+                let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+            }
+            Err(e) => return error(e),
+        }
+    }
+    exit_code(&report, args.fail_on)
+}
+
+fn exit_code(report: &Report, fail_on: Severity) -> u8 {
+    if report.summary.incomplete {
+        return 2;
+    }
+    if report.findings.iter().any(|f| f.severity >= fail_on) {
+        1
+    } else {
+        0
+    }
+}
+
+/// Input problems go to stderr: errors always, warnings and notes unless quiet; at most
+/// 20 of each level (the reports list them all).
+fn print_diagnostics(report: &Report, quiet: bool) {
+    for level in [
+        DiagnosticLevel::Error,
+        DiagnosticLevel::Warning,
+        DiagnosticLevel::Note,
+    ] {
+        if quiet && level != DiagnosticLevel::Error {
+            continue;
+        }
+        let all: Vec<_> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.level == level)
+            .collect();
+        for d in all.iter().take(20) {
+            eprintln!("{}", report::terminal::printable(&d.to_string()));
+        }
+        if all.len() > 20 {
+            eprintln!(
+                "... and {} more (the reports list them all)",
+                all.len() - 20
+            );
+        }
+    }
+}
+
+fn rules_command(cmd: RulesCommand) -> u8 {
+    match cmd {
+        RulesCommand::List { rules, json } => {
+            let set = match load_rules(&rules) {
+                Ok(s) => s,
+                Err(c) => return c,
+            };
+            if json {
+                let defs: Vec<&rules::RuleDef> = set.rules.iter().map(|r| &r.def).collect();
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&defs).unwrap_or_default()
+                );
+            } else {
+                let w = set.rules.iter().map(|r| r.def.id.len()).max().unwrap_or(0);
+                for r in &set.rules {
+                    println!(
+                        "{:w$}  {:7}  {:9}  {:18}  {}",
+                        r.def.id,
+                        r.def.severity.as_str(),
+                        r.def.category.as_str(),
+                        r.def.attribute,
+                        r.def.title
+                    );
+                }
+            }
+            0
+        }
+        RulesCommand::Show { id, rules } => {
+            let set = match load_rules(&rules) {
+                Ok(s) => s,
+                Err(c) => return c,
+            };
+            match set.get(&id) {
+                Some(r) => {
+                    println!("# {} (from {})", r.def.id, r.origin);
+                    print!("{}", serde_yaml::to_string(&r.def).unwrap_or_default());
+                    0
+                }
+                None => error(format!(
+                    "no rule has the id `{id}` (see `dirready rules list`)"
+                )),
+            }
+        }
+        RulesCommand::Test { path } => {
+            let set = match &path {
+                Some(p) => RuleSet::from_paths(std::slice::from_ref(p)),
+                None => RuleSet::builtin(),
+            };
+            let set = match set {
+                Ok(s) => s,
+                Err(e) => return error(e),
+            };
+            let (count, failures) = rules::examples::run(&set, None);
+            for f in &failures {
+                println!("FAIL {f}");
+            }
+            println!(
+                "{} examples of {} rules: {} passed, {} failed",
+                count,
+                set.rules.len(),
+                count - failures.len(),
+                failures.len()
+            );
+            if failures.is_empty() {
+                0
+            } else {
+                1
+            }
+        }
+    }
+}

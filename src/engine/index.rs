@@ -1,0 +1,52 @@
+//! The cross-entry uniqueness index: normalised values (not entries) from every block,
+//! resolved after the stream ends into duplicate groups.
+
+use rustc_hash::FxHasher;
+use std::hash::Hasher;
+
+/// Case-insensitive key of a value: ASCII fast path, Unicode lowercase otherwise.
+pub fn normalize(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.is_ascii() {
+        if value.bytes().any(|b| b.is_ascii_uppercase()) {
+            std::borrow::Cow::Owned(value.to_ascii_lowercase())
+        } else {
+            std::borrow::Cow::Borrowed(value)
+        }
+    } else {
+        std::borrow::Cow::Owned(value.to_lowercase())
+    }
+}
+
+/// Hash of (namespace, normalised key). Equal hashes are confirmed by comparing keys.
+pub fn key_hash(namespace: u8, key: &str) -> u64 {
+    let mut h = FxHasher::default();
+    h.write_u8(namespace);
+    h.write(key.as_bytes());
+    h.write_u8(0xff);
+    h.finish()
+}
+
+/// One value held by one object, recorded for the uniqueness index.
+#[derive(Debug, Clone, Copy)]
+pub struct Holder {
+    pub hash: u64,
+    /// Index of the object in its part's `objects`.
+    pub obj: u32,
+    /// Index of the `unique` rule that indexed the value.
+    pub rule: u16,
+    /// Bytes of the value's type prefix (`smtp:`) that the key leaves out.
+    pub skip: u16,
+    /// The value as written, in the part's arena.
+    pub off: u32,
+    pub len: u32,
+    /// Line of the attribute value.
+    pub line: u64,
+}
+
+/// A reference to a holder: (part, holder index), sortable by hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct HolderRef {
+    pub hash: u64,
+    pub part: u32,
+    pub idx: u32,
+}

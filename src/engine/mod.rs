@@ -1,0 +1,739 @@
+//! The rule engine: record-aligned blocks are parsed and checked in parallel (rayon)
+//! while the reader streams; each entry is dropped once checked. Only the uniqueness
+//! index (values and the DNs of their holders) outlives the stream; duplicates and the
+//! uniqueness of suggestions are resolved after it ends.
+
+pub mod index;
+mod resolve;
+
+use crate::checks::{self, Check, CheckContext};
+use crate::findings::{
+    Category, Finding, InputSummary, Report, RuleSummary, Severity, SourceRef, Summary, ToolInfo,
+};
+use crate::model::{Diagnostic, DiagnosticLevel, Entry, ValueEncoding};
+use crate::rules::{FixKind, ObjectClass, RuleSet, ValueFilter};
+use crate::source::input::{Block, BlockReader};
+use crate::source::ldif::LdifParser;
+use index::Holder;
+use rayon::prelude::*;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::sync::mpsc::sync_channel;
+
+/// How a scan runs.
+#[derive(Clone)]
+pub struct ScanOptions {
+    /// Tenant domains; with them, `domain` rules also flag unaccepted domains and can suggest.
+    pub accepted_domains: Vec<String>,
+    /// Size of the record-aligned blocks handed to the workers.
+    pub block_size: usize,
+    /// Called with the number of input bytes consumed, for progress display.
+    pub progress: Option<std::sync::Arc<dyn Fn(u64) + Send + Sync>>,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            accepted_domains: Vec::new(),
+            block_size: 2 << 20,
+            progress: None,
+        }
+    }
+}
+
+/// An input that could not be read at all.
+#[derive(Debug)]
+pub struct InputError {
+    pub input: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.input, self.message)
+    }
+}
+
+/// A source of record-aligned LDIF blocks with a name (a file, stdin, or text in memory).
+pub struct Input {
+    pub name: String,
+    pub reader: BlockReader,
+}
+
+impl Input {
+    pub fn open(name: &str, opts: &ScanOptions) -> Result<Input, InputError> {
+        let reader = BlockReader::open(name, opts.block_size).map_err(|e| InputError {
+            input: name.to_string(),
+            message: format!("cannot read: {e}"),
+        })?;
+        Ok(Input {
+            name: name.to_string(),
+            reader,
+        })
+    }
+
+    pub fn from_bytes(name: &str, data: Vec<u8>, opts: &ScanOptions) -> Input {
+        let reader =
+            BlockReader::from_reader(name, Box::new(std::io::Cursor::new(data)), opts.block_size);
+        Input {
+            name: name.to_string(),
+            reader,
+        }
+    }
+}
+
+/// Scans the inputs as one tenant and returns the report.
+pub fn scan(inputs: Vec<Input>, rules: &RuleSet, opts: &ScanOptions) -> Result<Report, InputError> {
+    let engine = Engine::new(rules, opts);
+    let mut parts: Vec<Part> = Vec::new();
+    let mut input_summaries = Vec::new();
+    let mut diagnostics = Vec::new();
+    for input in inputs {
+        let (mut input_parts, summary, diags) = engine.scan_input(input)?;
+        parts.append(&mut input_parts);
+        input_summaries.push(summary);
+        diagnostics.extend(diags);
+    }
+    Ok(engine.finish(parts, input_summaries, diagnostics))
+}
+
+/// Per-rule data prepared once per run.
+pub(crate) struct Engine<'r> {
+    pub(crate) rules: &'r RuleSet,
+    pub(crate) accepted: Vec<String>,
+    /// Namespace id of each rule (unique rules only).
+    pub(crate) rule_ns: Vec<Option<u8>>,
+    opts: ScanOptions,
+}
+
+/// Counters one block contributes to the summary.
+#[derive(Default, Debug)]
+pub(crate) struct Counts {
+    pub objects_read: u64,
+    pub in_scope: u64,
+    pub skipped: BTreeMap<String, u64>,
+    pub change: BTreeMap<&'static str, u64>,
+}
+
+/// An in-scope object, kept for reporting duplicates.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ObjInfo {
+    pub dn_off: u32,
+    pub dn_len: u32,
+    pub line: u64,
+    pub class: ObjectClass,
+}
+
+/// A finding before the end of the run: its suggestion still has to prove unique.
+#[derive(Debug)]
+pub(crate) struct Pending {
+    pub finding: Finding,
+    pub obj: u32,
+    pub rule: u16,
+    /// Identifies the attribute value within the part (findings on one value share a suggestion).
+    pub value_id: u32,
+    /// (namespace, normalised key) the suggestion must be unique in.
+    pub suggestion_keys: Vec<(u8, String)>,
+}
+
+/// What one block leaves behind once its entries are dropped.
+#[derive(Default)]
+pub(crate) struct Part {
+    /// The input's name as the user gave it.
+    pub file: String,
+    pub block: usize,
+    pub pending: Vec<Pending>,
+    pub objects: Vec<ObjInfo>,
+    pub arena: String,
+    pub holders: Vec<Holder>,
+    pub counts: Counts,
+    pub diags: Vec<Diagnostic>,
+}
+
+impl Part {
+    pub fn text(&self, off: u32, len: u32) -> &str {
+        &self.arena[off as usize..(off + len) as usize]
+    }
+    fn push_text(&mut self, s: &str) -> (u32, u32) {
+        let off = self.arena.len() as u32;
+        self.arena.push_str(s);
+        (off, s.len() as u32)
+    }
+}
+
+/// A decoded value of one attribute line.
+struct Val<'e> {
+    attr: usize,
+    text: Cow<'e, str>,
+}
+
+impl<'r> Engine<'r> {
+    pub(crate) fn new(rules: &'r RuleSet, opts: &ScanOptions) -> Engine<'r> {
+        let mut namespaces: Vec<String> = Vec::new();
+        let rule_ns = rules
+            .rules
+            .iter()
+            .map(|r| match &r.check {
+                Check::Unique { namespace } => {
+                    Some(match namespaces.iter().position(|n| n == namespace) {
+                        Some(i) => i as u8,
+                        None => {
+                            namespaces.push(namespace.clone());
+                            (namespaces.len() - 1) as u8
+                        }
+                    })
+                }
+                _ => None,
+            })
+            .collect();
+        Engine {
+            rules,
+            accepted: opts
+                .accepted_domains
+                .iter()
+                .map(|d| d.trim().trim_start_matches('@').to_ascii_lowercase())
+                .collect(),
+            rule_ns,
+            opts: opts.clone(),
+        }
+    }
+
+    fn ctx(&self) -> CheckContext<'_> {
+        CheckContext {
+            accepted_domains: &self.accepted,
+        }
+    }
+
+    /// Streams one input: a reader thread cuts record-aligned blocks, the rayon pool
+    /// parses and checks them; a bounded channel keeps memory flat.
+    fn scan_input(
+        &self,
+        input: Input,
+    ) -> Result<(Vec<Part>, InputSummary, Vec<Diagnostic>), InputError> {
+        let name = input.name.clone();
+        let mut reader = input.reader;
+        let (tx, rx) = sync_channel::<Block>(2 * rayon::current_num_threads().max(1));
+        let progress = self.opts.progress.clone();
+        let reader_thread = std::thread::spawn(move || {
+            let mut diags = Vec::new();
+            let result = loop {
+                match reader.next_block(&mut diags) {
+                    Ok(Some(block)) => {
+                        if let Some(p) = &progress {
+                            p(block.data.len() as u64);
+                        }
+                        if tx.send(block).is_err() {
+                            break Ok(());
+                        }
+                    }
+                    Ok(None) => break Ok(()),
+                    Err(e) => break Err(e),
+                }
+            };
+            (reader, diags, result)
+        });
+        let mut parts: Vec<Part> = rx
+            .into_iter()
+            .par_bridge()
+            .map(|block| self.check_block(&name, block))
+            .collect();
+        let (reader, diags, result) = reader_thread.join().map_err(|_| InputError {
+            input: name.clone(),
+            message: "the reader thread failed".into(),
+        })?;
+        result.map_err(|e| InputError {
+            input: name.clone(),
+            message: format!("read error: {e}"),
+        })?;
+        parts.sort_by_key(|p| p.block);
+        let entries = parts.iter().map(|p| p.counts.objects_read).sum();
+        let change_records = parts
+            .iter()
+            .map(|p| p.counts.change.values().sum::<u64>())
+            .sum();
+        let summary = InputSummary {
+            path: name,
+            sha256: Some(reader.sha256_hex()),
+            bytes: reader.bytes_read(),
+            entries,
+            change_records,
+        };
+        Ok((parts, summary, diags))
+    }
+
+    fn check_block(&self, name: &str, block: Block) -> Part {
+        let mut part = Part {
+            file: name.to_string(),
+            block: block.index,
+            ..Default::default()
+        };
+        let mut parser = LdifParser::new(name, &block.data, block.first_line, block.at_start);
+        let mut diags = Vec::new();
+        while let Some(entry) = parser.next_entry(&mut diags) {
+            self.check_entry(&entry, name, &mut part);
+        }
+        part.diags.append(&mut diags);
+        part
+    }
+
+    /// Decodes an attribute value to text; `None` (with a diagnostic) for bad base64
+    /// and for URL references, which are never fetched.
+    fn decode<'e>(entry: &'e Entry, i: usize, name: &str, part: &mut Part) -> Option<Cow<'e, str>> {
+        let attr = &entry.attrs[i];
+        match attr.encoding {
+            ValueEncoding::Url => None,
+            ValueEncoding::Plain => Some(match &attr.raw {
+                Cow::Borrowed(b) => String::from_utf8_lossy(b),
+                Cow::Owned(b) => Cow::Owned(String::from_utf8_lossy(b).into_owned()),
+            }),
+            ValueEncoding::Base64 => {
+                match attr.decoded() {
+                    Ok(bytes) => Some(Cow::Owned(String::from_utf8_lossy(&bytes).into_owned())),
+                    Err(e) => {
+                        part.diags.push(Diagnostic {
+                        level: DiagnosticLevel::Error,
+                        file: name.to_string(),
+                        line: attr.line,
+                        column: 0,
+                        message: format!("invalid base64 in the value of {} ({e}); the value was not checked", attr.name),
+                    });
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    pub(crate) fn check_entry(&self, entry: &Entry, name: &str, part: &mut Part) {
+        if entry.changetype != crate::model::ChangeType::Add {
+            *part
+                .counts
+                .change
+                .entry(entry.changetype.as_str())
+                .or_default() += 1;
+            return;
+        }
+        part.counts.objects_read += 1;
+        let class_vals: Vec<Cow<str>> = (0..entry.attrs.len())
+            .filter(|&i| entry.attrs[i].is("objectClass"))
+            .filter_map(|i| Self::decode(entry, i, name, part))
+            .collect();
+        let classes: Vec<&str> = class_vals.iter().map(|c| c.trim()).collect();
+        let class = match self.rules.scope.judge(entry, &classes) {
+            crate::rules::Verdict::InScope(c) => c,
+            crate::rules::Verdict::OtherClass => {
+                *part
+                    .counts
+                    .skipped
+                    .entry("other-object-class".into())
+                    .or_default() += 1;
+                return;
+            }
+            crate::rules::Verdict::Excluded(reason) => {
+                match part.counts.skipped.get_mut(reason) {
+                    Some(n) => *n += 1,
+                    None => {
+                        part.counts.skipped.insert(reason.to_string(), 1);
+                    }
+                }
+                return;
+            }
+        };
+        part.counts.in_scope += 1;
+        let (dn_off, dn_len) = part.push_text(&entry.dn);
+        let obj = part.objects.len() as u32;
+        part.objects.push(ObjInfo {
+            dn_off,
+            dn_len,
+            line: entry.line,
+            class,
+        });
+
+        // Decode each value the rules read, once.
+        let mut slot_vals: Vec<Vec<Val>> = (0..self.rules.attributes.len())
+            .map(|_| Vec::new())
+            .collect();
+        for (i, a) in entry.attrs.iter().enumerate() {
+            if let Some(slot) = self.rules.attributes.iter().position(|s| a.is(s)) {
+                if let Some(text) = Self::decode(entry, i, name, part) {
+                    slot_vals[slot].push(Val { attr: i, text });
+                }
+            }
+        }
+
+        let ctx = self.ctx();
+        // (rule, attr line index, detail) of the value findings, grouped by value afterwards.
+        let mut hits: Vec<(usize, usize, String)> = Vec::new();
+        for (ri, rule) in self.rules.rules.iter().enumerate() {
+            if !rule.applies_to(class) {
+                continue;
+            }
+            let vals = &slot_vals[rule.slot];
+            match &rule.check {
+                Check::Required => {
+                    if vals.is_empty() {
+                        self.push_finding(
+                            part,
+                            obj,
+                            ri,
+                            entry,
+                            name,
+                            class,
+                            None,
+                            String::new(),
+                            "is missing".into(),
+                            u32::MAX,
+                        );
+                    }
+                }
+                Check::Unique { .. } => {
+                    for (vi, v) in vals.iter().enumerate() {
+                        if let Some((skip, sub)) = filter_value(rule.def.values, &v.text) {
+                            if sub.trim().is_empty() {
+                                continue;
+                            }
+                            let ns = self.rule_ns[ri].unwrap_or(0);
+                            let hash = index::key_hash(ns, &index::normalize(sub));
+                            let (off, len) = part.push_text(&v.text);
+                            let _ = vi;
+                            part.holders.push(Holder {
+                                hash,
+                                obj,
+                                rule: ri as u16,
+                                skip: skip as u16,
+                                off,
+                                len,
+                                line: entry.attrs[v.attr].line,
+                            });
+                        }
+                    }
+                }
+                check => {
+                    for (vi, v) in vals.iter().enumerate() {
+                        if let Some((_, sub)) = filter_value(rule.def.values, &v.text) {
+                            if let Some(detail) = check.check_value(sub, &ctx) {
+                                hits.push((ri, vi, detail));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if hits.is_empty() {
+            return;
+        }
+        // One suggestion per offending value, shared by all its findings.
+        hits.sort_by_key(|h| (self.rules.rules[h.0].slot, h.1, h.0));
+        let mut i = 0;
+        while i < hits.len() {
+            let slot = self.rules.rules[hits[i].0].slot;
+            let vi = hits[i].1;
+            let mut j = i;
+            while j < hits.len() && self.rules.rules[hits[j].0].slot == slot && hits[j].1 == vi {
+                j += 1;
+            }
+            let val = &slot_vals[slot][vi];
+            let rule_ids: Vec<usize> = hits[i..j].iter().map(|h| h.0).collect();
+            let suggestion = self.suggest(&val.text, slot, class, &rule_ids);
+            let suggestion_keys = match &suggestion {
+                Some(s) => self.namespace_keys(slot, class, s),
+                None => Vec::new(),
+            };
+            let value_id = part.pending.len() as u32;
+            for (ri, _, detail) in hits[i..j].iter() {
+                let attr_line = entry.attrs[val.attr].line;
+                let idx = part.pending.len();
+                self.push_finding(
+                    part,
+                    obj,
+                    *ri,
+                    entry,
+                    name,
+                    class,
+                    Some(attr_line),
+                    val.text.to_string(),
+                    detail.clone(),
+                    value_id,
+                );
+                part.pending[idx].finding.suggestion = suggestion.clone();
+                part.pending[idx].suggestion_keys = suggestion_keys.clone();
+            }
+            i = j;
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push_finding(
+        &self,
+        part: &mut Part,
+        obj: u32,
+        ri: usize,
+        entry: &Entry,
+        name: &str,
+        class: ObjectClass,
+        value_line: Option<u64>,
+        value: String,
+        detail: String,
+        value_id: u32,
+    ) {
+        let rule = &self.rules.rules[ri];
+        part.pending.push(Pending {
+            finding: Finding {
+                rule: rule.def.id.clone(),
+                severity: rule.def.severity,
+                category: rule.def.category,
+                dn: entry.dn.to_string(),
+                object_class: class.as_str().to_string(),
+                attribute: rule.def.attribute.clone(),
+                value,
+                suggestion: None,
+                related: Vec::new(),
+                related_total: None,
+                message: render_message(&rule.def.message, &rule.def.attribute, &detail),
+                source: SourceRef {
+                    file: name.to_string(),
+                    line: entry.line,
+                },
+                value_line: value_line.unwrap_or(0),
+            },
+            obj,
+            rule: ri as u16,
+            value_id,
+            suggestion_keys: Vec::new(),
+        });
+    }
+
+    /// Derives a replacement from the value by the fixes of its findings, in a fixed
+    /// order, and keeps it only if every value rule of the attribute then passes.
+    fn suggest(
+        &self,
+        value: &str,
+        slot: usize,
+        class: ObjectClass,
+        rule_ids: &[usize],
+    ) -> Option<String> {
+        let fixes: Vec<&crate::rules::Rule> =
+            rule_ids.iter().map(|&r| &self.rules.rules[r]).collect();
+        // The fixes apply to the part of the value the rule looks at (after `smtp:`).
+        let filter = fixes[0].def.values;
+        let (skip, sub) = filter_value(filter, value)?;
+        let prefix = &value[..skip];
+        let mut s = sub.to_string();
+        let has = |k: FixKind| fixes.iter().any(|r| r.def.fix == k);
+        if has(FixKind::Trim) {
+            s = s.trim().to_string();
+        }
+        for r in fixes.iter().filter(|r| r.def.fix == FixKind::Strip) {
+            if let Check::Charset(cs) = &r.check {
+                s = checks::strip_chars(&s, cs);
+            }
+        }
+        if has(FixKind::TidyDots) {
+            s = checks::tidy_dots(&s);
+        }
+        if has(FixKind::AcceptedDomain) {
+            let first = self.accepted.first()?;
+            let local = checks::address::split_at_last_at(&s).map(|(l, _)| l.to_string())?;
+            s = format!("{local}@{first}");
+        }
+        for r in fixes.iter().filter(|r| r.def.fix == FixKind::Truncate) {
+            if let Check::MaxLength { max, part } = &r.check {
+                s = checks::truncate(&s, *max, *part)?;
+            }
+        }
+        let candidate = format!("{prefix}{s}");
+        if s.trim().is_empty() || candidate == value {
+            return None;
+        }
+        let ctx = self.ctx();
+        let ok = self
+            .rules
+            .rules
+            .iter()
+            .filter(|r| r.slot == slot && r.applies_to(class))
+            .all(|r| match &r.check {
+                Check::Unique { .. } | Check::Required => true,
+                c => filter_value(r.def.values, &candidate)
+                    .is_none_or(|(_, sub)| c.check_value(sub, &ctx).is_none()),
+            });
+        ok.then_some(candidate)
+    }
+
+    /// The uniqueness namespaces (with normalised keys) a suggested value must be new in.
+    fn namespace_keys(&self, slot: usize, class: ObjectClass, value: &str) -> Vec<(u8, String)> {
+        let mut keys = Vec::new();
+        for (ri, r) in self.rules.rules.iter().enumerate() {
+            if r.slot != slot || !r.applies_to(class) {
+                continue;
+            }
+            if let (Some(ns), Some((_, sub))) =
+                (self.rule_ns[ri], filter_value(r.def.values, value))
+            {
+                let k = (ns, index::normalize(sub).into_owned());
+                if !keys.contains(&k) {
+                    keys.push(k);
+                }
+            }
+        }
+        keys
+    }
+
+    fn finish(
+        &self,
+        parts: Vec<Part>,
+        inputs: Vec<InputSummary>,
+        mut diagnostics: Vec<Diagnostic>,
+    ) -> Report {
+        let mut findings = resolve::resolve(self, &parts);
+        for p in &parts {
+            diagnostics.extend(p.diags.iter().cloned());
+        }
+        // Reader diagnostics first for an input, then by line: stable and thread-independent.
+        let order: BTreeMap<&str, usize> = inputs
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.path.as_str(), i))
+            .collect();
+        diagnostics.sort_by(|a, b| {
+            (order.get(a.file.as_str()), a.line, a.column, &a.message).cmp(&(
+                order.get(b.file.as_str()),
+                b.line,
+                b.column,
+                &b.message,
+            ))
+        });
+        diagnostics.dedup();
+        let rule_pos: BTreeMap<&str, usize> = self
+            .rules
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.def.id.as_str(), i))
+            .collect();
+        findings.sort_by(|(ka, a), (kb, b)| {
+            (
+                ka,
+                a.source.line,
+                a.value_line,
+                rule_pos.get(a.rule.as_str()),
+                &a.value,
+            )
+                .cmp(&(
+                    kb,
+                    b.source.line,
+                    b.value_line,
+                    rule_pos.get(b.rule.as_str()),
+                    &b.value,
+                ))
+        });
+
+        let mut summary = Summary {
+            inputs,
+            ..Default::default()
+        };
+        let mut error_objs = std::collections::HashSet::new();
+        let mut any_objs = std::collections::HashSet::new();
+        for p in &parts {
+            summary.objects_read += p.counts.objects_read;
+            summary.objects_in_scope += p.counts.in_scope;
+            for (k, v) in &p.counts.skipped {
+                *summary.skipped.entry(k.clone()).or_default() += v;
+            }
+            for (k, v) in &p.counts.change {
+                *summary.change_records.entry(k.to_string()).or_default() += v;
+            }
+        }
+        for (key, f) in &findings {
+            any_objs.insert(key.obj_key());
+            if f.severity == Severity::Error {
+                error_objs.insert(key.obj_key());
+            }
+            *summary
+                .findings_by_severity
+                .entry(f.severity.as_str().into())
+                .or_default() += 1;
+            *summary
+                .findings_by_category
+                .entry(f.category.as_str().into())
+                .or_default() += 1;
+            *summary.findings_by_rule.entry(f.rule.clone()).or_default() += 1;
+        }
+        summary.findings_total = findings.len() as u64;
+        summary.objects_with_errors = error_objs.len() as u64;
+        summary.objects_with_findings = any_objs.len() as u64;
+        for d in &diagnostics {
+            let level = match d.level {
+                DiagnosticLevel::Error => "error",
+                DiagnosticLevel::Warning => "warning",
+                DiagnosticLevel::Note => "note",
+            };
+            *summary.diagnostics.entry(level.into()).or_default() += 1;
+        }
+        summary.incomplete = diagnostics
+            .iter()
+            .any(|d| d.level == DiagnosticLevel::Error);
+        summary.accepted_domains = self.accepted.clone();
+
+        let rules = self
+            .rules
+            .rules
+            .iter()
+            .map(|r| RuleSummary {
+                id: r.def.id.clone(),
+                title: r.def.title.clone(),
+                severity: r.def.severity,
+                category: r.def.category,
+                attribute: r.def.attribute.clone(),
+                docs: r.def.docs.clone(),
+                fix: r.def.fix.as_str().to_string(),
+                findings: summary
+                    .findings_by_rule
+                    .get(&r.def.id)
+                    .copied()
+                    .unwrap_or(0),
+            })
+            .collect();
+        Report {
+            tool: ToolInfo {
+                name: "dirready".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            },
+            findings: findings.into_iter().map(|(_, f)| f).collect(),
+            summary,
+            diagnostics,
+            rules,
+        }
+    }
+}
+
+/// The part of a value a rule looks at: `(prefix length, rest)`, or `None` when the
+/// rule's value filter skips the value.
+pub fn filter_value(filter: ValueFilter, value: &str) -> Option<(usize, &str)> {
+    match filter {
+        ValueFilter::Any => Some((0, value)),
+        ValueFilter::Smtp => {
+            let b = value.as_bytes();
+            (b.len() >= 5 && b[..5].eq_ignore_ascii_case(b"smtp:")).then(|| (5, &value[5..]))
+        }
+        ValueFilter::OtherTyped => {
+            let colon = value.find(':')?;
+            let ty = &value[..colon];
+            let typed = !ty.is_empty()
+                && ty
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-');
+            (typed && !ty.eq_ignore_ascii_case("smtp")).then_some((0, value))
+        }
+    }
+}
+
+fn render_message(template: &str, attribute: &str, detail: &str) -> String {
+    template
+        .replace("{detail}", detail)
+        .replace("{attribute}", attribute)
+}
+
+/// The category a finding belongs to (re-exported for renderers).
+pub fn categories() -> [Category; 6] {
+    Category::ALL
+}

@@ -1,0 +1,237 @@
+//! After the stream: duplicate groups from the uniqueness index, and the check that
+//! every suggestion is new in its namespaces (against holders and other suggestions).
+
+use super::index::{self, HolderRef};
+use super::{Engine, Part};
+use crate::findings::{Finding, Related, SourceRef};
+use rayon::prelude::*;
+use std::collections::HashSet;
+
+/// At most this many other holders are listed in a finding's `related`.
+pub const RELATED_CAP: usize = 100;
+
+/// Orders findings by input and block, and identifies their object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct FKey {
+    pub part: u32,
+    pub obj: u32,
+}
+
+impl FKey {
+    pub fn obj_key(&self) -> (u32, u32) {
+        (self.part, self.obj)
+    }
+}
+
+struct View<'a> {
+    engine: &'a Engine<'a>,
+    parts: &'a [Part],
+}
+
+impl View<'_> {
+    fn holder(&self, r: &HolderRef) -> &index::Holder {
+        &self.parts[r.part as usize].holders[r.idx as usize]
+    }
+    fn value(&self, r: &HolderRef) -> &str {
+        let h = self.holder(r);
+        self.parts[r.part as usize].text(h.off, h.len)
+    }
+    fn key(&self, r: &HolderRef) -> (u8, String) {
+        let h = self.holder(r);
+        let ns = self.engine.rule_ns[h.rule as usize].unwrap_or(0);
+        (
+            ns,
+            index::normalize(&self.value(r)[h.skip as usize..]).into_owned(),
+        )
+    }
+    fn slot(&self, r: &HolderRef) -> usize {
+        self.engine.rules.rules[self.holder(r).rule as usize].slot
+    }
+    fn obj(&self, r: &HolderRef) -> (u32, u32) {
+        (r.part, self.holder(r).obj)
+    }
+    fn related(&self, r: &HolderRef) -> Related {
+        let h = self.holder(r);
+        let p = &self.parts[r.part as usize];
+        let o = &p.objects[h.obj as usize];
+        Related {
+            dn: p.text(o.dn_off, o.dn_len).to_string(),
+            attribute: self.engine.rules.rules[h.rule as usize]
+                .def
+                .attribute
+                .clone(),
+            value: self.value(r).to_string(),
+            source: SourceRef {
+                file: self.file(r.part),
+                line: o.line,
+            },
+        }
+    }
+    fn file(&self, part: u32) -> String {
+        self.parts[part as usize].file.clone()
+    }
+}
+
+pub(crate) fn resolve(engine: &Engine, parts: &[Part]) -> Vec<(FKey, Finding)> {
+    let view = View { engine, parts };
+    let mut refs: Vec<HolderRef> = parts
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(pi, p)| {
+            p.holders.iter().enumerate().map(move |(hi, h)| HolderRef {
+                hash: h.hash,
+                part: pi as u32,
+                idx: hi as u32,
+            })
+        })
+        .collect();
+    refs.par_sort_unstable();
+
+    let mut out: Vec<(FKey, Finding)> = Vec::new();
+    let mut i = 0;
+    while i < refs.len() {
+        let mut j = i + 1;
+        while j < refs.len() && refs[j].hash == refs[i].hash {
+            j += 1;
+        }
+        if j - i >= 2 {
+            let mut members: Vec<((u8, String), HolderRef)> =
+                refs[i..j].iter().map(|r| (view.key(r), *r)).collect();
+            members.sort();
+            let mut a = 0;
+            while a < members.len() {
+                let mut b = a + 1;
+                while b < members.len() && members[b].0 == members[a].0 {
+                    b += 1;
+                }
+                if b - a >= 2 {
+                    let group: Vec<HolderRef> = members[a..b].iter().map(|m| m.1).collect();
+                    duplicate_findings(&view, &group, &mut out);
+                }
+                a = b;
+            }
+        }
+        i = j;
+    }
+
+    // Suggestions must be new: not held by another object (or twice in one attribute),
+    // and not proposed for two different values.
+    let mut rejected: HashSet<(u32, u32)> = HashSet::new(); // (part, value_id)
+    let mut proposals: Vec<((u8, String), u32, u32, u32, usize)> = Vec::new(); // key, part, value_id, obj, slot
+    for (pi, p) in parts.iter().enumerate() {
+        for f in &p.pending {
+            if f.finding.suggestion.is_none() {
+                continue;
+            }
+            let slot = engine.rules.rules[f.rule as usize].slot;
+            for (ns, key) in &f.suggestion_keys {
+                let h = index::key_hash(*ns, key);
+                let start = refs.partition_point(|r| r.hash < h);
+                let taken = refs[start..].iter().take_while(|r| r.hash == h).any(|r| {
+                    view.key(r) == (*ns, key.clone())
+                        && (view.obj(r) != (pi as u32, f.obj) || view.slot(r) == slot)
+                });
+                if taken {
+                    rejected.insert((pi as u32, f.value_id));
+                }
+                proposals.push(((*ns, key.clone()), pi as u32, f.value_id, f.obj, slot));
+            }
+        }
+    }
+    proposals.sort();
+    proposals.dedup();
+    let mut a = 0;
+    while a < proposals.len() {
+        let mut b = a + 1;
+        while b < proposals.len() && proposals[b].0 == proposals[a].0 {
+            b += 1;
+        }
+        let clash = proposals[a..b].iter().any(|x| {
+            proposals[a..b]
+                .iter()
+                .any(|y| x.2 != y.2 && ((x.1, x.3) != (y.1, y.3) || x.4 == y.4))
+        });
+        if clash {
+            for x in &proposals[a..b] {
+                rejected.insert((x.1, x.2));
+            }
+        }
+        a = b;
+    }
+
+    for (pi, p) in parts.iter().enumerate() {
+        for f in &p.pending {
+            let mut finding = f.finding.clone();
+            if rejected.contains(&(pi as u32, f.value_id)) {
+                finding.suggestion = None;
+            }
+            out.push((
+                FKey {
+                    part: pi as u32,
+                    obj: f.obj,
+                },
+                finding,
+            ));
+        }
+    }
+    out
+}
+
+fn duplicate_findings(view: &View, group: &[HolderRef], out: &mut Vec<(FKey, Finding)>) {
+    for r in group {
+        let me = view.obj(r);
+        let my_slot = view.slot(r);
+        let mut others: Vec<&HolderRef> = group
+            .iter()
+            .filter(|o| *o != r && (view.obj(o) != me || view.slot(o) == my_slot))
+            .collect();
+        if others.is_empty() {
+            continue;
+        }
+        others.sort_by_key(|o| (o.part, view.holder(o).obj, view.holder(o).line));
+        let total = others.len();
+        let related: Vec<Related> = others
+            .iter()
+            .take(RELATED_CAP)
+            .map(|o| view.related(o))
+            .collect();
+        let h = view.holder(r);
+        let p = &view.parts[r.part as usize];
+        let o = &p.objects[h.obj as usize];
+        let rule = &view.engine.rules.rules[h.rule as usize];
+        let first = &related[0];
+        let detail = if total == 1 {
+            format!("{} ({})", first.dn, first.attribute)
+        } else {
+            format!("{} ({}) and {} more", first.dn, first.attribute, total - 1)
+        };
+        out.push((
+            FKey {
+                part: r.part,
+                obj: h.obj,
+            },
+            Finding {
+                rule: rule.def.id.clone(),
+                severity: rule.def.severity,
+                category: rule.def.category,
+                dn: p.text(o.dn_off, o.dn_len).to_string(),
+                object_class: o.class.as_str().to_string(),
+                attribute: rule.def.attribute.clone(),
+                value: view.value(r).to_string(),
+                suggestion: None,
+                related,
+                related_total: (total > RELATED_CAP).then_some(total),
+                message: rule
+                    .def
+                    .message
+                    .replace("{detail}", &detail)
+                    .replace("{attribute}", &rule.def.attribute),
+                source: SourceRef {
+                    file: view.file(r.part),
+                    line: o.line,
+                },
+                value_line: h.line,
+            },
+        ));
+    }
+}

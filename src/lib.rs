@@ -1,0 +1,16 @@
+//! dirready: find the directory objects that will fail or collide before you switch on
+//! directory synchronization to Microsoft 365 / Entra ID.
+//!
+//! The pipeline, one module per stage:
+//! `source` (LDIF files, stdin) → `model` (entries) → `rules` (YAML rules, compiled
+//! `checks`) → `engine` (parallel per-entry checks + cross-entry uniqueness index) →
+//! `findings` → `report` (JSON, Markdown, HTML, terminal). `cli` is the command line.
+
+pub mod checks;
+pub mod cli;
+pub mod engine;
+pub mod findings;
+pub mod model;
+pub mod report;
+pub mod rules;
+pub mod source;

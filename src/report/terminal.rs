@@ -1,0 +1,117 @@
+//! The human summary printed to a terminal.
+
+use crate::findings::{Report, Severity};
+use std::fmt::Write;
+
+/// Rows shown per rule before "... and N more".
+const ROWS_PER_RULE: usize = 5;
+
+/// Makes a directory value safe to print: control characters (which could move the
+/// cursor or recolour the terminal) are shown as escapes.
+pub fn printable(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+pub fn render(report: &Report, color: bool) -> String {
+    let paint = |code: &str, s: &str| {
+        if color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    };
+    let s = &report.summary;
+    let mut out = String::new();
+    let ready = s.objects_in_scope.saturating_sub(s.objects_with_errors);
+    let _ = writeln!(
+        out,
+        "{} objects read, {} in scope, {} will fail sync ({} ready)",
+        s.objects_read, s.objects_in_scope, s.objects_with_errors, ready
+    );
+    if !s.skipped.is_empty() {
+        let parts: Vec<String> = s.skipped.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let _ = writeln!(out, "out of scope: {}", parts.join(", "));
+    }
+    if !s.change_records.is_empty() {
+        let parts: Vec<String> = s
+            .change_records
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        let _ = writeln!(out, "change records not checked: {}", parts.join(", "));
+    }
+    if s.incomplete {
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(
+                "1;31",
+                "INCOMPLETE: some records could not be read (see the errors above)"
+            )
+        );
+    }
+    let mut rule_order: Vec<&str> = Vec::new();
+    for f in &report.findings {
+        if !rule_order.contains(&f.rule.as_str()) {
+            rule_order.push(&f.rule);
+        }
+    }
+    rule_order.sort_by_key(|r| std::cmp::Reverse(s.findings_by_rule.get(*r).copied().unwrap_or(0)));
+    for rule in rule_order {
+        let fs: Vec<_> = report.findings.iter().filter(|f| f.rule == rule).collect();
+        let sev = fs[0].severity;
+        let tag = match sev {
+            Severity::Error => paint("1;31", "error"),
+            Severity::Warning => paint("1;33", "warning"),
+            Severity::Info => paint("1;36", "info"),
+        };
+        let title = report
+            .rules
+            .iter()
+            .find(|r| r.id == rule)
+            .map(|r| r.title.as_str())
+            .unwrap_or("");
+        let _ = writeln!(
+            out,
+            "\n{tag}[{rule}] {title} ({} finding{})",
+            fs.len(),
+            if fs.len() == 1 { "" } else { "s" }
+        );
+        for f in fs.iter().take(ROWS_PER_RULE) {
+            let _ = write!(
+                out,
+                "  {}:{} {}\n    {}: {}",
+                f.source.file,
+                f.source.line,
+                printable(&f.dn),
+                f.attribute,
+                printable(&f.value)
+            );
+            if let Some(sug) = &f.suggestion {
+                let _ = write!(out, " -> {}", printable(sug));
+            }
+            out.push('\n');
+        }
+        if fs.len() > ROWS_PER_RULE {
+            let _ = writeln!(out, "  ... and {} more", fs.len() - ROWS_PER_RULE);
+        }
+    }
+    let by = |k: &str| s.findings_by_severity.get(k).copied().unwrap_or(0);
+    let _ = writeln!(
+        out,
+        "\n{} findings: {} errors, {} warnings, {} info",
+        s.findings_total,
+        by("error"),
+        by("warning"),
+        by("info")
+    );
+    out
+}

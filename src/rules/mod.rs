@@ -1,0 +1,522 @@
+//! Rules as data: the YAML rule format, the loader (built-in pack and user files) and
+//! the compiled rule set the engine runs.
+//!
+//! A rule file holds one rule (a mapping), a list of rules, or the pack's scope
+//! (a mapping with a `scope:` key). See `rules/m365/` for the built-in pack.
+
+pub mod examples;
+mod scope;
+
+pub use scope::{ObjectClass, Scope, ScopeDef, Verdict};
+
+use crate::checks::Check;
+use crate::findings::{Category, Severity};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Which part of a value a length limit applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LengthPart {
+    #[default]
+    Value,
+    /// Before the last `@`.
+    Local,
+    /// After the last `@`.
+    Domain,
+}
+
+/// The typed check a rule runs. Checks are implemented in Rust (`src/checks`); rules
+/// choose and parameterise them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CheckDef {
+    /// Characters: `allowed` and `forbidden` are regex character classes (`[A-Z]`);
+    /// `whitespace`, `non_ascii` and `control` forbid those groups.
+    Charset {
+        #[serde(default)]
+        allowed: Option<String>,
+        #[serde(default)]
+        forbidden: Option<String>,
+        #[serde(default)]
+        whitespace: bool,
+        #[serde(default)]
+        non_ascii: bool,
+        #[serde(default)]
+        control: bool,
+    },
+    /// At most `max` characters in the value, or in its `local` / `domain` part.
+    MaxLength {
+        max: usize,
+        #[serde(default)]
+        part: LengthPart,
+    },
+    /// A finding when the value matches `regex` (or, with `must_match: true`, does not).
+    Pattern {
+        regex: String,
+        #[serde(default)]
+        must_match: bool,
+    },
+    /// The attribute must be present.
+    Required,
+    /// When present, the value must not be empty or only whitespace.
+    NotBlank,
+    /// userPrincipalName structure. Characters in `skip` (a class) are left to other rules.
+    Upn {
+        #[serde(default)]
+        skip: Option<String>,
+    },
+    /// SMTP address structure. Characters in `skip` (a class) are left to other rules.
+    SmtpAddress {
+        #[serde(default)]
+        skip: Option<String>,
+    },
+    /// The domain after the last `@` ends in a public TLD and, when the run has accepted
+    /// domains, is one of them or a subdomain of one.
+    DomainRoutable,
+    /// No two objects may hold the same value in `namespace` (case-insensitive); rules
+    /// sharing a namespace compare across their attributes.
+    Unique { namespace: String },
+}
+
+impl CheckDef {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CheckDef::Charset { .. } => "charset",
+            CheckDef::MaxLength { .. } => "max_length",
+            CheckDef::Pattern { .. } => "pattern",
+            CheckDef::Required => "required",
+            CheckDef::NotBlank => "not_blank",
+            CheckDef::Upn { .. } => "upn",
+            CheckDef::SmtpAddress { .. } => "smtp_address",
+            CheckDef::DomainRoutable => "domain_routable",
+            CheckDef::Unique { .. } => "unique",
+        }
+    }
+}
+
+/// Which values of the attribute a rule looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueFilter {
+    /// Every value, whole.
+    #[default]
+    Any,
+    /// Values typed `smtp:` (any case), checked without the prefix.
+    Smtp,
+    /// Values with a type prefix other than `smtp:` (X500, X400, SIP, ...), whole.
+    OtherTyped,
+}
+
+/// How a suggestion is derived from the value for this rule's findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FixKind {
+    /// No safe value can be derived.
+    #[default]
+    None,
+    /// Remove the characters the charset check rejects (accents decomposed first).
+    Strip,
+    /// Trim surrounding whitespace.
+    Trim,
+    /// Cut to the length limit.
+    Truncate,
+    /// Drop leading/trailing dots and collapse doubled dots.
+    TidyDots,
+    /// Replace the domain with the first accepted domain (only when the run has some).
+    AcceptedDomain,
+}
+
+impl FixKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixKind::None => "none",
+            FixKind::Strip => "strip",
+            FixKind::Trim => "trim",
+            FixKind::Truncate => "truncate",
+            FixKind::TidyDots => "tidy_dots",
+            FixKind::AcceptedDomain => "accepted_domain",
+        }
+    }
+}
+
+/// A rule's own passing and failing examples. An example is a value of the rule's
+/// attribute (on one object of the rule's first object class), or a whole LDIF
+/// document (any text with a `dn:` line) for rules that need several objects.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Examples {
+    #[serde(default)]
+    pub valid: Vec<String>,
+    #[serde(default)]
+    pub invalid: Vec<String>,
+    /// Accepted domains to run the examples with.
+    #[serde(default)]
+    pub accepted_domains: Vec<String>,
+}
+
+/// A rule as written in YAML.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDef {
+    /// Stable kebab-case id, e.g. `upn-invalid-character`.
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub category: Category,
+    /// Object classes the rule applies to (default: all in-scope classes).
+    #[serde(default = "ObjectClass::all")]
+    pub objects: Vec<ObjectClass>,
+    /// The attribute checked, named as the finding will name it.
+    pub attribute: String,
+    #[serde(default)]
+    pub values: ValueFilter,
+    pub check: CheckDef,
+    /// One line; `{detail}` is replaced by what the check found, `{attribute}` by the attribute.
+    pub message: String,
+    /// Why it matters and how to fix it; a link to the documentation.
+    #[serde(default)]
+    pub docs: String,
+    #[serde(default)]
+    pub fix: FixKind,
+    pub examples: Examples,
+}
+
+/// A compiled rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub def: RuleDef,
+    pub check: Check,
+    /// Bit set of `ObjectClass` the rule applies to.
+    pub classes: u8,
+    /// Index of the rule's attribute in `RuleSet::attributes`.
+    pub slot: usize,
+    /// File the rule was loaded from (`builtin:rules/m365/upn.yaml` for the pack).
+    pub origin: String,
+}
+
+impl Rule {
+    pub fn applies_to(&self, class: ObjectClass) -> bool {
+        self.classes & class.bit() != 0
+    }
+}
+
+/// An error in a rule file: file, line, column and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.column) {
+            (0, _) => write!(f, "{}: {}", self.file, self.message),
+            (l, c) => write!(f, "{}:{l}:{c}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl std::error::Error for RuleError {}
+
+/// The rules a run uses, with the attribute slots they read and the pack's scope.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+    pub scope: Scope,
+    /// Distinct attribute names the rules read (first spelling wins).
+    pub attributes: Vec<String>,
+}
+
+mod builtin {
+    include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+}
+
+/// The files of the built-in pack, as (path, text).
+pub fn builtin_files() -> &'static [(&'static str, &'static str)] {
+    builtin::FILES
+}
+
+impl RuleSet {
+    /// The built-in Microsoft 365 pack.
+    pub fn builtin() -> Result<RuleSet, RuleError> {
+        let mut loader = Loader::default();
+        for (path, text) in builtin_files() {
+            loader.add_text(&format!("builtin:{path}"), text)?;
+        }
+        loader.finish()
+    }
+
+    /// The built-in pack plus user rule files or folders (rules with a known id replace
+    /// the built-in ones; new ids are added).
+    pub fn with_user_rules(paths: &[PathBuf]) -> Result<RuleSet, RuleError> {
+        let mut loader = Loader::default();
+        for (path, text) in builtin_files() {
+            loader.add_text(&format!("builtin:{path}"), text)?;
+        }
+        for p in paths {
+            loader.add_path(p)?;
+        }
+        loader.finish()
+    }
+
+    /// Only the rules in `paths` (the scope is the built-in one unless a file defines it).
+    pub fn from_paths(paths: &[PathBuf]) -> Result<RuleSet, RuleError> {
+        let mut loader = Loader::default();
+        for (path, text) in builtin_files() {
+            if text.trim_start().starts_with("scope:") || text.contains("\nscope:") {
+                loader.add_text(&format!("builtin:{path}"), text)?;
+            }
+        }
+        for p in paths {
+            loader.add_path(p)?;
+        }
+        loader.finish()
+    }
+
+    /// Turns rules off by id.
+    pub fn disable(&mut self, ids: &[String]) -> Result<(), String> {
+        for id in ids {
+            if !self.rules.iter().any(|r| &r.def.id == id) {
+                return Err(format!(
+                    "--disable {id}: no rule has this id (see `dirready rules list`)"
+                ));
+            }
+        }
+        self.rules.retain(|r| !ids.contains(&r.def.id));
+        self.reindex();
+        Ok(())
+    }
+
+    /// Keeps only the rule with this id (used to run one rule's examples).
+    pub fn only(&self, id: &str) -> RuleSet {
+        let mut set = self.clone();
+        set.rules.retain(|r| r.def.id == id);
+        set.reindex();
+        set
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.def.id == id)
+    }
+
+    fn reindex(&mut self) {
+        self.attributes.clear();
+        for r in &mut self.rules {
+            r.slot = match self
+                .attributes
+                .iter()
+                .position(|a| a.eq_ignore_ascii_case(&r.def.attribute))
+            {
+                Some(i) => i,
+                None => {
+                    self.attributes.push(r.def.attribute.clone());
+                    self.attributes.len() - 1
+                }
+            };
+        }
+    }
+}
+
+#[derive(Default)]
+struct Loader {
+    rules: Vec<Rule>,
+    scope: Option<Scope>,
+}
+
+impl Loader {
+    fn add_path(&mut self, path: &Path) -> Result<(), RuleError> {
+        let err = |m: String| RuleError {
+            file: path.display().to_string(),
+            line: 0,
+            column: 0,
+            message: m,
+        };
+        let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot read rules: {e}")))?;
+        if meta.is_dir() {
+            let mut files = Vec::new();
+            collect_yaml(path, &mut files)
+                .map_err(|e| err(format!("cannot read rules folder: {e}")))?;
+            files.sort();
+            if files.is_empty() {
+                return Err(err("no .yaml or .yml rule files in this folder".into()));
+            }
+            for f in files {
+                self.add_path(&f)?;
+            }
+            Ok(())
+        } else {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| err(format!("cannot read rule file: {e}")))?;
+            self.add_text(&path.display().to_string(), &text)
+        }
+    }
+
+    fn add_text(&mut self, file: &str, text: &str) -> Result<(), RuleError> {
+        let at = |e: &serde_yaml::Error| {
+            let (line, column) = e
+                .location()
+                .map(|l| (l.line(), l.column()))
+                .unwrap_or((0, 0));
+            RuleError {
+                file: file.to_string(),
+                line,
+                column,
+                message: strip_location(&e.to_string()),
+            }
+        };
+        let shape: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| at(&e))?;
+        let defs: Vec<RuleDef> = match &shape {
+            serde_yaml::Value::Mapping(m) if m.contains_key("scope") => {
+                #[derive(Deserialize)]
+                #[serde(deny_unknown_fields)]
+                struct ScopeFile {
+                    scope: ScopeDef,
+                }
+                let sf: ScopeFile = serde_yaml::from_str(text).map_err(|e| at(&e))?;
+                self.scope = Some(Scope::compile(sf.scope).map_err(|m| RuleError {
+                    file: file.into(),
+                    line: 0,
+                    column: 0,
+                    message: m,
+                })?);
+                return Ok(());
+            }
+            serde_yaml::Value::Sequence(_) => serde_yaml::from_str(text).map_err(|e| at(&e))?,
+            serde_yaml::Value::Mapping(_) => vec![serde_yaml::from_str(text).map_err(|e| at(&e))?],
+            serde_yaml::Value::Null => Vec::new(),
+            _ => {
+                return Err(RuleError {
+                    file: file.into(),
+                    line: 1,
+                    column: 1,
+                    message: "a rule file holds a rule (mapping), a list of rules, or `scope:`"
+                        .into(),
+                })
+            }
+        };
+        let mut seen_here: Vec<String> = Vec::new();
+        for def in defs {
+            let line_of_id = find_line(text, &def.id);
+            let fail = |m: String| RuleError {
+                file: file.into(),
+                line: line_of_id,
+                column: 1,
+                message: format!("rule `{}`: {m}", def.id),
+            };
+            if seen_here.contains(&def.id) {
+                return Err(fail("this id appears twice in the file".into()));
+            }
+            seen_here.push(def.id.clone());
+            validate(&def).map_err(fail)?;
+            let check = Check::compile(&def.check).map_err(fail)?;
+            let classes = def.objects.iter().fold(0u8, |m, c| m | c.bit());
+            let rule = Rule {
+                def,
+                check,
+                classes,
+                slot: 0,
+                origin: file.to_string(),
+            };
+            match self.rules.iter_mut().find(|r| r.def.id == rule.def.id) {
+                Some(existing) => *existing = rule,
+                None => self.rules.push(rule),
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<RuleSet, RuleError> {
+        let scope = self.scope.unwrap_or_else(Scope::default_m365);
+        let mut set = RuleSet {
+            rules: self.rules,
+            scope,
+            attributes: Vec::new(),
+        };
+        set.reindex();
+        Ok(set)
+    }
+}
+
+fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for e in std::fs::read_dir(dir)? {
+        let p = e?.path();
+        if p.is_dir() {
+            collect_yaml(&p, out)?;
+        } else if matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml")) {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// serde_yaml appends " at line L column C"; we print the location ourselves.
+fn strip_location(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+/// Line of `id: <id>` in the text, for errors found after parsing.
+fn find_line(text: &str, id: &str) -> usize {
+    text.lines()
+        .position(|l| {
+            let t = l.trim_start().trim_start_matches("- ").trim_start();
+            t.strip_prefix("id:")
+                .is_some_and(|v| v.trim().trim_matches(['"', '\'']) == id)
+        })
+        .map(|i| i + 1)
+        .unwrap_or(0)
+}
+
+fn validate(def: &RuleDef) -> Result<(), String> {
+    if def.id.is_empty()
+        || !def
+            .id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        return Err("ids are kebab-case: lowercase letters, digits and `-`".into());
+    }
+    if def.title.trim().is_empty() || def.message.trim().is_empty() {
+        return Err("`title` and `message` must not be empty".into());
+    }
+    if def.attribute.is_empty()
+        || !def
+            .attribute
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        return Err(format!("`{}` is not an attribute name", def.attribute));
+    }
+    if def.objects.is_empty() {
+        return Err("`objects` must name at least one object class".into());
+    }
+    let kind = def.check.kind();
+    let fix_ok = match def.fix {
+        FixKind::None | FixKind::Trim => true,
+        FixKind::Strip => kind == "charset",
+        FixKind::Truncate => kind == "max_length",
+        FixKind::TidyDots => matches!(kind, "pattern" | "upn" | "smtp_address"),
+        FixKind::AcceptedDomain => kind == "domain_routable",
+    };
+    if !fix_ok {
+        return Err(format!(
+            "fix `{}` does not go with a `{kind}` check",
+            def.fix.as_str()
+        ));
+    }
+    if kind == "unique" && def.category != Category::Duplicate {
+        return Err("a `unique` check reports category `duplicate`".into());
+    }
+    if def.examples.valid.is_empty() || def.examples.invalid.is_empty() {
+        return Err(
+            "every rule needs at least one `examples.valid` and one `examples.invalid`".into(),
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,257 @@
+//! Which objects a pack checks: the object classes in scope and the exclusions, each
+//! with the reason it is counted under in the summary.
+
+use crate::model::Entry;
+use serde::{Deserialize, Serialize};
+
+/// The object classes findings are reported for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ObjectClass {
+    #[serde(rename = "user")]
+    User,
+    #[serde(rename = "inetOrgPerson")]
+    InetOrgPerson,
+    #[serde(rename = "contact")]
+    Contact,
+    #[serde(rename = "group")]
+    Group,
+}
+
+impl ObjectClass {
+    pub fn all() -> Vec<ObjectClass> {
+        vec![
+            ObjectClass::User,
+            ObjectClass::InetOrgPerson,
+            ObjectClass::Contact,
+            ObjectClass::Group,
+        ]
+    }
+    pub fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectClass::User => "user",
+            ObjectClass::InetOrgPerson => "inetOrgPerson",
+            ObjectClass::Contact => "contact",
+            ObjectClass::Group => "group",
+        }
+    }
+    /// The class an object is reported as, from its objectClass values: the most
+    /// specific of inetOrgPerson, user, contact, group.
+    pub fn of(classes: &[&str]) -> Option<ObjectClass> {
+        let has = |n: &str| classes.iter().any(|c| c.eq_ignore_ascii_case(n));
+        if has("inetOrgPerson") {
+            Some(ObjectClass::InetOrgPerson)
+        } else if has("user") {
+            Some(ObjectClass::User)
+        } else if has("contact") {
+            Some(ObjectClass::Contact)
+        } else if has("group") {
+            Some(ObjectClass::Group)
+        } else {
+            None
+        }
+    }
+}
+
+/// An exclusion as written in YAML: every condition given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExclusionDef {
+    /// Counted under this name in the summary.
+    pub reason: String,
+    /// The object has this objectClass value (case-insensitive), e.g. `computer`.
+    #[serde(default)]
+    pub object_class: Option<String>,
+    /// The attribute the conditions below test (any of its values).
+    #[serde(default)]
+    pub attribute: Option<String>,
+    /// Value equals this (case-insensitive).
+    #[serde(default)]
+    pub equals: Option<String>,
+    /// Value starts with one of these (case-insensitive).
+    #[serde(default)]
+    pub starts_with: Vec<String>,
+    /// Value contains this.
+    #[serde(default)]
+    pub contains: Option<String>,
+    /// Value is a decimal integer with any of these bits set.
+    #[serde(default)]
+    pub bits_any: Option<u64>,
+    /// The value of the DN's first RDN contains one of these (case-insensitive).
+    #[serde(default)]
+    pub first_rdn_contains: Vec<String>,
+    /// The object has no `mail` with an `@` and no `smtp:` proxyAddress.
+    #[serde(default)]
+    pub not_mail_enabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeDef {
+    pub object_classes: Vec<ObjectClass>,
+    #[serde(default)]
+    pub exclude: Vec<ExclusionDef>,
+}
+
+/// The compiled scope.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub classes: u8,
+    pub exclude: Vec<ExclusionDef>,
+}
+
+/// Why an object is not checked.
+pub enum Verdict<'r> {
+    InScope(ObjectClass),
+    /// Not one of the in-scope object classes (OUs, containers, ...).
+    OtherClass,
+    Excluded(&'r str),
+}
+
+impl Scope {
+    pub fn compile(def: ScopeDef) -> Result<Scope, String> {
+        for x in &def.exclude {
+            if x.attribute.is_none()
+                && (x.equals.is_some()
+                    || !x.starts_with.is_empty()
+                    || x.contains.is_some()
+                    || x.bits_any.is_some())
+            {
+                return Err(format!(
+                    "exclusion `{}`: a value condition needs `attribute`",
+                    x.reason
+                ));
+            }
+            if x.object_class.is_none()
+                && x.attribute.is_none()
+                && x.first_rdn_contains.is_empty()
+                && !x.not_mail_enabled
+            {
+                return Err(format!("exclusion `{}` has no condition", x.reason));
+            }
+        }
+        Ok(Scope {
+            classes: def.object_classes.iter().fold(0, |m, c| m | c.bit()),
+            exclude: def.exclude,
+        })
+    }
+
+    /// Used only when a rule set has no scope file: in-scope classes, no exclusions.
+    pub fn default_m365() -> Scope {
+        Scope {
+            classes: ObjectClass::all().iter().fold(0, |m, c| m | c.bit()),
+            exclude: Vec::new(),
+        }
+    }
+
+    pub fn judge<'r>(&'r self, entry: &Entry, classes: &[&str]) -> Verdict<'r> {
+        let Some(class) = ObjectClass::of(classes) else {
+            return Verdict::OtherClass;
+        };
+        if self.classes & class.bit() == 0 {
+            return Verdict::OtherClass;
+        }
+        for x in &self.exclude {
+            if matches(x, entry, classes) {
+                return Verdict::Excluded(&x.reason);
+            }
+        }
+        Verdict::InScope(class)
+    }
+}
+
+fn starts_with_ci(v: &str, p: &str) -> bool {
+    v.len() >= p.len() && v.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes())
+}
+
+fn contains_ci(v: &str, p: &str) -> bool {
+    v.to_lowercase().contains(&p.to_lowercase())
+}
+
+fn matches(x: &ExclusionDef, entry: &Entry, classes: &[&str]) -> bool {
+    if let Some(oc) = &x.object_class {
+        if !classes.iter().any(|c| c.eq_ignore_ascii_case(oc)) {
+            return false;
+        }
+    }
+    if !x.first_rdn_contains.is_empty() {
+        let rdn = first_rdn(&entry.dn);
+        if !x.first_rdn_contains.iter().any(|p| contains_ci(rdn, p)) {
+            return false;
+        }
+    }
+    if x.not_mail_enabled && is_mail_enabled(entry) {
+        return false;
+    }
+    if let Some(attr) = &x.attribute {
+        let any = entry.values(attr).any(|a| {
+            let Ok(bytes) = a.decoded() else { return false };
+            let v = String::from_utf8_lossy(&bytes);
+            let v = v.as_ref();
+            x.equals.as_ref().is_none_or(|e| v.eq_ignore_ascii_case(e))
+                && (x.starts_with.is_empty() || x.starts_with.iter().any(|p| starts_with_ci(v, p)))
+                && x.contains.as_ref().is_none_or(|c| contains_ci(v, c))
+                && x.bits_any.is_none_or(|bits| {
+                    v.trim()
+                        .parse::<i64>()
+                        .is_ok_and(|n| (n as u64) & bits != 0)
+                })
+        });
+        if !any {
+            return false;
+        }
+    }
+    true
+}
+
+/// The first RDN of a DN: up to the first `,` not escaped by a backslash.
+pub fn first_rdn(dn: &str) -> &str {
+    let b = dn.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b',' => return &dn[..i],
+            _ => i += 1,
+        }
+    }
+    dn
+}
+
+fn is_mail_enabled(entry: &Entry) -> bool {
+    let text = |a: &crate::model::Attr| {
+        a.decoded()
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default()
+    };
+    entry.values("mail").any(|a| text(a).contains('@'))
+        || entry
+            .values("proxyAddresses")
+            .any(|a| starts_with_ci(&text(a), "smtp:"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_rdn_respects_escapes() {
+        assert_eq!(
+            first_rdn(r"CN=Smith\, John,OU=Staff,DC=x"),
+            r"CN=Smith\, John"
+        );
+        assert_eq!(first_rdn("CN=a"), "CN=a");
+    }
+
+    #[test]
+    fn class_precedence() {
+        assert_eq!(
+            ObjectClass::of(&["top", "person", "user", "inetOrgPerson"]),
+            Some(ObjectClass::InetOrgPerson)
+        );
+        assert_eq!(ObjectClass::of(&["top", "GROUP"]), Some(ObjectClass::Group));
+        assert_eq!(ObjectClass::of(&["top", "organizationalUnit"]), None);
+    }
+}

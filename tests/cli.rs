@@ -1,0 +1,324 @@
+//! CLI tests: run the binary on fixture exports and compare whole outputs.
+
+mod common;
+use common::*;
+
+#[test]
+fn sample_export_json_snapshot() {
+    let o = run(&["scan", "examples/contoso.ldif", "--format", "json"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_snapshot("contoso.json", &stdout(&o));
+}
+
+#[test]
+fn ldifde_and_ldapsearch_fixtures_json_snapshot() {
+    let o = run(&[
+        "scan",
+        "tests/fixtures/ldifde-style.ldf",
+        "tests/fixtures/ldapsearch-style.ldif",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_snapshot("fixtures.json", &stdout(&o));
+    // ldapsearch's search reference and trailer are skipped with notes naming their lines.
+    let err = stderr(&o);
+    assert!(
+        err.contains("tests/fixtures/ldapsearch-style.ldif:66: note:"),
+        "{err}"
+    );
+}
+
+#[test]
+fn terminal_summary_snapshot() {
+    let o = run(&["scan", "examples/contoso.ldif"]);
+    assert_eq!(code(&o), 1);
+    assert_snapshot("contoso.txt", &stdout(&o));
+}
+
+#[test]
+fn exit_codes() {
+    let dir = tempdir();
+    let clean = write(
+        dir.path(),
+        "clean.ldif",
+        "dn: CN=A,DC=contoso,DC=com\nobjectClass: user\nuserPrincipalName: a@contoso.com\nsAMAccountName: a\n",
+    );
+    let clean = clean.to_str().unwrap();
+    assert_eq!(code(&run(&["scan", clean])), 0);
+    assert_eq!(code(&run(&["scan", "examples/contoso.ldif"])), 1);
+    // Only warnings and infos would not fail with the default --fail-on error; errors do.
+    assert_eq!(
+        code(&run(&[
+            "scan",
+            "examples/contoso.ldif",
+            "--fail-on",
+            "warning"
+        ])),
+        1
+    );
+    // Usage errors.
+    assert_eq!(code(&run(&["scan"])), 2);
+    assert_eq!(code(&run(&["scan", clean, "--fail-on", "fatal"])), 2);
+    assert_eq!(code(&run(&["scan", clean, "-o", "report.pdf"])), 2);
+    assert_eq!(code(&run(&["scan", clean, "--disable", "no-such-rule"])), 2);
+    // Input errors.
+    let o = run(&["scan", "does/not/exist.ldif"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("does/not/exist.ldif"), "{}", stderr(&o));
+}
+
+#[test]
+fn malformed_input_is_reported_with_file_line_column_and_the_scan_goes_on() {
+    let dir = tempdir();
+    let bad = write(
+        dir.path(),
+        "bad.ldif",
+        "dn: CN=A,DC=contoso,DC=com\nobjectClass: user\nuserPrincipalName: a@contoso.local\n\n\
+         dn: CN=B,DC=contoso,DC=com\nobjectClass: user\nadminDescription: first line\nthis line has no colon\n\n\
+         dn: CN=C,DC=contoso,DC=com\nobjectClass: user\nuserPrincipalName: c d@contoso.com\n",
+    );
+    let out = dir.path().join("r.json");
+    let o = run(&[
+        "scan",
+        bad.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 2, "an incomplete scan exits 2");
+    let err = stderr(&o);
+    assert!(
+        err.contains("bad.ldif:8:"),
+        "diagnostic names file and line: {err}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(report["summary"]["incomplete"], true);
+    let dns: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["dn"].as_str().unwrap())
+        .collect();
+    assert!(
+        dns.contains(&"CN=A,DC=contoso,DC=com") && dns.contains(&"CN=C,DC=contoso,DC=com"),
+        "{dns:?}"
+    );
+    assert!(!dns.contains(&"CN=B,DC=contoso,DC=com"));
+}
+
+#[test]
+fn stdin_and_gzip_inputs_give_the_same_findings_as_the_file() {
+    use std::io::Write;
+    let data = std::fs::read(root().join("examples/contoso.ldif")).unwrap();
+    let file = run(&["scan", "examples/contoso.ldif", "--format", "json"]);
+    let stdin = run_stdin(&["scan", "-", "--format", "json"], &data);
+    let dir = tempdir();
+    let gz_path = dir.path().join("contoso.ldif.gz");
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz_path).unwrap(),
+        flate2::Compression::default(),
+    );
+    enc.write_all(&data).unwrap();
+    enc.finish().unwrap();
+    let gz = run(&["scan", gz_path.to_str().unwrap(), "--format", "json"]);
+    let findings = |o: &std::process::Output| {
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let mut f = v["findings"].clone();
+        for x in f.as_array_mut().unwrap() {
+            x["source"]["file"] = serde_json::Value::Null;
+            for r in x["related"].as_array_mut().unwrap() {
+                r["source"]["file"] = serde_json::Value::Null;
+            }
+        }
+        f
+    };
+    assert_eq!(findings(&file), findings(&stdin));
+    assert_eq!(findings(&file), findings(&gz));
+    let v: serde_json::Value = serde_json::from_slice(&stdin.stdout).unwrap();
+    assert_eq!(v["summary"]["inputs"][0]["path"], "-");
+}
+
+#[test]
+fn output_is_byte_identical_whatever_the_threads_and_block_size() {
+    let args = [
+        "scan",
+        "tests/fixtures/spec/corpus-ldifde.ldf",
+        "tests/fixtures/spec/corpus-ldapsearch.ldif",
+        "--format",
+        "json",
+    ];
+    let base = run(&args);
+    for extra in [
+        &["--threads", "1"][..],
+        &["--threads", "2", "--block-size", "512"],
+        &["--threads", "4", "--block-size", "4096"],
+    ] {
+        let mut a = args.to_vec();
+        a.extend_from_slice(extra);
+        let o = run(&a);
+        assert!(o.stdout == base.stdout, "output changed with {extra:?}");
+    }
+}
+
+#[test]
+fn several_outputs_by_extension() {
+    let dir = tempdir();
+    let json = dir.path().join("f.json");
+    let txt = dir.path().join("f.txt");
+    let o = run(&[
+        "scan",
+        "examples/contoso.ldif",
+        "-q",
+        "-o",
+        json.to_str().unwrap(),
+        "-o",
+        txt.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stdout(&o).is_empty(),
+        "--quiet with the terminal format prints nothing"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+    assert!(v["findings"].as_array().unwrap().len() > 10);
+    assert!(std::fs::read_to_string(txt)
+        .unwrap()
+        .contains("will fail sync"));
+}
+
+#[test]
+fn accepted_domains_add_domain_findings_and_suggestions() {
+    let o = run(&[
+        "scan",
+        "examples/contoso.ldif",
+        "--format",
+        "json",
+        "--accepted-domain",
+        "contoso.com",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let upn = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "upn-non-routable-domain")
+        .unwrap();
+    assert_eq!(upn["value"], "djump@contoso.local");
+    assert_eq!(upn["suggestion"], "djump@contoso.com");
+}
+
+#[test]
+fn user_rules_add_override_and_disable() {
+    let dir = tempdir();
+    let rules = write(
+        dir.path(),
+        "extra.yaml",
+        r#"
+- id: user-department-required
+  title: users need a department
+  severity: warning
+  category: blank
+  objects: [user]
+  attribute: department
+  check: { kind: required }
+  message: "department is missing"
+  examples:
+    valid:
+      - |
+        dn: CN=A,DC=x,DC=com
+        objectClass: user
+        department: Sales
+    invalid: ["x"]
+- id: upn-non-routable-domain
+  title: overridden to a warning
+  severity: warning
+  category: domain
+  objects: [user, inetOrgPerson]
+  attribute: userPrincipalName
+  check: { kind: domain_routable }
+  message: "UPN: {detail}"
+  examples: { valid: ["a@contoso.com"], invalid: ["a@contoso.local"] }
+"#,
+    );
+    let r = rules.to_str().unwrap();
+    let o = run(&[
+        "scan",
+        "examples/contoso.ldif",
+        "--format",
+        "json",
+        "--rules",
+        r,
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let fs = v["findings"].as_array().unwrap();
+    assert!(fs
+        .iter()
+        .any(|f| f["rule"] == "user-department-required" && f["severity"] == "warning"));
+    assert!(fs
+        .iter()
+        .any(|f| f["rule"] == "upn-non-routable-domain" && f["severity"] == "warning"));
+    let o = run(&[
+        "scan",
+        "examples/contoso.ldif",
+        "--format",
+        "json",
+        "--disable",
+        "upn-non-routable-domain",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(!v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule"] == "upn-non-routable-domain"));
+}
+
+#[test]
+fn rule_file_errors_name_file_line_and_column() {
+    let dir = tempdir();
+    let bad = write(
+        dir.path(),
+        "bad.yaml",
+        "- id: x-rule\n  title: t\n  severity: critical\n",
+    );
+    let o = run(&[
+        "scan",
+        "examples/contoso.ldif",
+        "--rules",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(err.contains("bad.yaml:3:"), "{err}");
+    assert!(err.contains("critical"), "{err}");
+}
+
+#[test]
+fn rules_commands() {
+    let o = run(&["rules", "test"]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert!(stdout(&o).contains("0 failed"));
+    let o = run(&["rules", "list"]);
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).contains("upn-invalid-character"));
+    let o = run(&["rules", "show", "upn-invalid-character"]);
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).contains("kind: charset"));
+    assert_eq!(code(&run(&["rules", "show", "nope"])), 2);
+
+    // A rule whose examples are wrong fails `rules test`.
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "wrong.yaml",
+        "id: nick-wrong\ntitle: t\nseverity: error\ncategory: length\nattribute: mailNickname\n\
+         check: { kind: max_length, max: 3 }\nmessage: m\nexamples: { valid: [\"abcd\"], invalid: [\"ab\"] }\n",
+    );
+    let o = run(&["rules", "test", dir.path().to_str().unwrap()]);
+    assert_eq!(code(&o), 1);
+    assert!(stdout(&o).contains("2 failed"), "{}", stdout(&o));
+}
