@@ -348,7 +348,7 @@ const X500_PREFIX: &str =
 
 /// Identifiers of object `i`, recomputable from the index alone (used to plant duplicates).
 fn person_ids(i: u64) -> (usize, usize, &'static str) {
-    let mut r = Rng::new(i ^ 0x5EED_0F_1D5);
+    let mut r = Rng::new(i ^ 0x0005_EED0_F1D5);
     (
         r.below(FIRST.len() as u64) as usize,
         r.below(LAST.len() as u64) as usize,
@@ -711,7 +711,7 @@ impl<W: Write> Gen<W> {
         let j = if i > 0 { self.rng.below(i) } else { 0 };
         match defect {
             Some(Defect::UpnSpace) => self.upn.insert(self.upn.find('.').unwrap_or(1), ' '),
-            Some(Defect::UpnDiacritic) => self.upn.insert_str(0, "é"),
+            Some(Defect::UpnDiacritic) => self.upn.insert(0, 'é'),
             Some(Defect::UpnBadChar) => {
                 let c = *self.rng.pick(&[
                     '%', '&', '*', '+', '/', '=', '?', '{', '}', '|', '(', ')', ',', ';', ':', '[',
@@ -912,9 +912,11 @@ impl<W: Write> Gen<W> {
 
     fn group(&mut self, i: u64, defect: Option<Defect>) -> io::Result<()> {
         self.cn.clear();
-        self.cn.push_str(*self.rng.pick(GROUP_WORDS));
+        let w = self.rng.pick::<&str>(GROUP_WORDS);
+        self.cn.push_str(w);
         self.cn.push(' ');
-        self.cn.push_str(*self.rng.pick(GROUP_SUFFIX));
+        let w = self.rng.pick::<&str>(GROUP_SUFFIX);
+        self.cn.push_str(w);
         self.cn.push(' ');
         push_base36(&mut self.cn, i);
         self.set_dn("OU=Groups,OU=Corp");

@@ -322,3 +322,63 @@ fn rules_commands() {
     assert_eq!(code(&o), 1);
     assert!(stdout(&o).contains("2 failed"), "{}", stdout(&o));
 }
+
+#[test]
+fn markdown_report_snapshot() {
+    let o = run(&["scan", "examples/contoso.ldif", "--format", "markdown"]);
+    assert_eq!(code(&o), 1);
+    assert_snapshot("contoso.md", &stdout(&o));
+}
+
+#[test]
+fn html_report_is_self_contained_and_escapes_directory_values() {
+    let dir = tempdir();
+    let hostile = write(
+        dir.path(),
+        "hostile.ldif",
+        "dn: CN=<script>alert(1)</script>,DC=contoso,DC=com\nobjectClass: user\n\
+         userPrincipalName: \"><img src=x onerror=alert(2)>@contoso.com\n\n\
+         dn: CN=B,DC=contoso,DC=com\nobjectClass: user\nuserPrincipalName: {{7*7}}@contoso.com\n",
+    );
+    let html = dir.path().join("r.html");
+    let o = run(&[
+        "scan",
+        hostile.to_str().unwrap(),
+        "-q",
+        "-o",
+        html.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1);
+    let text = std::fs::read_to_string(html).unwrap();
+    assert!(!text.contains("<script>alert(1)"), "DN must be escaped");
+    assert!(!text.contains("<img src=x"), "value must be escaped");
+    assert!(text.contains("&lt;script&gt;alert(1)&lt;"));
+    assert!(
+        text.contains("{{7*7}}") && !text.contains(">49<"),
+        "values are not template code"
+    );
+    // Self-contained: nothing is loaded from the network.
+    for needle in ["src=\"http", "href=\"//", "<link ", "@import", "url(http"] {
+        assert!(!text.contains(needle), "external reference {needle}");
+    }
+    assert!(text.contains("Content-Security-Policy"));
+}
+
+#[test]
+fn template_dir_overrides_the_built_in_templates() {
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "report.md.j2",
+        "custom: {{ summary.findings_total }} findings\n",
+    );
+    let o = run(&[
+        "scan",
+        "examples/contoso.ldif",
+        "--format",
+        "markdown",
+        "--template-dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(stdout(&o), "custom: 22 findings\n");
+}

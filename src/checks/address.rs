@@ -49,7 +49,7 @@ pub fn dns_name_problem(domain: &str, skip: &dyn Fn(char) -> bool) -> Option<Str
         }
         if let Some(c) = label
             .chars()
-            .find(|&c| !(c.is_ascii_alphanumeric() || c == '-') && !skip(c))
+            .find(|&c| !(c.is_ascii_alphanumeric() || c == '-' || skip(c)))
         {
             return Some(format!(
                 "the domain contains `{c}`, which is not valid in a DNS name"
@@ -65,6 +65,24 @@ pub fn dns_name_problem(domain: &str, skip: &dyn Fn(char) -> bool) -> Option<Str
 /// True when `label` is a top-level domain of the public internet (Public Suffix List,
 /// ICANN section).
 pub fn is_public_tld(label: &str) -> bool {
+    // A directory uses a handful of TLDs: remember the answers per thread.
+    thread_local! {
+        static SEEN: std::cell::RefCell<Vec<(String, bool)>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    SEEN.with(|seen| {
+        let mut seen = seen.borrow_mut();
+        if let Some((_, known)) = seen.iter().find(|(t, _)| t.eq_ignore_ascii_case(label)) {
+            return *known;
+        }
+        let known = lookup_public_tld(label);
+        if seen.len() < 64 {
+            seen.push((label.to_string(), known));
+        }
+        known
+    })
+}
+
+fn lookup_public_tld(label: &str) -> bool {
     let lower = label.to_ascii_lowercase();
     if lower.is_empty() || lower.contains('.') {
         return false;
@@ -109,7 +127,6 @@ pub fn upn_format_problem(upn: &str, skip: &dyn Fn(char) -> bool) -> Option<Stri
         return Some("has consecutive dots".into());
     }
     dns_name_problem(domain, &|c| is_character_class(c) || skip(c))
-        .map(|p| p.replace("the domain", "the domain"))
 }
 
 /// Characters allowed in the local part of an SMTP address (besides letters and digits).
@@ -150,7 +167,7 @@ pub fn smtp_format_problem(addr: &str, skip: &dyn Fn(char) -> bool) -> Option<St
     }
     if let Some(c) = local
         .chars()
-        .find(|&c| !(c.is_ascii_alphanumeric() || SMTP_LOCAL_SPECIALS.contains(c)) && !ignore(c))
+        .find(|&c| !(c.is_ascii_alphanumeric() || SMTP_LOCAL_SPECIALS.contains(c) || ignore(c)))
     {
         return Some(format!("has `{c}` in the local part"));
     }

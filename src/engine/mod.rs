@@ -11,7 +11,7 @@ use crate::findings::{
     Category, Finding, InputSummary, Report, RuleSummary, Severity, SourceRef, Summary, ToolInfo,
 };
 use crate::model::{Diagnostic, DiagnosticLevel, Entry, ValueEncoding};
-use crate::rules::{FixKind, ObjectClass, RuleSet, ValueFilter};
+use crate::rules::{AttrValues, FixKind, ObjectClass, RuleSet, ValueFilter, Verdict};
 use crate::source::input::{Block, BlockReader};
 use crate::source::ldif::LdifParser;
 use index::Holder;
@@ -103,6 +103,8 @@ pub(crate) struct Engine<'r> {
     pub(crate) accepted: Vec<String>,
     /// Namespace id of each rule (unique rules only).
     pub(crate) rule_ns: Vec<Option<u8>>,
+    /// Attribute name -> slot, for the rules' attributes, objectClass and the scope's.
+    index: AttrIndex,
     opts: ScanOptions,
 }
 
@@ -161,10 +163,89 @@ impl Part {
     }
 }
 
-/// A decoded value of one attribute line.
-struct Val<'e> {
-    attr: usize,
-    text: Cow<'e, str>,
+/// At most this many distinct attributes are read per entry (rules + scope).
+const MAX_SLOTS: usize = 128;
+
+/// Maps attribute names to slots without allocating: candidates are bucketed by
+/// name length and compared ASCII case-insensitively.
+struct AttrIndex {
+    by_len: Vec<Vec<(String, u16)>>,
+    object_class: u16,
+}
+
+impl AttrIndex {
+    fn new(rules: &RuleSet) -> AttrIndex {
+        let mut names: Vec<String> = rules.attributes.clone();
+        for extra in std::iter::once("objectClass".to_string()).chain(rules.scope.attributes()) {
+            if !names.iter().any(|n| n.eq_ignore_ascii_case(&extra)) {
+                names.push(extra);
+            }
+        }
+        names.truncate(MAX_SLOTS);
+        let mut by_len: Vec<Vec<(String, u16)>> = Vec::new();
+        for (slot, n) in names.iter().enumerate() {
+            if by_len.len() <= n.len() {
+                by_len.resize(n.len() + 1, Vec::new());
+            }
+            by_len[n.len()].push((n.to_ascii_lowercase(), slot as u16));
+        }
+        let object_class = names
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case("objectClass"))
+            .unwrap_or(0) as u16;
+        AttrIndex {
+            by_len,
+            object_class,
+        }
+    }
+
+    #[inline]
+    fn lookup(&self, name: &str) -> Option<u16> {
+        self.by_len
+            .get(name.len())?
+            .iter()
+            .find(|(n, _)| n.as_bytes().eq_ignore_ascii_case(name.as_bytes()))
+            .map(|x| x.1)
+    }
+}
+
+/// The decoded values of one entry that rules or the scope read, grouped by slot.
+struct Decoded<'a, 'e> {
+    index: &'a AttrIndex,
+    /// (slot, attribute line index, text), sorted by slot after `group`.
+    vals: Vec<(u16, u32, Cow<'e, str>)>,
+    /// Range of `vals` per slot.
+    ranges: [(u16, u16); MAX_SLOTS],
+}
+
+impl Decoded<'_, '_> {
+    fn group(&mut self) {
+        self.vals.sort_by_key(|v| (v.0, v.1));
+        let mut i = 0;
+        while i < self.vals.len() {
+            let slot = self.vals[i].0;
+            let mut j = i;
+            while j < self.vals.len() && self.vals[j].0 == slot {
+                j += 1;
+            }
+            self.ranges[slot as usize] = (i as u16, j as u16);
+            i = j;
+        }
+    }
+
+    fn slot(&self, slot: u16) -> &[(u16, u32, Cow<'_, str>)] {
+        let (a, b) = self.ranges[slot as usize];
+        &self.vals[a as usize..b as usize]
+    }
+}
+
+impl AttrValues for Decoded<'_, '_> {
+    fn any_value(&self, attr: &str, f: &mut dyn FnMut(&str) -> bool) -> bool {
+        match self.index.lookup(attr) {
+            Some(slot) => self.slot(slot).iter().any(|v| f(&v.2)),
+            None => false,
+        }
+    }
 }
 
 impl<'r> Engine<'r> {
@@ -194,6 +275,7 @@ impl<'r> Engine<'r> {
                 .map(|d| d.trim().trim_start_matches('@').to_ascii_lowercase())
                 .collect(),
             rule_ns,
+            index: AttrIndex::new(rules),
             opts: opts.clone(),
         }
     }
@@ -213,10 +295,14 @@ impl<'r> Engine<'r> {
         let name = input.name.clone();
         let mut reader = input.reader;
         let (tx, rx) = sync_channel::<Block>(2 * rayon::current_num_threads().max(1));
+        let (recycle_tx, recycle_rx) = std::sync::mpsc::channel::<Vec<u8>>();
         let progress = self.opts.progress.clone();
         let reader_thread = std::thread::spawn(move || {
             let mut diags = Vec::new();
             let result = loop {
+                while let Ok(buf) = recycle_rx.try_recv() {
+                    reader.recycle(buf);
+                }
                 match reader.next_block(&mut diags) {
                     Ok(Some(block)) => {
                         if let Some(p) = &progress {
@@ -235,7 +321,11 @@ impl<'r> Engine<'r> {
         let mut parts: Vec<Part> = rx
             .into_iter()
             .par_bridge()
-            .map(|block| self.check_block(&name, block))
+            .map_with(recycle_tx, |recycle, block| {
+                let (part, buf) = self.check_block(&name, block);
+                let _ = recycle.send(buf);
+                part
+            })
             .collect();
         let (reader, diags, result) = reader_thread.join().map_err(|_| InputError {
             input: name.clone(),
@@ -261,7 +351,8 @@ impl<'r> Engine<'r> {
         Ok((parts, summary, diags))
     }
 
-    fn check_block(&self, name: &str, block: Block) -> Part {
+    /// Parses and checks one block; returns what it leaves behind and the block's buffer.
+    fn check_block(&self, name: &str, block: Block) -> (Part, Vec<u8>) {
         let mut part = Part {
             file: name.to_string(),
             block: block.index,
@@ -273,7 +364,7 @@ impl<'r> Engine<'r> {
             self.check_entry(&entry, name, &mut part);
         }
         part.diags.append(&mut diags);
-        part
+        (part, block.data)
     }
 
     /// Decodes an attribute value to text; `None` (with a diagnostic) for bad base64
@@ -283,12 +374,18 @@ impl<'r> Engine<'r> {
         match attr.encoding {
             ValueEncoding::Url => None,
             ValueEncoding::Plain => Some(match &attr.raw {
-                Cow::Borrowed(b) => String::from_utf8_lossy(b),
+                Cow::Borrowed(b) => match std::str::from_utf8(b) {
+                    Ok(s) => Cow::Borrowed(s),
+                    Err(_) => String::from_utf8_lossy(b),
+                },
                 Cow::Owned(b) => Cow::Owned(String::from_utf8_lossy(b).into_owned()),
             }),
             ValueEncoding::Base64 => {
                 match attr.decoded() {
-                    Ok(bytes) => Some(Cow::Owned(String::from_utf8_lossy(&bytes).into_owned())),
+                    Ok(bytes) => Some(Cow::Owned(match String::from_utf8(bytes.into_owned()) {
+                        Ok(s) => s,
+                        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                    })),
                     Err(e) => {
                         part.diags.push(Diagnostic {
                         level: DiagnosticLevel::Error,
@@ -314,14 +411,28 @@ impl<'r> Engine<'r> {
             return;
         }
         part.counts.objects_read += 1;
-        let class_vals: Vec<Cow<str>> = (0..entry.attrs.len())
-            .filter(|&i| entry.attrs[i].is("objectClass"))
-            .filter_map(|i| Self::decode(entry, i, name, part))
+        // Decode, once, every value a rule or the scope reads.
+        let mut view = Decoded {
+            index: &self.index,
+            vals: Vec::with_capacity(16),
+            ranges: [(0, 0); MAX_SLOTS],
+        };
+        for (i, a) in entry.attrs.iter().enumerate() {
+            if let Some(slot) = self.index.lookup(a.name) {
+                if let Some(text) = Self::decode(entry, i, name, part) {
+                    view.vals.push((slot, i as u32, text));
+                }
+            }
+        }
+        view.group();
+        let classes: Vec<&str> = view
+            .slot(self.index.object_class)
+            .iter()
+            .map(|v| v.2.trim())
             .collect();
-        let classes: Vec<&str> = class_vals.iter().map(|c| c.trim()).collect();
-        let class = match self.rules.scope.judge(entry, &classes) {
-            crate::rules::Verdict::InScope(c) => c,
-            crate::rules::Verdict::OtherClass => {
+        let class = match self.rules.scope.judge(&entry.dn, &classes, &view) {
+            Verdict::InScope(c) => c,
+            Verdict::OtherClass => {
                 *part
                     .counts
                     .skipped
@@ -329,7 +440,7 @@ impl<'r> Engine<'r> {
                     .or_default() += 1;
                 return;
             }
-            crate::rules::Verdict::Excluded(reason) => {
+            Verdict::Excluded(reason) => {
                 match part.counts.skipped.get_mut(reason) {
                     Some(n) => *n += 1,
                     None => {
@@ -349,26 +460,15 @@ impl<'r> Engine<'r> {
             class,
         });
 
-        // Decode each value the rules read, once.
-        let mut slot_vals: Vec<Vec<Val>> = (0..self.rules.attributes.len())
-            .map(|_| Vec::new())
-            .collect();
-        for (i, a) in entry.attrs.iter().enumerate() {
-            if let Some(slot) = self.rules.attributes.iter().position(|s| a.is(s)) {
-                if let Some(text) = Self::decode(entry, i, name, part) {
-                    slot_vals[slot].push(Val { attr: i, text });
-                }
-            }
-        }
-
         let ctx = self.ctx();
-        // (rule, attr line index, detail) of the value findings, grouped by value afterwards.
+        // (rule, index of the value in `view.vals`, detail) of the value findings.
         let mut hits: Vec<(usize, usize, String)> = Vec::new();
         for (ri, rule) in self.rules.rules.iter().enumerate() {
             if !rule.applies_to(class) {
                 continue;
             }
-            let vals = &slot_vals[rule.slot];
+            let (start, end) = view.ranges[rule.slot];
+            let vals = start as usize..end as usize;
             match &rule.check {
                 Check::Required => {
                     if vals.is_empty() {
@@ -387,15 +487,15 @@ impl<'r> Engine<'r> {
                     }
                 }
                 Check::Unique { .. } => {
-                    for (vi, v) in vals.iter().enumerate() {
-                        if let Some((skip, sub)) = filter_value(rule.def.values, &v.text) {
+                    for vi in vals {
+                        let (_, attr, text) = &view.vals[vi];
+                        if let Some((skip, sub)) = filter_value(rule.def.values, text) {
                             if sub.trim().is_empty() {
                                 continue;
                             }
                             let ns = self.rule_ns[ri].unwrap_or(0);
                             let hash = index::key_hash(ns, &index::normalize(sub));
-                            let (off, len) = part.push_text(&v.text);
-                            let _ = vi;
+                            let (off, len) = part.push_text(text);
                             part.holders.push(Holder {
                                 hash,
                                 obj,
@@ -403,14 +503,14 @@ impl<'r> Engine<'r> {
                                 skip: skip as u16,
                                 off,
                                 len,
-                                line: entry.attrs[v.attr].line,
+                                line: entry.attrs[*attr as usize].line,
                             });
                         }
                     }
                 }
                 check => {
-                    for (vi, v) in vals.iter().enumerate() {
-                        if let Some((_, sub)) = filter_value(rule.def.values, &v.text) {
+                    for vi in vals {
+                        if let Some((_, sub)) = filter_value(rule.def.values, &view.vals[vi].2) {
                             if let Some(detail) = check.check_value(sub, &ctx) {
                                 hits.push((ri, vi, detail));
                             }
@@ -423,25 +523,25 @@ impl<'r> Engine<'r> {
             return;
         }
         // One suggestion per offending value, shared by all its findings.
-        hits.sort_by_key(|h| (self.rules.rules[h.0].slot, h.1, h.0));
+        hits.sort_by_key(|h| (h.1, h.0));
         let mut i = 0;
         while i < hits.len() {
-            let slot = self.rules.rules[hits[i].0].slot;
             let vi = hits[i].1;
             let mut j = i;
-            while j < hits.len() && self.rules.rules[hits[j].0].slot == slot && hits[j].1 == vi {
+            while j < hits.len() && hits[j].1 == vi {
                 j += 1;
             }
-            let val = &slot_vals[slot][vi];
+            let (slot, attr, text) = &view.vals[vi];
+            let slot = *slot as usize;
             let rule_ids: Vec<usize> = hits[i..j].iter().map(|h| h.0).collect();
-            let suggestion = self.suggest(&val.text, slot, class, &rule_ids);
+            let suggestion = self.suggest(text, slot, class, &rule_ids);
             let suggestion_keys = match &suggestion {
                 Some(s) => self.namespace_keys(slot, class, s),
                 None => Vec::new(),
             };
             let value_id = part.pending.len() as u32;
+            let attr_line = entry.attrs[*attr as usize].line;
             for (ri, _, detail) in hits[i..j].iter() {
-                let attr_line = entry.attrs[val.attr].line;
                 let idx = part.pending.len();
                 self.push_finding(
                     part,
@@ -451,7 +551,7 @@ impl<'r> Engine<'r> {
                     name,
                     class,
                     Some(attr_line),
-                    val.text.to_string(),
+                    text.to_string(),
                     detail.clone(),
                     value_id,
                 );

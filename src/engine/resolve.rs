@@ -72,6 +72,9 @@ impl View<'_> {
     }
 }
 
+/// A suggested value: (namespace, key), part, value id, object, attribute slot.
+type Proposal = ((u8, String), u32, u32, u32, usize);
+
 pub(crate) fn resolve(engine: &Engine, parts: &[Part]) -> Vec<(FKey, Finding)> {
     let view = View { engine, parts };
     let mut refs: Vec<HolderRef> = parts
@@ -94,7 +97,17 @@ pub(crate) fn resolve(engine: &Engine, parts: &[Part]) -> Vec<(FKey, Finding)> {
         while j < refs.len() && refs[j].hash == refs[i].hash {
             j += 1;
         }
-        if j - i >= 2 {
+        // Most runs are one object holding one address in several attributes (UPN =
+        // mail = primary SMTP): not a duplicate, and not worth comparing keys.
+        let one_object_distinct_attributes = || {
+            let first = view.obj(&refs[i]);
+            refs[i..j].iter().all(|r| view.obj(r) == first)
+                && refs[i..j]
+                    .iter()
+                    .enumerate()
+                    .all(|(k, r)| refs[i..i + k].iter().all(|o| view.slot(o) != view.slot(r)))
+        };
+        if j - i >= 2 && !one_object_distinct_attributes() {
             let mut members: Vec<((u8, String), HolderRef)> =
                 refs[i..j].iter().map(|r| (view.key(r), *r)).collect();
             members.sort();
@@ -117,7 +130,7 @@ pub(crate) fn resolve(engine: &Engine, parts: &[Part]) -> Vec<(FKey, Finding)> {
     // Suggestions must be new: not held by another object (or twice in one attribute),
     // and not proposed for two different values.
     let mut rejected: HashSet<(u32, u32)> = HashSet::new(); // (part, value_id)
-    let mut proposals: Vec<((u8, String), u32, u32, u32, usize)> = Vec::new(); // key, part, value_id, obj, slot
+    let mut proposals: Vec<Proposal> = Vec::new();
     for (pi, p) in parts.iter().enumerate() {
         for f in &p.pending {
             if f.finding.suggestion.is_none() {

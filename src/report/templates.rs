@@ -1,11 +1,1716 @@
+//! HTML and Markdown reports: a view model built from the [`Report`] and rendered with
+//! minijinja templates.
+//!
+//! The templates stay simple because everything that needs logic happens here: grouping
+//! findings by category and rule, capping rows, gathering duplicate groups, percentages,
+//! anchors and safe links. The view model is serialised into the template context as it
+//! is, so a custom template (`--template-dir`) sees exactly the fields documented on
+//! [`ReportView`] and its parts.
+//!
+//! Every directory value is hostile input. `report.html.j2` is rendered with HTML
+//! autoescaping; the Markdown template escapes cell values with the `md` filter. The HTML
+//! report's Content-Security-Policy allows only the inline `<script>` blocks of the
+//! template itself, by hash (see [`script_hashes`]).
+
+use crate::findings::{Category, Finding, Related, Report, RuleSummary, Severity};
+use minijinja::value::Serde;
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
+use serde::Serialize;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Rows shown per rule (and holders per duplicate group, groups, diagnostics) before the
+/// report says how many more exist. The JSON output always has everything.
+pub const ROW_CAP: usize = 1000;
+
+const HTML_TEMPLATE: &str = include_str!("../../templates/report.html.j2");
+const MARKDOWN_TEMPLATE: &str = include_str!("../../templates/report.md.j2");
+
+/// Which report to render.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TemplateKind {
     Html,
     Markdown,
 }
+
+impl TemplateKind {
+    /// The template's file name, built in and in a template directory.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            TemplateKind::Html => "report.html.j2",
+            TemplateKind::Markdown => "report.md.j2",
+        }
+    }
+
+    /// The built-in template source.
+    pub fn builtin_source(self) -> &'static str {
+        match self {
+            TemplateKind::Html => HTML_TEMPLATE,
+            TemplateKind::Markdown => MARKDOWN_TEMPLATE,
+        }
+    }
+}
+
+/// Why a report could not be rendered.
+#[derive(Debug)]
+pub enum RenderError {
+    /// A template in the template directory exists but could not be read.
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The template has a syntax error or failed while rendering.
+    Template(minijinja::Error),
+}
+
+impl fmt::Display for RenderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RenderError::Io { path, source } => {
+                write!(f, "cannot read template {}: {source}", path.display())
+            }
+            RenderError::Template(e) => write!(f, "template error: {e:#}"),
+        }
+    }
+}
+
+impl std::error::Error for RenderError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            RenderError::Io { source, .. } => Some(source),
+            RenderError::Template(e) => Some(e),
+        }
+    }
+}
+
+impl From<minijinja::Error> for RenderError {
+    fn from(e: minijinja::Error) -> Self {
+        RenderError::Template(e)
+    }
+}
+
+/// Renders a report with the built-in templates (embedded with include_str!), or with
+/// `report.html.j2` / `report.md.j2` from `template_dir` when given (missing file there → built-in).
 pub fn render(
-    _k: TemplateKind,
-    _r: &crate::findings::Report,
-    _d: Option<&std::path::Path>,
-) -> Result<String, String> {
-    Err("templates not yet built".into())
+    kind: TemplateKind,
+    report: &Report,
+    template_dir: Option<&Path>,
+) -> Result<String, RenderError> {
+    let source = template_source(kind, template_dir)?;
+    let view = ReportView::build(report, ROW_CAP);
+    render_view(kind, &source, view)
+}
+
+/// The template to use: the one in `template_dir` when it exists there, else the built-in.
+fn template_source(
+    kind: TemplateKind,
+    template_dir: Option<&Path>,
+) -> Result<Cow<'static, str>, RenderError> {
+    let Some(dir) = template_dir else {
+        return Ok(Cow::Borrowed(kind.builtin_source()));
+    };
+    let path = dir.join(kind.file_name());
+    match std::fs::read_to_string(&path) {
+        Ok(s) => Ok(Cow::Owned(s)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Ok(Cow::Borrowed(kind.builtin_source()))
+        }
+        Err(source) => Err(RenderError::Io { path, source }),
+    }
+}
+
+/// Renders an already built view with the given template source.
+fn render_view(
+    kind: TemplateKind,
+    source: &str,
+    mut view: ReportView,
+) -> Result<String, RenderError> {
+    view.csp_script_src = script_hashes(source);
+    let env = environment();
+    let name = kind.file_name();
+    let tmpl = env.template_from_named_str(name, source)?;
+    Ok(tmpl.render(Value::from(Serde(&view)))?)
+}
+
+/// The template environment: HTML autoescaping for `*.html.j2`, strict undefined values
+/// (a typo in a template is an error, not an empty cell), and the report filters.
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|name| {
+        let name = name.strip_suffix(".j2").unwrap_or(name);
+        if name.ends_with(".html") || name.ends_with(".htm") {
+            AutoEscape::Html
+        } else {
+            AutoEscape::None
+        }
+    });
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_syntax(
+        minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .keep_trailing_newline(true)
+            .build()
+            .expect("valid syntax config"),
+    );
+    env.add_filter("md", md_escape);
+    env.add_filter("visible", visible);
+    env.add_filter("num", group_thousands);
+    env.add_filter("bytes", human_bytes);
+    env
+}
+
+// ---------------------------------------------------------------------------------------
+// View model
+// ---------------------------------------------------------------------------------------
+
+/// Everything a report template sees (the template context).
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportView {
+    pub title: String,
+    pub tool: ToolView,
+    pub summary: SummaryView,
+    /// All six categories in the contract's order, with their rules (empty when clean).
+    pub categories: Vec<CategoryView>,
+    /// Holders of the same value gathered together, capped at `row_cap` groups.
+    pub duplicate_groups: Vec<DuplicateGroupView>,
+    pub duplicate_groups_total: usize,
+    pub duplicate_groups_hidden: usize,
+    /// Input diagnostics in report order, capped at `row_cap`.
+    pub diagnostics: Vec<DiagnosticView>,
+    pub diagnostics_total: usize,
+    pub diagnostics_hidden: usize,
+    /// The catalog of rules that were checked, with their finding counts.
+    pub rules: Vec<RuleCatalogView>,
+    pub row_cap: usize,
+    /// The `script-src` sources of the HTML report's Content-Security-Policy: the hashes
+    /// of the template's inline scripts (`'none'` when it has none). Set when rendering.
+    pub csp_script_src: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ToolView {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SummaryView {
+    pub objects_read: u64,
+    pub objects_in_scope: u64,
+    pub objects_skipped: u64,
+    /// Objects with at least one error finding: these will fail sync.
+    pub objects_with_errors: u64,
+    pub objects_with_findings: u64,
+    /// In-scope objects without an error finding.
+    pub objects_ready: u64,
+    /// `objects_ready` of `objects_in_scope` in percent, rounded down to one decimal
+    /// (`"97.3"`), so that 100.0 means none fails; null when nothing is in scope.
+    pub ready_percent: Option<String>,
+    /// The same as a CSS width (`"97.3%"`; `"0%"` when nothing is in scope).
+    pub ready_width: String,
+    pub findings_total: u64,
+    /// error, warning, info (always all three), then any other key of the summary.
+    pub by_severity: Vec<CountView>,
+    /// All six categories in order.
+    pub by_category: Vec<CategoryCountView>,
+    /// Rules with findings: severity (error first), then count (most first), then id.
+    pub by_rule: Vec<RuleCountView>,
+    /// Out-of-scope objects by reason, in reason order.
+    pub skipped: Vec<CountView>,
+    /// modify / delete / modrdn records seen (never checked).
+    pub change_records: Vec<CountView>,
+    pub diagnostics_by_level: Vec<CountView>,
+    pub inputs: Vec<InputView>,
+    pub accepted_domains: Vec<String>,
+    /// Some input could not be read completely: the report must say INCOMPLETE.
+    pub incomplete: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CountView {
+    pub key: String,
+    pub label: String,
+    pub count: u64,
+    /// Share of the total of its list, as a CSS width (`"12.5%"`).
+    pub width: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CategoryCountView {
+    pub id: String,
+    pub title: String,
+    pub count: u64,
+    pub width: String,
+    /// Anchor of the category's section (present even when it has no findings).
+    pub anchor: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleCountView {
+    pub id: String,
+    pub title: String,
+    pub severity: String,
+    pub category: String,
+    pub count: u64,
+    /// Anchor of the rule's section, when the report has findings of it.
+    pub anchor: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InputView {
+    pub path: String,
+    /// Null for live sources.
+    pub sha256: Option<String>,
+    pub bytes: u64,
+    pub entries: u64,
+    pub change_records: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CategoryView {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub anchor: String,
+    /// Findings of this category in the report.
+    pub count: usize,
+    pub rules: Vec<RuleView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleView {
+    pub id: String,
+    pub title: String,
+    pub severity: String,
+    pub category: String,
+    pub attribute: String,
+    /// Documentation link: http(s) only, percent-encoded so it is safe in HTML and
+    /// Markdown; null when the rule has none or it is not a web link.
+    pub docs: Option<String>,
+    pub fix: String,
+    pub anchor: String,
+    /// Findings of this rule.
+    pub count: usize,
+    /// Distinct objects (DNs, case-insensitive) among them.
+    pub objects: usize,
+    /// Rows listed (at most `row_cap`) and rows left out.
+    pub shown: usize,
+    pub hidden: usize,
+    pub rows: Vec<FindingRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingRow {
+    pub severity: String,
+    pub dn: String,
+    pub object_class: String,
+    pub attribute: String,
+    pub value: String,
+    pub suggestion: Option<String>,
+    pub message: String,
+    /// `file:line`, or the file (server URL) alone when the line is 0.
+    pub source: String,
+    pub file: String,
+    pub line: u64,
+    pub value_line: u64,
+    /// Other holders of the value (duplicates), counting those left out of `related`.
+    pub related_count: usize,
+    /// Anchor of the duplicate group this finding belongs to.
+    pub group: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DuplicateGroupView {
+    /// Anchor (`dup-1`, ...) and 1-based number.
+    pub anchor: String,
+    pub number: usize,
+    /// The namespace the value must be unique in: `SMTP address`, `Proxy address`,
+    /// or the attribute name (`mailNickname`, `sAMAccountName`).
+    pub namespace: String,
+    /// The compared value: lowercased, without `smtp:` for SMTP addresses.
+    pub key: String,
+    /// Highest severity among its findings.
+    pub severity: String,
+    pub rules: Vec<String>,
+    /// Holders (one per value occurrence), sorted by DN; capped at `row_cap`.
+    pub holders: Vec<HolderView>,
+    pub holder_count: usize,
+    pub holders_hidden: usize,
+    /// Distinct objects (DNs, case-insensitive) holding the value.
+    pub object_count: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HolderView {
+    pub dn: String,
+    /// Known for holders that have a finding of their own.
+    pub object_class: Option<String>,
+    pub attribute: String,
+    /// The value as written on this holder.
+    pub value: String,
+    pub source: String,
+    pub file: String,
+    pub line: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DiagnosticView {
+    pub level: String,
+    pub file: String,
+    pub line: u64,
+    pub column: u64,
+    /// `file`, `file:line` or `file:line:column`.
+    pub location: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleCatalogView {
+    pub id: String,
+    pub title: String,
+    pub severity: String,
+    pub category: String,
+    pub attribute: String,
+    pub docs: Option<String>,
+    pub fix: String,
+    pub findings: u64,
+    pub anchor: Option<String>,
+}
+
+/// Customer-facing title and explanation of a category.
+pub fn category_text(c: Category) -> (&'static str, &'static str) {
+    match c {
+        Category::Character => (
+            "Invalid characters",
+            "Values contain characters that Microsoft 365 does not accept in this attribute \
+             (whitespace, diacritics, reserved symbols).",
+        ),
+        Category::Format => (
+            "Invalid format",
+            "Values are not well-formed: malformed addresses, missing address type prefixes, \
+             misplaced dots.",
+        ),
+        Category::Length => (
+            "Values too long",
+            "Values exceed the maximum length Microsoft 365 accepts for the attribute.",
+        ),
+        Category::Duplicate => (
+            "Duplicate values",
+            "The same value is held by more than one object (or twice by one object); only \
+             one holder can be synchronized. Every holder is listed.",
+        ),
+        Category::Blank => (
+            "Blank values",
+            "Attributes that are present but empty or only whitespace.",
+        ),
+        Category::Domain => (
+            "Unroutable or unaccepted domains",
+            "Addresses use a domain that is not a public internet domain, or not one of the \
+             tenant's accepted domains.",
+        ),
+    }
+}
+
+fn severity_label(s: &str) -> String {
+    match s {
+        "error" => "Error".into(),
+        "warning" => "Warning".into(),
+        "info" => "Info".into(),
+        other => other.to_string(),
+    }
+}
+
+fn level_label(s: &str) -> String {
+    match s {
+        "error" => "Error".into(),
+        "warning" => "Warning".into(),
+        "note" => "Note".into(),
+        other => other.to_string(),
+    }
+}
+
+/// `critical-system-object` → `Critical system object`.
+fn humanize(key: &str) -> String {
+    let text = key.replace(['-', '_'], " ");
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => text,
+    }
+}
+
+fn severity_rank(s: &str) -> u8 {
+    match s {
+        "error" => 0,
+        "warning" => 1,
+        "info" => 2,
+        _ => 3,
+    }
+}
+
+impl ReportView {
+    /// Builds the view of `report`, listing at most `row_cap` rows per rule (and per
+    /// duplicate group, duplicate groups and diagnostics).
+    pub fn build(report: &Report, row_cap: usize) -> ReportView {
+        let catalog: HashMap<&str, &RuleSummary> =
+            report.rules.iter().map(|r| (r.id.as_str(), r)).collect();
+        let input_pos: HashMap<&str, usize> = report
+            .summary
+            .inputs
+            .iter()
+            .enumerate()
+            .map(|(i, inp)| (inp.path.as_str(), i))
+            .collect();
+
+        let dups = DuplicateIndex::build(&report.findings);
+        let mut anchors = Anchors::default();
+        let categories =
+            build_categories(report, &catalog, &input_pos, &dups, &mut anchors, row_cap);
+        let rule_anchor: HashMap<String, String> = categories
+            .iter()
+            .flat_map(|c| c.rules.iter())
+            .map(|r| (r.id.clone(), r.anchor.clone()))
+            .collect();
+
+        let summary = build_summary(report, &catalog, &rule_anchor, &categories);
+
+        let (duplicate_groups, duplicate_groups_total) = dups.views(row_cap);
+        let diagnostics: Vec<DiagnosticView> = report
+            .diagnostics
+            .iter()
+            .take(row_cap)
+            .map(|d| {
+                let level = serde_plain(&d.level);
+                DiagnosticView {
+                    location: match (d.line, d.column) {
+                        (0, _) => d.file.clone(),
+                        (l, 0) => format!("{}:{l}", d.file),
+                        (l, c) => format!("{}:{l}:{c}", d.file),
+                    },
+                    level,
+                    file: d.file.clone(),
+                    line: d.line,
+                    column: d.column,
+                    message: d.message.clone(),
+                }
+            })
+            .collect();
+
+        let mut rules: Vec<RuleCatalogView> = report
+            .rules
+            .iter()
+            .map(|r| RuleCatalogView {
+                id: r.id.clone(),
+                title: r.title.clone(),
+                severity: r.severity.as_str().to_string(),
+                category: r.category.as_str().to_string(),
+                attribute: r.attribute.clone(),
+                docs: safe_url(&r.docs),
+                fix: r.fix.clone(),
+                findings: report
+                    .summary
+                    .findings_by_rule
+                    .get(&r.id)
+                    .copied()
+                    .unwrap_or(r.findings),
+                anchor: rule_anchor.get(&r.id).cloned(),
+            })
+            .collect();
+        rules.sort_by(|a, b| {
+            (category_rank(&a.category), &a.id).cmp(&(category_rank(&b.category), &b.id))
+        });
+
+        ReportView {
+            title: "Directory sync readiness report".to_string(),
+            tool: ToolView {
+                name: report.tool.name.clone(),
+                version: report.tool.version.clone(),
+            },
+            summary,
+            categories,
+            duplicate_groups_hidden: duplicate_groups_total - duplicate_groups.len(),
+            duplicate_groups,
+            duplicate_groups_total,
+            diagnostics_total: report.diagnostics.len(),
+            diagnostics_hidden: report.diagnostics.len() - diagnostics.len(),
+            diagnostics,
+            rules,
+            row_cap,
+            csp_script_src: String::new(),
+        }
+    }
+}
+
+fn category_rank(id: &str) -> usize {
+    Category::ALL
+        .iter()
+        .position(|c| c.as_str() == id)
+        .unwrap_or(Category::ALL.len())
+}
+
+/// A serde unit-variant name (`"error"`) without going through JSON text.
+fn serde_plain<T: Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+fn width(part: u64, total: u64) -> String {
+    if total == 0 {
+        return "0%".to_string();
+    }
+    format!("{}%", per_mille_str(part, total))
+}
+
+/// `part / total` in percent, rounded down to one decimal: `"97.3"`.
+fn per_mille_str(part: u64, total: u64) -> String {
+    let pm = (u128::from(part) * 1000 / u128::from(total.max(1))) as u64;
+    format!("{}.{}", pm / 10, pm % 10)
+}
+
+fn build_summary(
+    report: &Report,
+    catalog: &HashMap<&str, &RuleSummary>,
+    rule_anchor: &HashMap<String, String>,
+    categories: &[CategoryView],
+) -> SummaryView {
+    let s = &report.summary;
+    let objects_ready = s.objects_in_scope.saturating_sub(s.objects_with_errors);
+    let ready_percent =
+        (s.objects_in_scope > 0).then(|| per_mille_str(objects_ready, s.objects_in_scope));
+
+    let sev_total: u64 = s.findings_by_severity.values().sum();
+    let mut by_severity: Vec<CountView> = ["error", "warning", "info"]
+        .iter()
+        .map(|k| {
+            let count = s.findings_by_severity.get(*k).copied().unwrap_or(0);
+            CountView {
+                key: k.to_string(),
+                label: severity_label(k),
+                count,
+                width: width(count, sev_total),
+            }
+        })
+        .collect();
+    for (k, &count) in &s.findings_by_severity {
+        if !matches!(k.as_str(), "error" | "warning" | "info") {
+            by_severity.push(CountView {
+                key: k.clone(),
+                label: severity_label(k),
+                count,
+                width: width(count, sev_total),
+            });
+        }
+    }
+
+    let cat_total: u64 = s.findings_by_category.values().sum();
+    let by_category = categories
+        .iter()
+        .map(|c| {
+            let count = s.findings_by_category.get(&c.id).copied().unwrap_or(0);
+            CategoryCountView {
+                id: c.id.clone(),
+                title: c.title.clone(),
+                count,
+                width: width(count, cat_total),
+                anchor: c.anchor.clone(),
+            }
+        })
+        .collect();
+
+    let mut by_rule: Vec<RuleCountView> = s
+        .findings_by_rule
+        .iter()
+        .filter(|(_, &n)| n > 0)
+        .map(|(id, &count)| {
+            let meta = catalog.get(id.as_str());
+            RuleCountView {
+                id: id.clone(),
+                title: meta.map_or_else(|| id.clone(), |r| r.title.clone()),
+                severity: meta.map_or_else(
+                    || rule_severity_from_findings(report, id),
+                    |r| r.severity.as_str().to_string(),
+                ),
+                category: meta.map_or_else(
+                    || rule_category_from_findings(report, id),
+                    |r| r.category.as_str().to_string(),
+                ),
+                count,
+                anchor: rule_anchor.get(id).cloned(),
+            }
+        })
+        .collect();
+    by_rule.sort_by(|a, b| {
+        (
+            severity_rank(&a.severity),
+            std::cmp::Reverse(a.count),
+            &a.id,
+        )
+            .cmp(&(
+                severity_rank(&b.severity),
+                std::cmp::Reverse(b.count),
+                &b.id,
+            ))
+    });
+
+    let counts = |m: &BTreeMap<String, u64>, label: fn(&str) -> String| -> Vec<CountView> {
+        let total: u64 = m.values().sum();
+        m.iter()
+            .map(|(k, &count)| CountView {
+                key: k.clone(),
+                label: label(k),
+                count,
+                width: width(count, total),
+            })
+            .collect()
+    };
+    let mut diagnostics_by_level = counts(&s.diagnostics, level_label);
+    diagnostics_by_level.sort_by_key(|c| match c.key.as_str() {
+        "error" => 0,
+        "warning" => 1,
+        "note" => 2,
+        _ => 3,
+    });
+
+    SummaryView {
+        objects_read: s.objects_read,
+        objects_in_scope: s.objects_in_scope,
+        objects_skipped: s.skipped.values().sum(),
+        objects_with_errors: s.objects_with_errors,
+        objects_with_findings: s.objects_with_findings,
+        objects_ready,
+        ready_width: match &ready_percent {
+            Some(p) => format!("{p}%"),
+            None => "0%".to_string(),
+        },
+        ready_percent,
+        findings_total: s.findings_total,
+        by_severity,
+        by_category,
+        by_rule,
+        skipped: counts(&s.skipped, humanize),
+        change_records: counts(&s.change_records, str::to_string),
+        diagnostics_by_level,
+        inputs: s
+            .inputs
+            .iter()
+            .map(|i| InputView {
+                path: i.path.clone(),
+                sha256: i.sha256.clone(),
+                bytes: i.bytes,
+                entries: i.entries,
+                change_records: i.change_records,
+            })
+            .collect(),
+        accepted_domains: s.accepted_domains.clone(),
+        incomplete: s.incomplete,
+    }
+}
+
+fn rule_severity_from_findings(report: &Report, id: &str) -> String {
+    report
+        .findings
+        .iter()
+        .find(|f| f.rule == id)
+        .map_or("info", |f| f.severity.as_str())
+        .to_string()
+}
+
+fn rule_category_from_findings(report: &Report, id: &str) -> String {
+    report
+        .findings
+        .iter()
+        .find(|f| f.rule == id)
+        .map_or("", |f| f.category.as_str())
+        .to_string()
+}
+
+/// Unique HTML ids derived from names.
+#[derive(Default)]
+struct Anchors(BTreeSet<String>);
+
+impl Anchors {
+    fn make(&mut self, prefix: &str, name: &str) -> String {
+        let mut base = String::with_capacity(prefix.len() + name.len());
+        base.push_str(prefix);
+        for c in name.chars() {
+            if c.is_ascii_alphanumeric() {
+                base.push(c.to_ascii_lowercase());
+            } else if !base.ends_with('-') {
+                base.push('-');
+            }
+        }
+        let mut candidate = base.clone();
+        let mut n = 2;
+        while self.0.contains(&candidate) {
+            candidate = format!("{base}-{n}");
+            n += 1;
+        }
+        self.0.insert(candidate.clone());
+        candidate
+    }
+}
+
+fn build_categories(
+    report: &Report,
+    catalog: &HashMap<&str, &RuleSummary>,
+    input_pos: &HashMap<&str, usize>,
+    dups: &DuplicateIndex,
+    anchors: &mut Anchors,
+    row_cap: usize,
+) -> Vec<CategoryView> {
+    // (category, rule) → finding indices, in report order.
+    let mut by_rule: BTreeMap<(Category, &str), Vec<usize>> = BTreeMap::new();
+    for (i, f) in report.findings.iter().enumerate() {
+        by_rule
+            .entry((f.category, f.rule.as_str()))
+            .or_default()
+            .push(i);
+    }
+
+    Category::ALL
+        .iter()
+        .map(|&cat| {
+            let (title, description) = category_text(cat);
+            let anchor = anchors.make("cat-", cat.as_str());
+            let mut rules: Vec<(Severity, &str, Vec<usize>)> = by_rule
+                .range((cat, "")..)
+                .take_while(|((c, _), _)| *c == cat)
+                .map(|((_, rule), idx)| {
+                    let sev = catalog
+                        .get(rule)
+                        .map(|r| r.severity)
+                        .or_else(|| idx.iter().map(|&i| report.findings[i].severity).max())
+                        .unwrap_or(Severity::Info);
+                    (sev, *rule, idx.clone())
+                })
+                .collect();
+            rules.sort_by(|a, b| {
+                (std::cmp::Reverse(a.0), std::cmp::Reverse(a.2.len()), a.1).cmp(&(
+                    std::cmp::Reverse(b.0),
+                    std::cmp::Reverse(b.2.len()),
+                    b.1,
+                ))
+            });
+            let count = rules.iter().map(|r| r.2.len()).sum();
+            let rules = rules
+                .into_iter()
+                .map(|(sev, rule, mut idx)| {
+                    let meta = catalog.get(rule);
+                    let first = &report.findings[idx[0]];
+                    let objects = idx
+                        .iter()
+                        .map(|&i| report.findings[i].dn.to_lowercase())
+                        .collect::<BTreeSet<_>>()
+                        .len();
+                    let key = |f: &Finding| {
+                        (
+                            input_pos
+                                .get(f.source.file.as_str())
+                                .copied()
+                                .unwrap_or(usize::MAX),
+                            f.source.line,
+                            f.value_line,
+                        )
+                    };
+                    idx.sort_by(|&a, &b| {
+                        let (fa, fb) = (&report.findings[a], &report.findings[b]);
+                        key(fa)
+                            .cmp(&key(fb))
+                            .then_with(|| fa.source.file.cmp(&fb.source.file))
+                            .then_with(|| fa.dn.cmp(&fb.dn))
+                            .then_with(|| fa.attribute.cmp(&fb.attribute))
+                            .then_with(|| fa.value.cmp(&fb.value))
+                    });
+                    let rows: Vec<FindingRow> = idx
+                        .iter()
+                        .take(row_cap)
+                        .map(|&i| finding_row(&report.findings[i], dups.anchor_of(i)))
+                        .collect();
+                    RuleView {
+                        id: rule.to_string(),
+                        title: meta.map_or_else(|| rule.to_string(), |r| r.title.clone()),
+                        severity: sev.as_str().to_string(),
+                        category: cat.as_str().to_string(),
+                        attribute: meta
+                            .map_or_else(|| first.attribute.clone(), |r| r.attribute.clone()),
+                        docs: meta.and_then(|r| safe_url(&r.docs)),
+                        fix: meta.map_or_else(String::new, |r| r.fix.clone()),
+                        anchor: anchors.make("rule-", rule),
+                        count: idx.len(),
+                        objects,
+                        shown: rows.len(),
+                        hidden: idx.len() - rows.len(),
+                        rows,
+                    }
+                })
+                .collect();
+            CategoryView {
+                id: cat.as_str().to_string(),
+                title: title.to_string(),
+                description: description.to_string(),
+                anchor,
+                count,
+                rules,
+            }
+        })
+        .collect()
+}
+
+fn source_str(file: &str, line: u64) -> String {
+    if line == 0 {
+        file.to_string()
+    } else {
+        format!("{file}:{line}")
+    }
+}
+
+fn finding_row(f: &Finding, group: Option<String>) -> FindingRow {
+    FindingRow {
+        severity: f.severity.as_str().to_string(),
+        dn: f.dn.clone(),
+        object_class: f.object_class.clone(),
+        attribute: f.attribute.clone(),
+        value: f.value.clone(),
+        suggestion: f.suggestion.clone(),
+        message: f.message.clone(),
+        source: source_str(&f.source.file, f.source.line),
+        file: f.source.file.clone(),
+        line: f.source.line,
+        value_line: f.value_line,
+        related_count: f.related_total.unwrap_or(0).max(f.related.len()),
+        group,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Duplicate groups
+// ---------------------------------------------------------------------------------------
+
+/// The namespace a value must be unique in, and the compared form of the value.
+/// SMTP addresses (userPrincipalName, mail, `smtp:` proxy and target addresses) share one
+/// namespace and are compared without the `smtp:` prefix; other proxy addresses are
+/// compared whole; any other attribute (mailNickname, sAMAccountName) is its own namespace.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct DupKey {
+    order: u8,
+    namespace_key: String,
+    value: String,
+}
+
+fn dup_key(attribute: &str, value: &str) -> (DupKey, String) {
+    let attr = attribute.to_ascii_lowercase();
+    let smtp = value
+        .get(..5)
+        .filter(|p| p.eq_ignore_ascii_case("smtp:"))
+        .map(|_| &value[5..]);
+    let (order, namespace_key, label, compared) = match (smtp, attr.as_str()) {
+        (Some(addr), _) => (0, String::new(), "SMTP address".to_string(), addr),
+        (None, "userprincipalname" | "mail") => (0, String::new(), "SMTP address".into(), value),
+        (None, "proxyaddresses" | "targetaddress") => {
+            (1, String::new(), "Proxy address".to_string(), value)
+        }
+        (None, _) => (2, attr.clone(), attribute.to_string(), value),
+    };
+    (
+        DupKey {
+            order,
+            namespace_key,
+            value: compared.to_lowercase(),
+        },
+        label,
+    )
+}
+
+#[derive(Default)]
+struct GroupBuilder {
+    namespace: String,
+    severity: Option<Severity>,
+    rules: BTreeSet<String>,
+    /// Holder → occurrences (the most any single finding accounts for).
+    holders: BTreeMap<Related, usize>,
+    object_class: BTreeMap<Related, String>,
+}
+
+struct DuplicateIndex {
+    groups: BTreeMap<DupKey, GroupBuilder>,
+    /// Finding index → position of its group in `groups`.
+    of_finding: HashMap<usize, usize>,
+}
+
+fn holder_of(f: &Finding) -> Related {
+    Related {
+        dn: f.dn.clone(),
+        attribute: f.attribute.clone(),
+        value: f.value.clone(),
+        source: f.source.clone(),
+    }
+}
+
+impl DuplicateIndex {
+    fn build(findings: &[Finding]) -> DuplicateIndex {
+        let mut groups: BTreeMap<DupKey, GroupBuilder> = BTreeMap::new();
+        let mut keys: Vec<(usize, DupKey)> = Vec::new();
+        // Occurrences of each holder among the findings themselves, per group.
+        let mut finding_counts: BTreeMap<(DupKey, Related), usize> = BTreeMap::new();
+        for (i, f) in findings.iter().enumerate() {
+            if f.category != Category::Duplicate {
+                continue;
+            }
+            let (key, label) = dup_key(&f.attribute, &f.value);
+            let g = groups.entry(key.clone()).or_default();
+            if g.namespace.is_empty() {
+                g.namespace = label;
+            }
+            g.severity = g.severity.max(Some(f.severity));
+            g.rules.insert(f.rule.clone());
+            let me = holder_of(f);
+            g.object_class
+                .entry(me.clone())
+                .or_insert_with(|| f.object_class.clone());
+            // What this finding accounts for: itself plus its related holders.
+            let mut local: BTreeMap<&Related, usize> = BTreeMap::new();
+            *local.entry(&me).or_default() += 1;
+            for r in &f.related {
+                *local.entry(r).or_default() += 1;
+            }
+            for (h, n) in local {
+                match g.holders.get_mut(h) {
+                    Some(e) => *e = (*e).max(n),
+                    None => {
+                        g.holders.insert(h.clone(), n);
+                    }
+                }
+            }
+            *finding_counts.entry((key.clone(), me)).or_default() += 1;
+            keys.push((i, key));
+        }
+        for ((key, h), n) in finding_counts {
+            if let Some(g) = groups.get_mut(&key) {
+                let e = g.holders.entry(h).or_default();
+                *e = (*e).max(n);
+            }
+        }
+        let pos: HashMap<&DupKey, usize> = groups.keys().enumerate().map(|(i, k)| (k, i)).collect();
+        let of_finding = keys.iter().map(|(i, k)| (*i, pos[k])).collect();
+        DuplicateIndex { groups, of_finding }
+    }
+
+    fn anchor_of(&self, finding: usize) -> Option<String> {
+        self.of_finding
+            .get(&finding)
+            .map(|p| format!("dup-{}", p + 1))
+    }
+
+    /// Group views (at most `cap`) and the number of groups.
+    fn views(&self, cap: usize) -> (Vec<DuplicateGroupView>, usize) {
+        let views = self
+            .groups
+            .iter()
+            .take(cap)
+            .enumerate()
+            .map(|(i, (key, g))| {
+                let mut holders = Vec::new();
+                for (h, &n) in &g.holders {
+                    for _ in 0..n {
+                        holders.push(h);
+                    }
+                }
+                let holder_count = holders.len();
+                let object_count = g
+                    .holders
+                    .keys()
+                    .map(|h| h.dn.to_lowercase())
+                    .collect::<BTreeSet<_>>()
+                    .len();
+                let shown: Vec<HolderView> = holders
+                    .into_iter()
+                    .take(cap)
+                    .map(|h| HolderView {
+                        dn: h.dn.clone(),
+                        object_class: g.object_class.get(h).cloned(),
+                        attribute: h.attribute.clone(),
+                        value: h.value.clone(),
+                        source: source_str(&h.source.file, h.source.line),
+                        file: h.source.file.clone(),
+                        line: h.source.line,
+                    })
+                    .collect();
+                DuplicateGroupView {
+                    anchor: format!("dup-{}", i + 1),
+                    number: i + 1,
+                    namespace: g.namespace.clone(),
+                    key: key.value.clone(),
+                    severity: g.severity.unwrap_or(Severity::Info).as_str().to_string(),
+                    rules: g.rules.iter().cloned().collect(),
+                    holders_hidden: holder_count - shown.len(),
+                    holders: shown,
+                    holder_count,
+                    object_count,
+                }
+            })
+            .collect();
+        (views, self.groups.len())
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Text helpers (also template filters)
+// ---------------------------------------------------------------------------------------
+
+/// `script-src` sources for the inline scripts of a template: the sha256 of the text
+/// between each literal `<script>` and the next `</script>`. The scripts must not contain
+/// template syntax (their text must be rendered as written), or the hash will not match.
+pub fn script_hashes(template_source: &str) -> String {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    let mut out = Vec::new();
+    let mut rest = template_source;
+    while let Some(start) = rest.find("<script>") {
+        let body = &rest[start + "<script>".len()..];
+        let Some(end) = body.find("</script>") else {
+            break;
+        };
+        let digest = Sha256::digest(&body.as_bytes()[..end]);
+        out.push(format!(
+            "'sha256-{}'",
+            base64::engine::general_purpose::STANDARD.encode(digest)
+        ));
+        rest = &body[end..];
+    }
+    if out.is_empty() {
+        "'none'".to_string()
+    } else {
+        out.join(" ")
+    }
+}
+
+/// Makes invisible and deceptive characters visible: control characters become their
+/// Unicode control pictures (`␉`, `␊`), and unusual spaces, zero-width characters, bidi
+/// controls and soft hyphens become `⟨U+XXXX⟩`. Ordinary spaces stay as they are.
+pub fn visible(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let u = c as u32;
+        match u {
+            0x00..=0x1F => out.push(char::from_u32(0x2400 + u).unwrap_or('?')),
+            0x7F => out.push('\u{2421}'),
+            0x80..=0x9F
+            | 0xA0
+            | 0xAD
+            | 0x061C
+            | 0x1680
+            | 0x180E
+            | 0x2000..=0x200F
+            | 0x2028..=0x202F
+            | 0x205F..=0x206F
+            | 0x3000
+            | 0xFEFF
+            | 0xFFF9..=0xFFFB => {
+                out.push_str(&format!("\u{27E8}U+{u:04X}\u{27E9}"));
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes text for a Markdown table cell or heading: backslash escapes for Markdown
+/// punctuation (`` \ ` * _ [ ] | ~ ``), entities for `< > &`, and line breaks as `<br>`,
+/// so that a value can neither break the table nor inject links, emphasis or HTML.
+/// Control and invisible characters are made visible first (see [`visible`]), except
+/// line breaks.
+pub fn md_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    let normalised = s.replace("\r\n", "\n");
+    for (i, line) in normalised.split('\n').enumerate() {
+        if i > 0 {
+            out.push_str("<br>");
+        }
+        for c in visible(line).chars() {
+            match c {
+                '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '&' => out.push_str("&amp;"),
+                _ => out.push(c),
+            }
+        }
+    }
+    out
+}
+
+/// `1234567` → `"1,234,567"`.
+pub fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `1536` → `"1.5 KiB"` (rounded down to one decimal).
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut unit = 1024u128;
+    let mut i = 0;
+    while i + 1 < UNITS.len() && u128::from(n) >= unit * 1024 {
+        unit *= 1024;
+        i += 1;
+    }
+    let tenths = u128::from(n) * 10 / unit;
+    format!("{}.{} {}", tenths / 10, tenths % 10, UNITS[i])
+}
+
+/// A documentation link safe to put in an `href` and a Markdown link: http(s) only, with
+/// whitespace, quotes, angle brackets, parentheses and non-ASCII percent-encoded.
+pub fn safe_url(url: &str) -> Option<String> {
+    let url = url.trim();
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    if !(lower.starts_with("https://") || lower.starts_with("http://")) {
+        return None;
+    }
+    let mut out = String::with_capacity(url.len());
+    for b in url.bytes() {
+        if b.is_ascii_graphic() && !b"\"'<>()\\^`{|}[]*_".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::{InputSummary, SourceRef, Summary, ToolInfo};
+    use crate::model::{Diagnostic, DiagnosticLevel};
+
+    fn src(file: &str, line: u64) -> SourceRef {
+        SourceRef {
+            file: file.into(),
+            line,
+        }
+    }
+
+    fn finding(
+        rule: &str,
+        sev: Severity,
+        cat: Category,
+        dn: &str,
+        attr: &str,
+        value: &str,
+    ) -> Finding {
+        Finding {
+            rule: rule.into(),
+            severity: sev,
+            category: cat,
+            dn: dn.into(),
+            object_class: "user".into(),
+            attribute: attr.into(),
+            value: value.into(),
+            suggestion: None,
+            related: vec![],
+            related_total: None,
+            message: format!("{attr} problem"),
+            source: src("export.ldf", 10),
+            value_line: 0,
+        }
+    }
+
+    fn rule(id: &str, sev: Severity, cat: Category, attr: &str) -> RuleSummary {
+        RuleSummary {
+            id: id.into(),
+            title: format!("Title of {id}"),
+            severity: sev,
+            category: cat,
+            attribute: attr.into(),
+            docs: format!("https://learn.microsoft.com/x/{id}"),
+            fix: format!("Fix {id}"),
+            findings: 0,
+        }
+    }
+
+    /// Fills the summary counters from the findings, as the engine would.
+    fn report(findings: Vec<Finding>, rules: Vec<RuleSummary>) -> Report {
+        let mut summary = Summary {
+            inputs: vec![InputSummary {
+                path: "export.ldf".into(),
+                sha256: Some("ab".repeat(32)),
+                bytes: 123_456,
+                entries: 40,
+                change_records: 0,
+            }],
+            objects_read: 40,
+            objects_in_scope: 30,
+            objects_with_errors: 3,
+            objects_with_findings: 5,
+            findings_total: findings.len() as u64,
+            accepted_domains: vec!["contoso.com".into()],
+            ..Summary::default()
+        };
+        summary.skipped.insert("computer".into(), 10);
+        for f in &findings {
+            *summary
+                .findings_by_severity
+                .entry(f.severity.as_str().into())
+                .or_default() += 1;
+            *summary
+                .findings_by_category
+                .entry(f.category.as_str().into())
+                .or_default() += 1;
+            *summary.findings_by_rule.entry(f.rule.clone()).or_default() += 1;
+        }
+        Report {
+            tool: ToolInfo {
+                name: "dirready".into(),
+                version: "0.1.0".into(),
+            },
+            findings,
+            summary,
+            diagnostics: vec![],
+            rules,
+        }
+    }
+
+    const HOSTILE: [&str; 3] = [
+        "<script>alert(1)</script>",
+        "\"><img src=x onerror=alert(2)>",
+        "{{7*7}}",
+    ];
+
+    fn hostile_report() -> Report {
+        let mut findings = Vec::new();
+        for (i, h) in HOSTILE.iter().enumerate() {
+            let mut f = finding(
+                "upn-invalid-character",
+                Severity::Error,
+                Category::Character,
+                &format!("CN={h},OU=Users,DC=contoso,DC=com"),
+                "userPrincipalName",
+                &format!("{h}@contoso.com"),
+            );
+            f.suggestion = Some(format!("sugg{h}"));
+            f.message = format!("message {h}");
+            f.source = src(&format!("file{h}.ldf"), i as u64 + 1);
+            findings.push(f);
+        }
+        let mut r = report(
+            findings,
+            vec![rule(
+                "upn-invalid-character",
+                Severity::Error,
+                Category::Character,
+                "userPrincipalName",
+            )],
+        );
+        r.diagnostics.push(Diagnostic {
+            level: DiagnosticLevel::Error,
+            file: "<b>bad</b>.ldf".into(),
+            line: 3,
+            column: 0,
+            message: "<iframe src=x> broken".into(),
+        });
+        r.summary.accepted_domains.push("<svg onload=x>".into());
+        r.summary.inputs[0].path = "<x>.ldf".into();
+        r
+    }
+
+    #[test]
+    fn html_escapes_hostile_values() {
+        let html = render(TemplateKind::Html, &hostile_report(), None).unwrap();
+        assert!(!html.contains("<script>alert"), "raw script tag leaked");
+        assert!(!html.contains("<img src=x"), "raw img tag leaked");
+        assert!(!html.contains("<iframe"), "raw iframe leaked");
+        assert!(!html.contains("<svg"), "raw svg leaked");
+        assert!(!html.contains("<b>bad"), "raw b leaked");
+        assert!(!html.contains("\"><img"), "attribute breakout leaked");
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;@contoso.com"));
+        assert!(html.contains("&quot;&gt;&lt;img src=x onerror=alert(2)&gt;"));
+        // Template syntax in data is printed, never evaluated.
+        assert!(html.contains("{{7*7}}@contoso.com"));
+        assert!(!html.contains("49@contoso.com"));
+        // Every <script> in the output is one of the template's own scripts.
+        assert_eq!(
+            html.matches("<script").count(),
+            HTML_TEMPLATE.matches("<script").count()
+        );
+    }
+
+    #[test]
+    fn html_structure_and_csp() {
+        let html = render(TemplateKind::Html, &sample_report(), None).unwrap();
+        assert!(html.starts_with("<!DOCTYPE html>"));
+        assert!(html.contains("http-equiv=\"Content-Security-Policy\""));
+        assert!(html.contains("default-src 'none'"));
+        // The CSP allows exactly the inline scripts, by hash.
+        let start = html.find("<script>").expect("inline script") + "<script>".len();
+        let end = start + html[start..].find("</script>").unwrap();
+        let expected = {
+            use base64::Engine;
+            use sha2::{Digest, Sha256};
+            base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&html[start..end]))
+        };
+        assert!(html.contains(&format!("'sha256-{expected}'")));
+        // No external resources at all.
+        for bad in ["src=\"http", "href=\"//", "<link", "@import", "url(http"] {
+            assert!(!html.contains(bad), "external reference {bad}");
+        }
+        // Key structure.
+        for id in [
+            "id=\"summary\"",
+            "id=\"cat-character\"",
+            "id=\"cat-duplicate\"",
+            "id=\"rule-upn-invalid-character\"",
+            "id=\"duplicates\"",
+            "id=\"dup-1\"",
+            "id=\"diagnostics\"",
+            "id=\"inputs\"",
+            "id=\"rules\"",
+        ] {
+            assert!(html.contains(id), "missing {id}");
+        }
+        assert!(html.contains("<details class=\"rule sev-border-error\""));
+        assert!(html.contains(
+            "href=\"https:&#x2f;&#x2f;learn.microsoft.com&#x2f;x&#x2f;upn-invalid-character\""
+        ));
+        assert!(!html.contains("INCOMPLETE"));
+        assert!(html.contains("abab"), "input sha256 shown");
+        assert!(html.contains("contoso.com"));
+        assert!(html.trim_end().ends_with("</html>"));
+    }
+
+    #[test]
+    fn incomplete_banner() {
+        let mut r = sample_report();
+        r.summary.incomplete = true;
+        let html = render(TemplateKind::Html, &r, None).unwrap();
+        assert!(html.contains("INCOMPLETE"));
+        let md = render(TemplateKind::Markdown, &r, None).unwrap();
+        assert!(md.contains("INCOMPLETE"));
+    }
+
+    fn sample_report() -> Report {
+        let mut findings = vec![
+            finding(
+                "upn-invalid-character",
+                Severity::Error,
+                Category::Character,
+                "CN=A,DC=contoso,DC=com",
+                "userPrincipalName",
+                "a b@contoso.com",
+            ),
+            finding(
+                "mailnickname-too-long",
+                Severity::Error,
+                Category::Length,
+                "CN=B,DC=contoso,DC=com",
+                "mailNickname",
+                &"x".repeat(70),
+            ),
+        ];
+        // One SMTP address held three ways by two objects.
+        let holders = [
+            (
+                "CN=C,DC=contoso,DC=com",
+                "userPrincipalName",
+                "john@contoso.com",
+            ),
+            (
+                "CN=D,DC=contoso,DC=com",
+                "proxyAddresses",
+                "smtp:John@Contoso.com",
+            ),
+            ("CN=D,DC=contoso,DC=com", "mail", "JOHN@contoso.com"),
+        ];
+        for (i, (dn, attr, value)) in holders.iter().enumerate() {
+            let mut f = finding(
+                "duplicate-smtp-address",
+                Severity::Error,
+                Category::Duplicate,
+                dn,
+                attr,
+                value,
+            );
+            f.related = holders
+                .iter()
+                .enumerate()
+                .filter(|(j, h)| *j != i && h.0 != *dn)
+                .map(|(_, (dn, attr, value))| Related {
+                    dn: dn.to_string(),
+                    attribute: attr.to_string(),
+                    value: value.to_string(),
+                    source: src("export.ldf", 10),
+                })
+                .collect();
+            findings.push(f);
+        }
+        let mut r = report(
+            findings,
+            vec![
+                rule(
+                    "upn-invalid-character",
+                    Severity::Error,
+                    Category::Character,
+                    "userPrincipalName",
+                ),
+                rule(
+                    "mailnickname-too-long",
+                    Severity::Error,
+                    Category::Length,
+                    "mailNickname",
+                ),
+                rule(
+                    "duplicate-smtp-address",
+                    Severity::Error,
+                    Category::Duplicate,
+                    "proxyAddresses",
+                ),
+            ],
+        );
+        r.diagnostics.push(Diagnostic {
+            level: DiagnosticLevel::Warning,
+            file: "export.ldf".into(),
+            line: 7,
+            column: 2,
+            message: "folded line".into(),
+        });
+        r.summary.diagnostics.insert("warning".into(), 1);
+        r
+    }
+
+    #[test]
+    fn duplicate_groups_gather_all_holders() {
+        let r = sample_report();
+        let view = ReportView::build(&r, ROW_CAP);
+        assert_eq!(view.duplicate_groups.len(), 1);
+        let g = &view.duplicate_groups[0];
+        assert_eq!(g.key, "john@contoso.com");
+        assert_eq!(g.namespace, "SMTP address");
+        assert_eq!(g.holder_count, 3);
+        assert_eq!(g.object_count, 2);
+        let values: Vec<&str> = g.holders.iter().map(|h| h.value.as_str()).collect();
+        assert!(values.contains(&"smtp:John@Contoso.com"));
+        assert!(values.contains(&"JOHN@contoso.com"));
+        // Rows of the duplicate rule link to the group.
+        let dup = &view.categories[3];
+        assert_eq!(dup.id, "duplicate");
+        assert!(dup.rules[0]
+            .rows
+            .iter()
+            .all(|r| r.group.as_deref() == Some("dup-1")));
+    }
+
+    #[test]
+    fn duplicate_namespaces_stay_apart() {
+        let a = finding(
+            "dup-nick",
+            Severity::Error,
+            Category::Duplicate,
+            "CN=A",
+            "mailNickname",
+            "jdoe",
+        );
+        let b = finding(
+            "dup-sam",
+            Severity::Error,
+            Category::Duplicate,
+            "CN=B",
+            "sAMAccountName",
+            "JDoe",
+        );
+        let c = finding(
+            "dup-proxy",
+            Severity::Error,
+            Category::Duplicate,
+            "CN=C",
+            "proxyAddresses",
+            "X500:/o=Org/cn=JD",
+        );
+        let d = finding(
+            "dup-proxy",
+            Severity::Error,
+            Category::Duplicate,
+            "CN=D",
+            "proxyAddresses",
+            "x500:/o=org/cn=jd",
+        );
+        let view = ReportView::build(&report(vec![a, b, c, d], vec![]), ROW_CAP);
+        let groups: Vec<(&str, &str, usize)> = view
+            .duplicate_groups
+            .iter()
+            .map(|g| (g.namespace.as_str(), g.key.as_str(), g.holder_count))
+            .collect();
+        assert_eq!(
+            groups,
+            vec![
+                ("Proxy address", "x500:/o=org/cn=jd", 2),
+                ("mailNickname", "jdoe", 1),
+                ("sAMAccountName", "jdoe", 1),
+            ]
+        );
+    }
+
+    #[test]
+    fn same_value_twice_on_one_object_keeps_both_holders() {
+        let mut a = finding(
+            "dup-proxy",
+            Severity::Error,
+            Category::Duplicate,
+            "CN=A",
+            "proxyAddresses",
+            "smtp:a@contoso.com",
+        );
+        a.related = vec![holder_of(&a)];
+        let b = a.clone();
+        let view = ReportView::build(&report(vec![a, b], vec![]), ROW_CAP);
+        assert_eq!(view.duplicate_groups[0].holder_count, 2);
+        assert_eq!(view.duplicate_groups[0].object_count, 1);
+    }
+
+    #[test]
+    fn rows_are_capped_deterministically() {
+        let mut findings = Vec::new();
+        for i in (0..1005).rev() {
+            let mut f = finding(
+                "upn-x",
+                Severity::Warning,
+                Category::Format,
+                &format!("CN=U{i:04}"),
+                "userPrincipalName",
+                "v",
+            );
+            f.source = src("export.ldf", 100 + i);
+            findings.push(f);
+        }
+        let r = report(findings, vec![]);
+        let view = ReportView::build(&r, ROW_CAP);
+        let rule = &view.categories[1].rules[0];
+        assert_eq!((rule.count, rule.shown, rule.hidden), (1005, 1000, 5));
+        assert_eq!(rule.rows[0].dn, "CN=U0000");
+        assert_eq!(rule.rows[999].dn, "CN=U0999");
+        let html = render(TemplateKind::Html, &r, None).unwrap();
+        assert!(html.contains("5 more findings"));
+        assert_eq!(html.matches("CN=U").count(), 1000);
+        let md = render(TemplateKind::Markdown, &r, None).unwrap();
+        assert!(md.contains("5 more findings"));
+        // Same input, same bytes; input order does not matter.
+        let mut shuffled = r.clone();
+        shuffled.findings.reverse();
+        assert_eq!(html, render(TemplateKind::Html, &shuffled, None).unwrap());
+    }
+
+    #[test]
+    fn markdown_escapes_cells() {
+        let mut f = finding(
+            "upn-invalid-character",
+            Severity::Error,
+            Category::Character,
+            "CN=a|b,DC=x",
+            "userPrincipalName",
+            "[click](http://evil) *b* _i_ `c` <img src=x>\nline2",
+        );
+        f.suggestion = Some("ok|ok".into());
+        let md = render(TemplateKind::Markdown, &report(vec![f], vec![]), None).unwrap();
+        assert!(md.contains("CN=a\\|b,DC=x"));
+        assert!(md.contains(
+            "\\[click\\](http://evil) \\*b\\* \\_i\\_ \\`c\\` &lt;img src=x&gt;<br>line2"
+        ));
+        assert!(md.contains("ok\\|ok"));
+        assert!(!md.contains("<img"));
+        // Each table row stays one line.
+        for line in md.lines().filter(|l| l.starts_with('|')) {
+            assert!(line.ends_with('|'), "broken row: {line}");
+        }
+    }
+
+    #[test]
+    fn markdown_structure() {
+        let md = render(TemplateKind::Markdown, &sample_report(), None).unwrap();
+        assert!(md.starts_with("# Directory sync readiness report"));
+        assert!(md.contains("## Summary"));
+        assert!(md.contains("| Objects in scope | 30 |"));
+        assert!(md.contains("90.0 %"));
+        assert!(md.contains("## Duplicate groups"));
+        assert!(md.contains("smtp:John@Contoso.com"));
+        assert!(md.contains("## Input diagnostics"));
+        assert!(md.contains("export.ldf:7:2"));
+        assert!(md.contains("[documentation](https://learn.microsoft.com/x/upn-invalid-character)"));
+        assert!(md.contains(&"ab".repeat(32)));
+    }
+
+    #[test]
+    fn template_dir_overrides_and_falls_back() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("report.html.j2"),
+            "<p>{{ summary.objects_in_scope }} {{ categories[0].rules[0].rows[0].dn }}</p>",
+        )
+        .unwrap();
+        let html = render(TemplateKind::Html, &hostile_report(), Some(dir.path())).unwrap();
+        assert!(
+            html.starts_with("<p>30 CN=&lt;script&gt;alert(1)"),
+            "{html}"
+        );
+        assert!(!html.contains("<script>"));
+        let md = render(TemplateKind::Markdown, &sample_report(), Some(dir.path())).unwrap();
+        assert!(md.starts_with("# Directory sync readiness report"));
+    }
+
+    #[test]
+    fn template_errors_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("report.md.j2"), "{{ no_such_field }}").unwrap();
+        let err = render(TemplateKind::Markdown, &sample_report(), Some(dir.path())).unwrap_err();
+        assert!(matches!(err, RenderError::Template(_)));
+        assert!(err.to_string().contains("report.md.j2"));
+    }
+
+    #[test]
+    fn empty_report_renders() {
+        let mut r = report(vec![], vec![]);
+        r.summary = Summary::default();
+        let html = render(TemplateKind::Html, &r, None).unwrap();
+        assert!(html.contains("No findings"));
+        let md = render(TemplateKind::Markdown, &r, None).unwrap();
+        assert!(md.contains("No findings"));
+        assert!(ReportView::build(&r, ROW_CAP)
+            .summary
+            .ready_percent
+            .is_none());
+    }
+
+    #[test]
+    fn helpers() {
+        assert_eq!(group_thousands(0), "0");
+        assert_eq!(group_thousands(1234567), "1,234,567");
+        assert_eq!(human_bytes(1023), "1023 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(5 * 1024 * 1024), "5.0 MiB");
+        assert_eq!(per_mille_str(999, 1000), "99.9");
+        assert_eq!(per_mille_str(9999, 10000), "99.9");
+        assert_eq!(visible("a\tb\u{202E}c\u{a0}"), "a␉b⟨U+202E⟩c⟨U+00A0⟩");
+        assert_eq!(safe_url("javascript:alert(1)"), None);
+        assert_eq!(
+            safe_url("https://x.test/a b)\"<").as_deref(),
+            Some("https://x.test/a%20b%29%22%3C")
+        );
+        assert_eq!(script_hashes("no scripts"), "'none'");
+    }
 }

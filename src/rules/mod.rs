@@ -7,7 +7,7 @@
 pub mod examples;
 mod scope;
 
-pub use scope::{ObjectClass, Scope, ScopeDef, Verdict};
+pub use scope::{AttrValues, ObjectClass, Scope, ScopeDef, Verdict};
 
 use crate::checks::Check;
 use crate::findings::{Category, Severity};

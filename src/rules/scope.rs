@@ -146,7 +146,27 @@ impl Scope {
         }
     }
 
-    pub fn judge<'r>(&'r self, entry: &Entry, classes: &[&str]) -> Verdict<'r> {
+    /// The attributes the exclusions read (the engine decodes them once per entry).
+    pub fn attributes(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut add = |a: &str| {
+            if !out.iter().any(|o| o.eq_ignore_ascii_case(a)) {
+                out.push(a.to_string());
+            }
+        };
+        for x in &self.exclude {
+            if let Some(a) = &x.attribute {
+                add(a);
+            }
+            if x.not_mail_enabled {
+                add("mail");
+                add("proxyAddresses");
+            }
+        }
+        out
+    }
+
+    pub fn judge<'r>(&'r self, dn: &str, classes: &[&str], values: &dyn AttrValues) -> Verdict<'r> {
         let Some(class) = ObjectClass::of(classes) else {
             return Verdict::OtherClass;
         };
@@ -154,7 +174,7 @@ impl Scope {
             return Verdict::OtherClass;
         }
         for x in &self.exclude {
-            if matches(x, entry, classes) {
+            if matches(x, dn, classes, values) {
                 return Verdict::Excluded(&x.reason);
             }
         }
@@ -162,34 +182,51 @@ impl Scope {
     }
 }
 
+/// Access to an object's decoded attribute values.
+pub trait AttrValues {
+    /// True when some value of `attr` satisfies `f`.
+    fn any_value(&self, attr: &str, f: &mut dyn FnMut(&str) -> bool) -> bool;
+}
+
+impl AttrValues for Entry<'_> {
+    fn any_value(&self, attr: &str, f: &mut dyn FnMut(&str) -> bool) -> bool {
+        self.values(attr).any(|a| match a.decoded() {
+            Ok(b) => f(&String::from_utf8_lossy(&b)),
+            Err(_) => false,
+        })
+    }
+}
+
 fn starts_with_ci(v: &str, p: &str) -> bool {
     v.len() >= p.len() && v.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes())
 }
 
+/// ASCII case-insensitive substring test (the patterns here are ASCII).
 fn contains_ci(v: &str, p: &str) -> bool {
-    v.to_lowercase().contains(&p.to_lowercase())
+    let (v, p) = (v.as_bytes(), p.as_bytes());
+    p.is_empty() || v.windows(p.len()).any(|w| w.eq_ignore_ascii_case(p))
 }
 
-fn matches(x: &ExclusionDef, entry: &Entry, classes: &[&str]) -> bool {
+fn matches(x: &ExclusionDef, dn: &str, classes: &[&str], values: &dyn AttrValues) -> bool {
     if let Some(oc) = &x.object_class {
         if !classes.iter().any(|c| c.eq_ignore_ascii_case(oc)) {
             return false;
         }
     }
     if !x.first_rdn_contains.is_empty() {
-        let rdn = first_rdn(&entry.dn);
+        let rdn = first_rdn(dn);
         if !x.first_rdn_contains.iter().any(|p| contains_ci(rdn, p)) {
             return false;
         }
     }
-    if x.not_mail_enabled && is_mail_enabled(entry) {
+    if x.not_mail_enabled
+        && (values.any_value("mail", &mut |v| v.contains('@'))
+            || values.any_value("proxyAddresses", &mut |v| starts_with_ci(v, "smtp:")))
+    {
         return false;
     }
     if let Some(attr) = &x.attribute {
-        let any = entry.values(attr).any(|a| {
-            let Ok(bytes) = a.decoded() else { return false };
-            let v = String::from_utf8_lossy(&bytes);
-            let v = v.as_ref();
+        let any = values.any_value(attr, &mut |v| {
             x.equals.as_ref().is_none_or(|e| v.eq_ignore_ascii_case(e))
                 && (x.starts_with.is_empty() || x.starts_with.iter().any(|p| starts_with_ci(v, p)))
                 && x.contains.as_ref().is_none_or(|c| contains_ci(v, c))
@@ -218,18 +255,6 @@ pub fn first_rdn(dn: &str) -> &str {
         }
     }
     dn
-}
-
-fn is_mail_enabled(entry: &Entry) -> bool {
-    let text = |a: &crate::model::Attr| {
-        a.decoded()
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default()
-    };
-    entry.values("mail").any(|a| text(a).contains('@'))
-        || entry
-            .values("proxyAddresses")
-            .any(|a| starts_with_ci(&text(a), "smtp:"))
 }
 
 #[cfg(test)]

@@ -105,6 +105,9 @@ pub struct BlockReader {
     min_read: usize,
     /// A non-comment line has been handed out in an earlier block.
     seen_content: bool,
+    /// Buffers of blocks already parsed, handed back for reuse: fresh multi-MiB
+    /// allocations cost a page fault per page.
+    pool: Vec<Vec<u8>>,
 }
 
 #[inline]
@@ -218,11 +221,20 @@ impl BlockReader {
             block_size,
             min_read: block_size.min(1 << 20),
             seen_content: false,
+            pool: Vec::new(),
         }
     }
 
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Gives back the buffer of a block that has been parsed, for the next blocks.
+    pub fn recycle(&mut self, mut buf: Vec<u8>) {
+        if self.pool.len() < 8 && buf.capacity() >= self.block_size {
+            buf.clear();
+            self.pool.push(buf);
+        }
     }
 
     /// After EOF: SHA-256 (lowercase hex) of the raw bytes as read from the input (before
@@ -336,8 +348,14 @@ impl BlockReader {
             }
             if self.buf.len() >= self.block_size {
                 if let Some(cut) = last_boundary(&self.buf, self.scan_floor) {
-                    let mut next =
-                        Vec::with_capacity(self.block_size.max(self.buf.len() - cut) + 4096);
+                    let want = self.block_size.max(self.buf.len() - cut) + 4096;
+                    let mut next = match self.pool.pop() {
+                        Some(mut b) => {
+                            b.reserve(want);
+                            b
+                        }
+                        None => Vec::with_capacity(want),
+                    };
                     next.extend_from_slice(&self.buf[cut..]);
                     self.buf.truncate(cut);
                     self.scan_floor = 0;
@@ -388,6 +406,337 @@ impl BlockReader {
             if self.fill(self.min_read.max(64 << 10))? == 0 {
                 self.eof = true;
                 return Ok(());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::testutil::read_all;
+    use std::io::Write;
+
+    fn reader(data: Vec<u8>, block_size: usize) -> BlockReader {
+        BlockReader::from_reader("in.ldif", Box::new(Cursor::new(data)), block_size)
+    }
+
+    fn blocks(data: Vec<u8>, block_size: usize) -> (Vec<Block>, Vec<Diagnostic>) {
+        let mut r = reader(data, block_size);
+        let mut diags = Vec::new();
+        let mut out = Vec::new();
+        while let Some(b) = r.next_block(&mut diags).unwrap() {
+            out.push(b);
+        }
+        (out, diags)
+    }
+
+    fn sha(data: &[u8]) -> String {
+        Sha256::digest(data)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    const LDIF: &str =
+        "version: 1\n\ndn: cn=a\ncn: a\n\ndn: cn=b\ndescription: fol\n ded\n\n\ndn: cn=c\ncn: c";
+
+    #[test]
+    fn blocks_end_after_blank_lines_with_exact_line_numbers() {
+        let (bs, d) = blocks(LDIF.as_bytes().to_vec(), 1);
+        assert!(d.is_empty());
+        let texts: Vec<_> = bs
+            .iter()
+            .map(|b| String::from_utf8(b.data.clone()).unwrap())
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "version: 1\n\n",
+                "dn: cn=a\ncn: a\n\n",
+                "dn: cn=b\ndescription: fol\n ded\n\n",
+                "\n",
+                "dn: cn=c\ncn: c"
+            ]
+        );
+        let lines: Vec<_> = bs.iter().map(|b| b.first_line).collect();
+        assert_eq!(lines, [1, 3, 6, 10, 11]);
+        assert_eq!(
+            bs.iter().map(|b| b.index).collect::<Vec<_>>(),
+            [0, 1, 2, 3, 4]
+        );
+        assert!(bs[0].at_start && !bs[1].at_start);
+        // One big block holds everything.
+        let (bs, _) = blocks(LDIF.as_bytes().to_vec(), 1 << 20);
+        assert_eq!(bs.len(), 1);
+        assert_eq!(bs[0].data, LDIF.as_bytes());
+    }
+
+    #[test]
+    fn whitespace_only_lines_are_boundaries_continuations_are_not() {
+        let s =
+            "dn: cn=a\ncn: a\n \t\r\ndn: cn=b\ncn: b\n  two spaces then text\n x\n\r\ndn: cn=c\n";
+        let (bs, _) = blocks(s.as_bytes().to_vec(), 1);
+        let texts: Vec<_> = bs
+            .iter()
+            .map(|b| String::from_utf8(b.data.clone()).unwrap())
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "dn: cn=a\ncn: a\n \t\r\n",
+                "dn: cn=b\ncn: b\n  two spaces then text\n x\n\r\n",
+                "dn: cn=c\n"
+            ]
+        );
+        assert_eq!(bs[2].first_line, 9);
+    }
+
+    #[test]
+    fn empty_input_gives_no_block() {
+        let (bs, d) = blocks(Vec::new(), 64);
+        assert!(bs.is_empty() && d.is_empty());
+    }
+
+    #[test]
+    fn comment_only_leading_blocks_keep_at_start() {
+        let s = "# extended LDIF\n#  folded\n comment\n\n# more\n\nversion: 1\n\ndn: cn=a\n";
+        let (bs, _) = blocks(s.as_bytes().to_vec(), 1);
+        let flags: Vec<_> = bs.iter().map(|b| b.at_start).collect();
+        assert_eq!(flags, [true, true, true, false]);
+        let (e, d) = read_all("in.ldif", s.as_bytes().to_vec(), 1);
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(e[0].line, 9);
+    }
+
+    #[test]
+    fn utf8_bom_is_stripped() {
+        let mut data = vec![0xef, 0xbb, 0xbf];
+        data.extend_from_slice(LDIF.as_bytes());
+        let (bs, _) = blocks(data.clone(), 1 << 20);
+        assert_eq!(bs[0].data, LDIF.as_bytes());
+        let (e, d) = read_all("in.ldif", data, 7);
+        assert!(d.is_empty());
+        assert_eq!(e.len(), 3);
+        assert_eq!(e[0].line, 3);
+    }
+
+    fn utf16(s: &str, big_endian: bool) -> Vec<u8> {
+        let mut out = if big_endian {
+            vec![0xfe, 0xff]
+        } else {
+            vec![0xff, 0xfe]
+        };
+        for u in s.encode_utf16() {
+            out.extend_from_slice(&if big_endian {
+                u.to_be_bytes()
+            } else {
+                u.to_le_bytes()
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn utf16le_and_be_bom_are_transcoded() {
+        let text = "\r\ndn: CN=Jörg Müller,DC=corp\r\nchangetype: add\r\ncn: Jörg Müller 𝄞\r\n\r\ndn: CN=B\r\ncn: b\r\n";
+        for be in [false, true] {
+            for bs in [1, 3, 64, 1 << 20] {
+                let mut r = reader(utf16(text, be), bs);
+                let mut diags = Vec::new();
+                let mut all = Vec::new();
+                while let Some(b) = r.next_block(&mut diags).unwrap() {
+                    all.extend_from_slice(&b.data);
+                }
+                assert_eq!(String::from_utf8(all).unwrap(), text, "be={be} bs={bs}");
+                let (e, d) = read_all("in.ldif", utf16(text, be), bs);
+                assert!(d.is_empty());
+                assert_eq!(e[0].dn, "CN=Jörg Müller,DC=corp");
+                assert_eq!(e[0].attrs[0].2, "Jörg Müller 𝄞".as_bytes());
+                assert_eq!((e[0].line, e[1].line), (2, 6));
+            }
+        }
+    }
+
+    #[test]
+    fn gzip_is_detected_by_magic_and_hash_covers_raw_bytes() {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(LDIF.as_bytes()).unwrap();
+        let mut compressed = gz.finish().unwrap();
+        // A second gzip member (concatenated .gz files) is read too.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(b"\n\ndn: cn=d\n").unwrap();
+        compressed.extend(gz.finish().unwrap());
+
+        let mut r = reader(compressed.clone(), 16);
+        let mut diags = Vec::new();
+        let mut all = Vec::new();
+        while let Some(b) = r.next_block(&mut diags).unwrap() {
+            all.extend_from_slice(&b.data);
+        }
+        assert_eq!(all, format!("{LDIF}\n\ndn: cn=d\n").as_bytes());
+        assert_eq!(r.bytes_read(), compressed.len() as u64);
+        assert_eq!(r.sha256_hex(), sha(&compressed));
+        assert_eq!(r.name(), "in.ldif");
+
+        // Through a file path, with a misleading extension.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("export.ldif");
+        std::fs::write(&path, &compressed).unwrap();
+        let mut r = BlockReader::open(path.to_str().unwrap(), DEFAULT_BLOCK_SIZE).unwrap();
+        let b = r.next_block(&mut diags).unwrap().unwrap();
+        assert!(b.data.starts_with(b"version: 1"));
+        assert!(r.next_block(&mut diags).unwrap().is_none());
+        assert_eq!(r.sha256_hex(), sha(&compressed));
+        assert!(BlockReader::open(dir.path().join("missing").to_str().unwrap(), 64).is_err());
+    }
+
+    #[test]
+    fn hash_and_count_of_plain_input() {
+        let mut r = reader(LDIF.as_bytes().to_vec(), 5);
+        let mut diags = Vec::new();
+        while r.next_block(&mut diags).unwrap().is_some() {}
+        assert_eq!(r.bytes_read(), LDIF.len() as u64);
+        assert_eq!(r.sha256_hex(), sha(LDIF.as_bytes()));
+        let r = reader(Vec::new(), 5);
+        assert_eq!(r.sha256_hex(), sha(b""));
+    }
+
+    #[test]
+    fn corrupt_gzip_is_an_io_error() {
+        let mut r = reader(vec![0x1f, 0x8b, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 64);
+        assert!(r.next_block(&mut Vec::new()).is_err());
+    }
+
+    #[test]
+    fn record_over_64_mib_is_reported_and_skipped() {
+        let mut s = String::from("dn: cn=a\ncn: a\n\ndn: cn=huge\n");
+        let line = format!("description: {}\n", "z".repeat(1 << 20));
+        for _ in 0..65 {
+            s.push_str(&line);
+        }
+        s.push_str("cn: huge\n  \ndn: cn=after\ncn: after\n");
+        for bs in [DEFAULT_BLOCK_SIZE, 100 << 10] {
+            let (e, d) = read_all("in.ldif", s.clone().into_bytes(), bs);
+            let dns: Vec<_> = e.iter().map(|x| (x.dn.as_str(), x.line)).collect();
+            assert_eq!(dns, [("cn=a", 1), ("cn=after", 72)]);
+            let errs: Vec<_> = d
+                .iter()
+                .filter(|x| x.level == DiagnosticLevel::Error)
+                .collect();
+            assert_eq!(errs.len(), 1);
+            assert_eq!((errs[0].line, errs[0].file.as_str()), (4, "in.ldif"));
+            assert!(errs[0].message.contains("longer than 64 MiB"));
+        }
+        // At the end of the input, without a following boundary.
+        let mut s = String::from("dn: cn=a\n\ndn: cn=huge\n");
+        for _ in 0..65 {
+            s.push_str(&line);
+        }
+        let (e, d) = read_all("in.ldif", s.into_bytes(), DEFAULT_BLOCK_SIZE);
+        assert_eq!(e.len(), 1);
+        assert_eq!(d.len(), 1);
+    }
+
+    /// Everything the parser handles, in one input.
+    fn rich_input() -> String {
+        let mut s = String::from(
+            "# extended LDIF\n#\n\nversion: 1\n\n# entry\ndn: cn=a,dc=x\ncn: a\ndescription: fol\n ded over\n  lines\n\n",
+        );
+        s.push_str(crate::source::testutil::SAMPLE);
+        s.push_str("\n\ndn: cn=bad\ncn: a\nno colon here\n\n\ndn:: Y249SsO2cmc=\r\nphoto:< file:///x\r\n\r\nversion: 1\n\n");
+        s.push_str("ref: ldap://x/\n\ndn: cn=m\nchangetype: modify\nadd: member\nmember: cn=1\n-\nreplace: x\n\n  \n\t\ndn: cn=z\nz: z");
+        s
+    }
+
+    fn without_ws_warnings(d: &[Diagnostic]) -> Vec<Diagnostic> {
+        d.iter()
+            .filter(|x| !x.message.starts_with("whitespace-only"))
+            .cloned()
+            .collect()
+    }
+
+    #[test]
+    fn block_size_does_not_change_entries_or_diagnostics() {
+        let input = rich_input().repeat(20).into_bytes();
+        let (e_big, d_big) = read_all("in.ldif", input.clone(), 1 << 20);
+        let (e_small, d_small) = read_all("in.ldif", input.clone(), 64);
+        assert!(e_big.len() > 100);
+        assert!(d_big.len() > 100);
+        assert_eq!(e_big, e_small);
+        assert_eq!(without_ws_warnings(&d_big), without_ws_warnings(&d_small));
+        // The whitespace-only warning is given once per block.
+        assert!(
+            d_big
+                .iter()
+                .filter(|x| x.message.starts_with("whitespace-only"))
+                .count()
+                == 1
+        );
+        assert!(
+            d_small
+                .iter()
+                .filter(|x| x.message.starts_with("whitespace-only"))
+                .count()
+                > 1
+        );
+        // And every other size, on one copy.
+        let one = rich_input().into_bytes();
+        let (e_ref, d_ref) = read_all("in.ldif", one.clone(), 1 << 20);
+        for bs in 1..300 {
+            let (e, d) = read_all("in.ldif", one.clone(), bs);
+            assert_eq!(e, e_ref, "block size {bs}");
+            assert_eq!(
+                without_ws_warnings(&d),
+                without_ws_warnings(&d_ref),
+                "block size {bs}"
+            );
+        }
+    }
+
+    #[test]
+    fn random_input_through_reader_and_parser_never_panics() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let alphabet = b"dn: \n\n\r\t#ab:<-\xff\xfe\x1f\x8b\xef\xbb\xbf";
+        for round in 0..1500 {
+            let n = (round * 7) % 400;
+            let data: Vec<u8> = (0..n)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    alphabet[(x % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            let bs = 1 + round % 50;
+            let mut r = reader(data.clone(), bs);
+            let mut diags = Vec::new();
+            let mut all = Vec::new();
+            let mut line = 1;
+            loop {
+                match r.next_block(&mut diags) {
+                    Ok(Some(b)) => {
+                        assert_eq!(b.first_line, line);
+                        line += b.data.iter().filter(|&&c| c == b'\n').count() as u64;
+                        let mut p = crate::source::ldif::LdifParser::new(
+                            "r",
+                            &b.data,
+                            b.first_line,
+                            b.at_start,
+                        );
+                        while p.next_entry(&mut diags).is_some() {}
+                        all.extend_from_slice(&b.data);
+                    }
+                    Ok(None) => break,
+                    Err(_) => break,
+                }
+            }
+            let plain = !(data.starts_with(&[0x1f, 0x8b])
+                || data.starts_with(&[0xef, 0xbb, 0xbf])
+                || data.starts_with(&[0xff, 0xfe])
+                || data.starts_with(&[0xfe, 0xff]));
+            if plain {
+                assert_eq!(all, data);
             }
         }
     }

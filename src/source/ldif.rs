@@ -77,14 +77,21 @@ fn trim_end(v: &[u8]) -> &[u8] {
     &v[..e]
 }
 
-/// `name` is validated ASCII, so this never falls back.
+/// Attribute types and options are validated as ASCII by `field` before they get
+/// here; skipping a second UTF-8 validation of every name is worth it on the hot path.
 #[inline]
 fn ascii(b: &[u8]) -> &str {
-    std::str::from_utf8(b).unwrap_or("")
+    debug_assert!(b.is_ascii());
+    if b.is_ascii() {
+        // SAFETY: ASCII bytes are valid UTF-8.
+        unsafe { std::str::from_utf8_unchecked(b) }
+    } else {
+        ""
+    }
 }
 
 fn show_byte(b: u8) -> String {
-    if b.is_ascii_graphic() {
+    if b == b' ' || b.is_ascii_graphic() {
         format!("'{}'", b as char)
     } else {
         format!("byte 0x{b:02X}")
@@ -348,7 +355,8 @@ impl<'a> LdifParser<'a> {
             }
         }
         let type_end = i;
-        if i > 0 && i < n && t[i] == b';' {
+        let in_options = i > 0 && i < n && t[i] == b';';
+        if in_options {
             i += 1;
             while i < n && t[i] != b':' && t[i].is_ascii_graphic() {
                 i += 1;
@@ -364,10 +372,10 @@ impl<'a> LdifParser<'a> {
                 )
             } else {
                 let (line, col) = self.locate(&l, i);
-                let what = if i < type_end || i == 0 {
-                    "attribute type"
+                let what = if in_options {
+                    "attribute options"
                 } else {
-                    "attribute description"
+                    "attribute type"
                 };
                 let msg = match t.get(i) {
                     Some(&b) => format!("illegal character {} in {what}", show_byte(b)),
@@ -721,6 +729,924 @@ fn trim_cow(v: Cow<'_, [u8]>) -> Cow<'_, [u8]> {
             let n = trim_end(&o).len();
             o.truncate(n);
             Cow::Owned(o)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::DiagnosticLevel::{Error, Note, Warning};
+    use crate::source::testutil::{OwnedEntry, SAMPLE};
+
+    fn parse_at(
+        data: &[u8],
+        first_line: u64,
+        at_start: bool,
+    ) -> (Vec<OwnedEntry>, Vec<Diagnostic>) {
+        let mut p = LdifParser::new("t.ldif", data, first_line, at_start);
+        let mut diags = Vec::new();
+        let mut out = Vec::new();
+        while let Some(e) = p.next_entry(&mut diags) {
+            out.push(OwnedEntry::of(&e));
+        }
+        (out, diags)
+    }
+
+    fn parse(s: &str) -> (Vec<OwnedEntry>, Vec<Diagnostic>) {
+        parse_at(s.as_bytes(), 1, true)
+    }
+
+    /// Parses input that must produce no diagnostics.
+    fn clean(s: &str) -> Vec<OwnedEntry> {
+        let (e, d) = parse(s);
+        assert!(d.is_empty(), "unexpected diagnostics: {d:#?}");
+        e
+    }
+
+    /// `name;options=value` (plain/URL values as text, base64 decoded) of every attribute.
+    fn vals(e: &OwnedEntry) -> Vec<String> {
+        e.attrs
+            .iter()
+            .map(|(n, o, raw, enc, _)| {
+                let a = Attr {
+                    name: n,
+                    options: o,
+                    raw: Cow::Borrowed(raw),
+                    encoding: *enc,
+                    line: 0,
+                };
+                let v = String::from_utf8_lossy(&a.decoded().expect("base64")).into_owned();
+                if o.is_empty() {
+                    format!("{n}={v}")
+                } else {
+                    format!("{n};{o}={v}")
+                }
+            })
+            .collect()
+    }
+
+    fn has(d: &[Diagnostic], level: DiagnosticLevel, line: u64, col: u64, text: &str) -> bool {
+        d.iter().any(|x| {
+            x.level == level
+                && x.line == line
+                && x.column == col
+                && x.message.contains(text)
+                && x.file == "t.ldif"
+        })
+    }
+
+    #[track_caller]
+    fn assert_diag(d: &[Diagnostic], level: DiagnosticLevel, line: u64, col: u64, text: &str) {
+        assert!(
+            has(d, level, line, col, text),
+            "no {level:?} at {line}:{col} containing {text:?} in {d:#?}"
+        );
+    }
+
+    // ---- §2.2.1 folding ---------------------------------------------------------------
+
+    #[test]
+    fn folding_mid_word_mid_dn_and_extra_spaces_are_content() {
+        let e = clean("dn: cn=Barbara Jen\n sen,dc=exa\n mple\ndescription: a big sai\n ling fan\ncn: two\n  spaces\n");
+        assert_eq!(e[0].dn, "cn=Barbara Jensen,dc=example");
+        assert_eq!(
+            vals(&e[0]),
+            ["description=a big sailing fan", "cn=two spaces"]
+        );
+        assert_eq!(e[0].attrs[0].4, 4);
+        assert_eq!(e[0].attrs[1].4, 6);
+    }
+
+    #[test]
+    fn folding_splits_utf8_sequences_and_base64_quartets() {
+        // "Jörg" with the two bytes of ö on two physical lines.
+        let mut d = b"dn: cn=J\xc3\n \xb6rg\ncn: J\xc3\n \xb6rg\n".to_vec();
+        d.extend_from_slice(b"sn:: SsO2c\n mcgTcO8bGxlcg==\n");
+        let (e, diags) = parse_at(&d, 1, true);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(e[0].dn, "cn=Jörg");
+        assert_eq!(vals(&e[0]), ["cn=Jörg", "sn=Jörg Müller"]);
+    }
+
+    #[test]
+    fn values_are_borrowed_unless_folded() {
+        let data = b"dn: cn=x\ncn: plain\ndescription: fol\n ded\nsn:: SsO2cmc=\n";
+        let mut p = LdifParser::new("t.ldif", data, 1, true);
+        let mut diags = Vec::new();
+        let e = p.next_entry(&mut diags).unwrap();
+        assert!(matches!(e.dn, Cow::Borrowed(_)));
+        assert!(matches!(e.attrs[0].raw, Cow::Borrowed(b"plain")));
+        assert!(matches!(&e.attrs[1].raw, Cow::Owned(v) if v == b"folded"));
+        assert!(matches!(e.attrs[2].raw, Cow::Borrowed(b"SsO2cmc=")));
+        // Borrowed values point into the block itself.
+        let base = data.as_ptr() as usize;
+        let p0 = e.attrs[0].raw.as_ptr() as usize;
+        assert!(p0 >= base && p0 < base + data.len());
+        assert_eq!(e.attrs[0].name.as_ptr() as usize - base, 9);
+    }
+
+    // ---- §2.2.2 comments --------------------------------------------------------------
+
+    #[test]
+    fn comments_folded_and_between_dn_and_attributes() {
+        let e = clean(
+            "# header\n#  folded com\n ment: not an attribute\ndn: cn=x\n# between dn and attrs\n fold of the comment\ncn: x\n# trailing\nsn: y\n",
+        );
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].line, 4);
+        assert_eq!(vals(&e[0]), ["cn=x", "sn=y"]);
+        assert_eq!(e[0].attrs[1].4, 9);
+    }
+
+    #[test]
+    fn comment_only_records_are_silently_skipped() {
+        let e = clean("# one\n# two\n\n#three\n\ndn: cn=a\ncn: a\n\n# end\n");
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].line, 6);
+    }
+
+    // ---- §2.2.3 separators ------------------------------------------------------------
+
+    #[test]
+    fn multiple_and_leading_blank_lines_and_missing_final_newline() {
+        let e = clean("\n\ndn: cn=a\ncn: a\n\n\n\ndn: cn=b\ncn: b");
+        assert_eq!(e.len(), 2);
+        assert_eq!((e[0].line, e[1].line), (3, 8));
+        assert_eq!(vals(&e[1]), ["cn=b"]);
+    }
+
+    #[test]
+    fn whitespace_only_separators_warn_once_per_block() {
+        let (e, d) = parse("dn: cn=a\ncn: a\n  \ndn: cn=b\ncn: b\n\t\ndn: cn=c\n \r\n");
+        assert_eq!(e.len(), 3);
+        assert_eq!(e[1].line, 4);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_diag(&d, Warning, 3, 1, "whitespace-only line");
+        // A bare CRLF is an ordinary empty line.
+        assert_eq!(clean("dn: cn=a\r\n\r\ndn: cn=b\r\n").len(), 2);
+    }
+
+    #[test]
+    fn single_space_then_content_is_a_continuation_not_a_separator() {
+        let e = clean("dn: cn=a\ncn: a\n b\n");
+        assert_eq!(vals(&e[0]), ["cn=ab"]);
+    }
+
+    // ---- §2.2.4 version ---------------------------------------------------------------
+
+    #[test]
+    fn version_first_line_alone_or_followed_by_dn() {
+        let e = clean("version: 1\n\ndn: cn=a\ncn: a\n");
+        assert_eq!(e[0].line, 3);
+        let e = clean("version: 1\ndn: cn=a\ncn: a\n");
+        assert_eq!(e[0].line, 2);
+        // Comments and blank lines may precede it.
+        let e = clean("# extended LDIF\n#\n\nversion: 1\n\n# x\ndn: cn=a\n");
+        assert_eq!(e[0].line, 7);
+    }
+
+    #[test]
+    fn version_elsewhere_is_an_error() {
+        let (e, d) = parse("dn: cn=a\n\nversion: 1\n\ndn: cn=b\n");
+        assert_eq!(e.len(), 2);
+        assert_diag(&d, Error, 3, 1, "`version:` is only allowed");
+        // A block that does not start the input.
+        let (e, d) = parse_at(b"version: 1\ndn: cn=a\n", 40, false);
+        assert!(e.is_empty());
+        assert_diag(&d, Error, 40, 1, "version");
+        // An unknown version is read as 1, with a warning.
+        let (e, d) = parse("version: 2\ndn: cn=a\n");
+        assert_eq!(e.len(), 1);
+        assert_diag(&d, Warning, 1, 10, "unsupported LDIF version");
+    }
+
+    // ---- §2.2.5/6/8 value forms --------------------------------------------------------
+
+    #[test]
+    fn value_forms_fill_and_trailing_spaces() {
+        let e = clean(
+            "dn:cn=x\nattr:value\nb:    several fill spaces\nc: trailing  \nd::SGk=\ne::  SGk=\n",
+        );
+        assert_eq!(e[0].dn, "cn=x");
+        let a = &e[0].attrs;
+        assert_eq!(a[0].2, b"value");
+        assert_eq!(a[1].2, b"several fill spaces");
+        assert_eq!(a[2].2, b"trailing  ");
+        assert_eq!(
+            (a[3].2.as_slice(), a[3].3),
+            (&b"SGk="[..], ValueEncoding::Base64)
+        );
+        assert_eq!(a[4].2, b"SGk=");
+        assert_eq!(vals(&e[0])[3], "d=Hi");
+    }
+
+    #[test]
+    fn url_values_are_kept_and_noted() {
+        let (e, d) = parse("dn: cn=x\njpegPhoto:< file:///etc/passwd\n");
+        let a = &e[0].attrs[0];
+        assert_eq!(
+            (a.2.as_slice(), a.3),
+            (&b"file:///etc/passwd"[..], ValueEncoding::Url)
+        );
+        assert_eq!(d.len(), 1);
+        assert_diag(
+            &d,
+            Note,
+            2,
+            13,
+            "value of jpegPhoto is a URL reference (not fetched, not checked)",
+        );
+    }
+
+    #[test]
+    fn empty_values() {
+        let e = clean("dn: cn=x\na:\nb: \nc::\nd:: \nuserPrincipalName:\n");
+        let a = &e[0].attrs;
+        assert!(a.iter().all(|x| x.2.is_empty()));
+        assert_eq!(a[2].3, ValueEncoding::Base64);
+        assert_eq!(vals(&e[0])[2], "c=");
+    }
+
+    // ---- §2.2.7 base64 and raw UTF-8 -----------------------------------------------------
+
+    #[test]
+    fn raw_utf8_values_and_dns_accepted_and_value_base64_not_validated_here() {
+        let e = clean("dn: cn=Jörg Müller,dc=x\ndisplayName: Jörg Müller\nbad:: !!!notbase64\n");
+        assert_eq!(e[0].dn, "cn=Jörg Müller,dc=x");
+        assert_eq!(e[0].attrs[0].2, "Jörg Müller".as_bytes());
+        assert_eq!(e[0].attrs[1].2, b"!!!notbase64");
+    }
+
+    // ---- §2.2.9 DNs ---------------------------------------------------------------------
+
+    #[test]
+    fn base64_dn_is_decoded() {
+        let e = clean("dn:: Y249SsO2cmcgTcO8bGxlcixPVT1TdGFmZixEQz10ZXN0LERDPWV4YW1wbGU=\ncn: x\n");
+        assert_eq!(e[0].dn, "cn=Jörg Müller,OU=Staff,DC=test,DC=example");
+        // No space, and folded mid-quartet.
+        let e = clean("dn::Y249SsO2cmcgTcO8bGxl\n cixPVT1TdGFmZixEQz10ZXN0LERDPWV4YW1wbGU=\n");
+        assert_eq!(e[0].dn, "cn=Jörg Müller,OU=Staff,DC=test,DC=example");
+    }
+
+    #[test]
+    fn base64_dn_with_invalid_utf8_is_lossy_with_warning() {
+        // "cn=\xff"
+        let (e, d) = parse("dn:: Y249/w==\ncn: x\n");
+        assert_eq!(e[0].dn, "cn=\u{fffd}");
+        assert_diag(&d, Warning, 1, 6, "not valid UTF-8");
+        let (e, d) = parse_at(b"dn: cn=\xff\n", 1, true);
+        assert_eq!(e[0].dn, "cn=\u{fffd}");
+        assert_diag(&d, Warning, 1, 5, "not valid UTF-8");
+    }
+
+    #[test]
+    fn invalid_base64_dn_is_an_error_and_record_skipped() {
+        let (e, d) = parse("dn:: Y24*9/w==\ncn: x\n\ndn: cn=next\n");
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].dn, "cn=next");
+        assert_diag(&d, Error, 1, 6, "invalid base64 in `dn::`");
+        let (e, d) = parse("dn:< file:///x\n\ndn: cn=next\n");
+        assert_eq!(e.len(), 1);
+        assert_diag(&d, Error, 1, 6, "URL DN");
+    }
+
+    #[test]
+    fn dn_escapes_and_rfc1779_spacing_kept_verbatim() {
+        let e = clean(
+            "dn: CN=Smith\\, John+UID=js,OU=A\\2CB,DC=x\n\ndn: cn=\\C4\\8Dolak, ou=Staff, dc=x\n\ndn: cn=\\23hash\\ ,dc=x\n\nDN: cn=upper\n\ndn:\n",
+        );
+        assert_eq!(e[0].dn, "CN=Smith\\, John+UID=js,OU=A\\2CB,DC=x");
+        assert_eq!(e[1].dn, "cn=\\C4\\8Dolak, ou=Staff, dc=x");
+        assert_eq!(e[2].dn, "cn=\\23hash\\ ,dc=x");
+        assert_eq!(e[3].dn, "cn=upper");
+        assert_eq!(e[4].dn, "");
+    }
+
+    // ---- §2.2.10 attribute descriptions ---------------------------------------------------
+
+    #[test]
+    fn attribute_descriptions_case_oid_and_options() {
+        let e = clean(
+            "dn: cn=x\nobjectclass: top\nobjectClass: person\n2.5.4.3: oid\nuserCertificate;binary:: AAE=\ncn;lang-de;binary: x\nmember;range=0-1499: cn=a\nms-DS-ConsistencyGuid:: AAE=\n",
+        );
+        let a = &e[0].attrs;
+        let names: Vec<_> = a.iter().map(|x| (x.0.as_str(), x.1.as_str())).collect();
+        assert_eq!(
+            names,
+            [
+                ("objectclass", ""),
+                ("objectClass", ""),
+                ("2.5.4.3", ""),
+                ("userCertificate", "binary"),
+                ("cn", "lang-de;binary"),
+                ("member", "range=0-1499"),
+                ("ms-DS-ConsistencyGuid", "")
+            ]
+        );
+        let data = b"dn: cn=x\nobjectclass: top\nOBJECTCLASS: person\n";
+        let mut p = LdifParser::new("t", data, 1, true);
+        let ent = p.next_entry(&mut Vec::new()).unwrap();
+        assert_eq!(ent.values("objectClass").count(), 2);
+    }
+
+    #[test]
+    fn illegal_type_character_is_an_error_with_column_and_resync() {
+        let (e, d) = parse("dn: cn=a\ncn: a\nbad_name: x\nsn: a\n\ndn: cn=b\ncn: b\n");
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].dn, "cn=b");
+        assert_eq!(e[0].line, 6);
+        assert_eq!(d.len(), 1);
+        assert_diag(&d, Error, 3, 4, "illegal character '_' in attribute type");
+        let (_, d) = parse("dn: cn=a\ncn;x y: v\n");
+        assert_diag(
+            &d,
+            Error,
+            2,
+            5,
+            "illegal character ' ' in attribute options",
+        );
+        let (_, d) = parse("dn: cn=a\n-cn: v\n");
+        assert_diag(&d, Error, 2, 1, "illegal character '-'");
+    }
+
+    #[test]
+    fn no_partial_entry_for_a_record_with_an_error_and_no_stale_notes() {
+        let (e, d) = parse("dn: cn=a\nphoto:< file:///x\nnocolon\n");
+        assert!(e.is_empty());
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_diag(&d, Error, 3, 1, "no ':'");
+    }
+
+    // ---- §2.2.11 change records ----------------------------------------------------------
+
+    #[test]
+    fn changetype_add_is_a_content_record_and_controls_are_skipped() {
+        let e = clean(
+            "dn: cn=a\ncontrol: 1.2.840.113556.1.4.805 true\ncontrol: 1.2.3 false: value\ncontrol: 1.2.4:: AAE=\nchangetype: add\ncn: a\n",
+        );
+        assert_eq!(e[0].changetype, ChangeType::Add);
+        assert_eq!(vals(&e[0]), ["cn=a"]);
+    }
+
+    #[test]
+    fn modify_records_with_and_without_final_dash() {
+        let e = clean(
+            "dn: cn=g\nchangetype: modify\nadd: member\nmember: cn=a\nmember: cn=b\n-\nreplace: description\n-\ndelete: mail\n-\nreplace: telephoneNumber\ntelephoneNumber: 1\ntelephonenumber: 2\n\ndn: cn=h\nchangetype: modify\nadd: member\nmember: cn=c\n",
+        );
+        assert_eq!(e[0].changetype, ChangeType::Modify);
+        assert_eq!(
+            vals(&e[0]),
+            [
+                "member=cn=a",
+                "member=cn=b",
+                "telephoneNumber=1",
+                "telephonenumber=2"
+            ]
+        );
+        assert_eq!(vals(&e[1]), ["member=cn=c"]);
+    }
+
+    #[test]
+    fn modify_record_errors_and_missing_intermediate_dash() {
+        let (e, d) = parse("dn: cn=g\nchangetype: modify\nmember: cn=a\n\ndn: cn=ok\n");
+        assert_eq!(e.len(), 1);
+        assert_diag(&d, Error, 3, 1, "expected `add:`");
+        let (e, d) = parse("dn: cn=g\nchangetype: modify\nadd: member\nmail: x\n");
+        assert!(e.is_empty());
+        assert_diag(&d, Error, 4, 1, "does not match");
+        let (e, d) =
+            parse("dn: cn=g\nchangetype: modify\nadd: member\nmember: a\nadd: mail\nmail: m\n");
+        assert_eq!(vals(&e[0]), ["member=a", "mail=m"]);
+        assert_diag(&d, Warning, 5, 1, "missing `-`");
+    }
+
+    #[test]
+    fn delete_modrdn_moddn_and_unknown_changetype() {
+        let (e, d) = parse(
+            "dn: cn=a\nchangetype: delete\n\ndn: cn=b\nchangetype: modrdn\nnewrdn: cn=c\ndeleteoldrdn: 1\n\ndn: cn=d\nchangetype: moddn\nnewrdn: cn=e\ndeleteoldrdn: 0\nnewsuperior: ou=x\n\ndn: cn=f\nchangetype: rename\ncn: f\n\ndn: cn=g\nchangetype: delete\ncn: g\n",
+        );
+        assert_eq!(e.len(), 4);
+        assert_eq!(e[0].changetype, ChangeType::Delete);
+        assert!(e[0].attrs.is_empty());
+        assert_eq!(e[1].changetype, ChangeType::ModRdn);
+        assert_eq!(vals(&e[1]), ["newrdn=cn=c", "deleteoldrdn=1"]);
+        assert_eq!(
+            vals(&e[2]),
+            ["newrdn=cn=e", "deleteoldrdn=0", "newsuperior=ou=x"]
+        );
+        assert_eq!(e[3].dn, "cn=g");
+        assert!(e[3].attrs.is_empty());
+        assert_diag(&d, Error, 16, 13, "unknown changetype \"rename\"");
+        assert_diag(&d, Warning, 21, 1, "ignored");
+    }
+
+    #[test]
+    fn second_dn_or_late_changetype_inside_a_record_is_an_error() {
+        let (e, d) = parse("dn: cn=a\ncn: a\ndn: cn=b\ncn: b\n");
+        assert!(e.is_empty());
+        assert_diag(&d, Error, 3, 1, "missing blank line");
+        let (e, d) = parse("dn: cn=a\ncn: a\nchangetype: modify\n");
+        assert!(e.is_empty());
+        assert_diag(&d, Error, 3, 1, "`changetype:` inside a record");
+    }
+
+    // ---- §2.2.12 line endings (BOMs: see input.rs) -----------------------------------------
+
+    #[test]
+    fn crlf_and_lone_trailing_cr() {
+        let e = clean("dn: cn=a\r\ncn: a\r\ndescription: fol\r\n ded\r\n\r\ndn: cn=b\r\nsn: b\r");
+        assert_eq!(e[0].dn, "cn=a");
+        assert_eq!(vals(&e[0]), ["cn=a", "description=folded"]);
+        assert_eq!(e[1].line, 6);
+        assert_eq!(vals(&e[1]), ["sn=b"]);
+    }
+
+    // ---- §2.2.13 malformed input -------------------------------------------------------------
+
+    #[test]
+    fn unfolded_text_line_without_colon_is_reported_and_parsing_goes_on() {
+        let (e, d) = parse(
+            "dn: cn=a\nadminDescription: \nthis text should have been folded\ncn: a\n\ndn: cn=b\ncn: b\n",
+        );
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].dn, "cn=b");
+        assert_diag(&d, Error, 3, 1, "line has no ':'");
+        let (e, d) = parse(" leading continuation\ncn: x\n\ndn: cn=b\n");
+        assert_eq!(e.len(), 1);
+        assert_diag(&d, Error, 1, 1, "continuation line");
+    }
+
+    // ---- §2.2.14 ldapsearch without -LLL ----------------------------------------------------
+
+    #[test]
+    fn ldapsearch_trailer_and_references_are_noted_other_dnless_records_are_errors() {
+        let (e, d) = parse(
+            "# extended LDIF\n#\n# LDAPv3\n\n# a, x\ndn: cn=a,dc=x\ncn: a\n\n# search reference\nref: ldap://other.example/dc=x??sub\n\n# search result\nsearch: 2\nresult: 0 Success\n\n# numResponses: 3\n\ncn: orphan\n",
+        );
+        assert_eq!(e.len(), 1);
+        assert_eq!(d.len(), 3, "{d:#?}");
+        assert_diag(&d, Note, 10, 0, "ref: ldap://other.example/dc=x??sub");
+        assert_diag(&d, Note, 13, 0, "search: 2");
+        assert_diag(&d, Error, 18, 1, "does not start with `dn:`");
+    }
+
+    // ---- §2.2.15 AD noise ---------------------------------------------------------------------
+
+    #[test]
+    fn ad_operational_values_pass_through() {
+        let sd = "AQAEjBQAAAAwAAAAAAAAAEwAAAABAgAAAAAABSAAAAAgAgAAAQIAAAAAAAUgAAAAIAIAAAQAhAAC"
+            .repeat(40);
+        let s = format!(
+            "dn: CN=Users,DC=x\nwellKnownObjects: B:32:A9D1CA15768811D1ADED00C04FD8D5CD:CN=Users,DC=x\ndSCorePropagationData: 16010101000000.0Z\nuSNChanged: 12345\nnTSecurityDescriptor:: {sd}\n"
+        );
+        let e = clean(&s);
+        assert_eq!(
+            e[0].attrs[0].2,
+            b"B:32:A9D1CA15768811D1ADED00C04FD8D5CD:CN=Users,DC=x"
+        );
+        assert_eq!(e[0].attrs[3].2.len(), sd.len());
+    }
+
+    // ---- §2.2.16 size caps ---------------------------------------------------------------------
+
+    #[test]
+    fn logical_line_over_16_mib_is_an_error_folded_or_not() {
+        let big = "x".repeat(MAX_LINE + 1);
+        let s = format!("dn: cn=a\ndescription: {big}\n\ndn: cn=b\n");
+        let (e, d) = parse(&s);
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].dn, "cn=b");
+        assert_diag(&d, Error, 2, 0, "longer than 16 MiB");
+        // Folded into 1 KiB pieces.
+        let mut s = String::from("dn: cn=a\ndescription: x\n");
+        let piece = format!(" {}\n", "y".repeat(1024));
+        for _ in 0..(MAX_LINE / 1024 + 1) {
+            s.push_str(&piece);
+        }
+        s.push_str("cn: a\n\ndn: cn=b\n");
+        let (e, d) = parse(&s);
+        assert_eq!(e.len(), 1);
+        assert_diag(&d, Error, 2, 0, "longer than 16 MiB");
+        assert_eq!(e[0].line, (MAX_LINE / 1024 + 1) as u64 + 5);
+    }
+
+    // ---- line numbers, columns -------------------------------------------------------------
+
+    #[test]
+    fn first_line_offset_is_applied() {
+        let (e, d) = parse_at(b"dn: cn=a\ncn: a\n\ndn: cn=b\nx y: z\n", 1001, false);
+        assert_eq!(e[0].line, 1001);
+        assert_eq!(e[0].attrs[0].4, 1002);
+        assert_diag(&d, Error, 1005, 2, "illegal character ' '");
+    }
+
+    #[test]
+    fn columns_point_into_continuation_lines() {
+        // The value of the changetype starts on the continuation line.
+        let (_, d) = parse("dn: cn=a\nchangetype:\n  bogus\n");
+        assert_diag(&d, Error, 3, 3, "unknown changetype");
+        // Attribute description folded across lines: not supported, reported.
+        let (_, d) = parse("dn: cn=a\nobjectCl\n ass: top\n");
+        assert_diag(&d, Error, 3, 5, "folded across lines");
+    }
+
+    // ---- RFC 2849 examples -------------------------------------------------------------------
+
+    #[test]
+    fn rfc2849_example1_two_entries() {
+        let e = clean(
+            "version: 1
+dn: cn=Barbara Jensen, ou=Product Development, dc=airius, dc=com
+objectclass: top
+objectclass: person
+objectclass: organizationalPerson
+cn: Barbara Jensen
+cn: Barbara J Jensen
+cn: Babs Jensen
+sn: Jensen
+uid: bjensen
+telephonenumber: +1 408 555 1212
+description: A big sailing fan.
+
+dn: cn=Bjorn Jensen, ou=Accounting, dc=airius, dc=com
+objectclass: top
+objectclass: person
+objectclass: organizationalPerson
+cn: Bjorn Jensen
+sn: Jensen
+telephonenumber: +1 408 555 1212
+",
+        );
+        assert_eq!(e.len(), 2);
+        assert_eq!(
+            e[0].dn,
+            "cn=Barbara Jensen, ou=Product Development, dc=airius, dc=com"
+        );
+        assert_eq!(e[0].line, 2);
+        assert_eq!(e[0].attrs.len(), 10);
+        assert_eq!(e[1].line, 14);
+        assert_eq!(vals(&e[1])[5], "telephonenumber=+1 408 555 1212");
+    }
+
+    #[test]
+    fn rfc2849_example2_folded_no_space() {
+        let e = clean(
+            "version: 1
+dn:cn=Barbara Jensen, ou=Product Development, dc=airius, dc=com
+objectclass:top
+objectclass:person
+objectclass:organizationalPerson
+cn:Barbara Jensen
+cn:Barbara J Jensen
+cn:Babs Jensen
+sn:Jensen
+uid:bjensen
+telephonenumber:+1 408 555 1212
+description:Babs is a big sailing fan, and travels extensively in sea
+ rch of perfect sailing conditions.
+title:Product Manager, Rod and Reel Division
+",
+        );
+        let v = vals(&e[0]);
+        assert_eq!(v[9], "description=Babs is a big sailing fan, and travels extensively in search of perfect sailing conditions.");
+        assert_eq!(v[10], "title=Product Manager, Rod and Reel Division");
+        assert_eq!(e[0].attrs[10].4, 14);
+    }
+
+    #[test]
+    fn rfc2849_example3_base64_value() {
+        let e = clean(
+            "version: 1
+dn: cn=Gern Jensen, ou=Product Testing, dc=airius, dc=com
+objectclass: top
+objectclass: person
+objectclass: organizationalPerson
+cn: Gern Jensen
+cn: Gern O Jensen
+sn: Jensen
+uid: gernj
+telephonenumber: +1 408 555 1212
+description:: V2hhdCBhIGNhcmVmdWwgcmVhZGVyIHlvdSBhcmUhICBUaGlzIHZhbHVlIGlzIGJhc2UtNjQtZW5jb2RlZCBiZWNhdXNlIGl0IGhhcyBhIGNvbnRyb2wgY2hhcmFjdGVyIGluIGl0IChhIENSKS4NICBCeSB0aGUgd2F5LCB5b3Ugc2hvdWxkIHJlYWxseSBnZXQgb3V0IG1vcmUu
+",
+        );
+        assert_eq!(e[0].attrs[8].3, ValueEncoding::Base64);
+        assert!(vals(&e[0])[8].starts_with("description=What a careful reader you are!"));
+    }
+
+    #[test]
+    fn rfc2849_example4_utf8_base64_dn_and_language_options() {
+        let e = clean(
+            "version: 1
+dn:: b3U95Za25qWt6YOoLG89QWlyaXVz
+# dn:: ou=<JapaneseOU>,o=Airius
+objectclass: top
+objectclass: organizationalUnit
+ou:: 5Za25qWt6YOo
+# ou:: <JapaneseOU>
+ou;lang-ja:: 5Za25qWt6YOo
+# ou;lang-ja:: <JapaneseOU>
+ou;lang-ja;phonetic:: 44GI44GE44GO44KH44GG44G2
+# ou;lang-ja:: <JapaneseOU_in_phonetic_representation>
+ou;lang-en: Sales
+description: Japanese office
+
+dn:: dWlkPXJvZ2FzYXdhcmEsb3U95Za25qWt6YOoLG89QWlyaXVz
+# dn:: uid=<uid>,ou=<JapaneseOU>,o=Airius
+userpassword: {SHA}O3HSv1MusyL4kTjP+HKI5uxuNoM=
+objectclass: top
+objectclass: person
+objectclass: organizationalPerson
+objectclass: inetOrgPerson
+uid: rogasawara
+mail: rogasawara@airius.co.jp
+givenname;lang-ja:: 44Ot44OJ44OL44O8
+# givenname;lang-ja:: <JapaneseGivenname>
+sn;lang-ja:: 5bCP56yg5Y6f
+# sn;lang-ja:: <JapaneseSn>
+cn;lang-ja:: 5bCP56yg5Y6fIOODreODieODi+ODvA==
+# cn;lang-ja:: <JapaneseCn>
+title;lang-ja:: 5Za25qWt6YOoIOmDqOmVtw==
+# title;lang-ja:: <JapaneseTitle>
+preferredlanguage: ja
+",
+        );
+        assert_eq!(e[0].dn, "ou=営業部,o=Airius");
+        assert_eq!(
+            vals(&e[0])[2..6],
+            [
+                "ou=営業部",
+                "ou;lang-ja=営業部",
+                "ou;lang-ja;phonetic=えいぎょうぶ",
+                "ou;lang-en=Sales"
+            ]
+        );
+        assert_eq!(e[1].dn, "uid=rogasawara,ou=営業部,o=Airius");
+        assert_eq!(e[1].line, 15);
+        assert!(vals(&e[1]).contains(&"cn;lang-ja=小笠原 ロドニー".to_string()));
+    }
+
+    #[test]
+    fn rfc2849_example5_url_value() {
+        let (e, d) = parse(
+            "version: 1
+dn: cn=Horatio Jensen, ou=Product Testing, dc=airius, dc=com
+objectclass: top
+objectclass: person
+objectclass: organizationalPerson
+cn: Horatio Jensen
+cn: Horatio N Jensen
+sn: Jensen
+uid: hjensen
+telephonenumber: +1 408 555 1212
+jpegphoto:< file:///usr/local/directory/photos/hjensen.jpg
+",
+        );
+        let a = e[0].attrs.last().unwrap();
+        assert_eq!(a.3, ValueEncoding::Url);
+        assert_eq!(a.2, b"file:///usr/local/directory/photos/hjensen.jpg");
+        assert_diag(&d, Note, 11, 13, "jpegphoto is a URL reference");
+    }
+
+    #[test]
+    fn rfc2849_example6_change_records() {
+        let (e, d) = parse(
+            "version: 1
+# Add a new entry
+dn: cn=Fiona Jensen, ou=Marketing, dc=airius, dc=com
+changetype: add
+objectclass: top
+objectclass: person
+objectclass: organizationalPerson
+cn: Fiona Jensen
+sn: Jensen
+uid: fiona
+telephonenumber: +1 408 555 1212
+jpegphoto:< file:///usr/local/directory/photos/fiona.jpg
+
+# Delete an existing entry
+dn: cn=Robert Jensen, ou=Marketing, dc=airius, dc=com
+changetype: delete
+
+# Modify an entry's relative distinguished name
+dn: cn=Paul Jensen, ou=Product Development, dc=airius, dc=com
+changetype: modrdn
+newrdn: cn=Paula Jensen
+deleteoldrdn: 1
+
+# Rename an entry and move all of its children to a new location in
+# the directory tree (only implemented by LDAPv3 servers).
+dn: ou=PD Accountants, ou=Product Development, dc=airius, dc=com
+changetype: modrdn
+newrdn: ou=Product Development Accountants
+deleteoldrdn: 0
+newsuperior: ou=Accounting, dc=airius, dc=com
+
+# Modify an entry: add an additional value to the postaladdress
+# attribute, completely delete the description attribute, replace
+# the telephonenumber attribute with two values, and delete a specific
+# value from the facsimiletelephonenumber attribute
+dn: cn=Paula Jensen, ou=Product Development, dc=airius, dc=com
+changetype: modify
+add: postaladdress
+postaladdress: 123 Anystreet $ Sunnyvale, CA $ 94086
+-
+delete: description
+-
+replace: telephonenumber
+telephonenumber: +1 408 555 1234
+telephonenumber: +1 408 555 5678
+-
+delete: facsimiletelephonenumber
+facsimiletelephonenumber: +1 408 555 9876
+-
+
+# Modify an entry: replace the postaladdress attribute with an empty
+# set of values (which will cause the attribute to be removed), and
+# delete the entire description attribute. Note that the first will
+# always succeed, while the second will only succeed if at least
+# one value for the description attribute is present.
+dn: cn=Ingrid Jensen, ou=Product Support, dc=airius, dc=com
+changetype: modify
+replace: postaladdress
+-
+delete: description
+-
+",
+        );
+        assert_eq!(d.len(), 1);
+        assert_diag(&d, Note, 12, 13, "URL reference");
+        let kinds: Vec<_> = e.iter().map(|x| x.changetype).collect();
+        use ChangeType::*;
+        assert_eq!(kinds, [Add, Delete, ModRdn, ModRdn, Modify, Modify]);
+        assert_eq!(e[0].attrs.len(), 8);
+        assert_eq!(
+            vals(&e[4]),
+            [
+                "postaladdress=123 Anystreet $ Sunnyvale, CA $ 94086",
+                "telephonenumber=+1 408 555 1234",
+                "telephonenumber=+1 408 555 5678",
+                "facsimiletelephonenumber=+1 408 555 9876"
+            ]
+        );
+        assert!(e[5].attrs.is_empty());
+        assert_eq!(e[5].line, 56);
+    }
+
+    #[test]
+    fn rfc2849_example7_control() {
+        let e = clean(
+            "version: 1
+# Delete an entry. The operation will attach the LDAPv3
+# Tree Delete Control defined in [9]. The criticality
+# field is \"true\" and the controlValue field is
+# absent, as required by [9].
+dn: ou=Product Development, dc=airius, dc=com
+control: 1.2.840.113556.1.4.805 true
+changetype: delete
+",
+        );
+        assert_eq!((e[0].changetype, e[0].line), (ChangeType::Delete, 6));
+    }
+
+    // ---- writer styles -------------------------------------------------------------------------
+
+    #[test]
+    fn ldifde_style() {
+        let long = "x".repeat(3000);
+        let s = format!(
+            "\r\ndn: CN=Jörg Müller,OU=Staff,DC=corp,DC=example\r\nchangetype: add\r\nobjectClass: top\r\nobjectClass: user\r\ncn: Jörg Müller\r\ndisplayName:: SsO2cmcgTcO8bGxlcg==\r\nobjectGUID:: OqV3Ryutk0iVkfw3fGSluA==\r\ninfo: {long}\r\nuserPrincipalName: joerg@corp.example\r\n\r\ndn: CN=Bob,OU=Staff,DC=corp,DC=example\r\nchangetype: add\r\nobjectGUID:: AAECAwQFBgcICQoLDA0ODw==\r\n\r\n"
+        );
+        let e = clean(&s);
+        assert_eq!(e.len(), 2);
+        assert_eq!(e[0].line, 2);
+        assert_eq!(e[0].changetype, ChangeType::Add);
+        let v = vals(&e[0]);
+        assert_eq!(v[3], "displayName=Jörg Müller");
+        assert_eq!(e[0].attrs[5].2.len(), 3000);
+        assert_eq!(v[6], "userPrincipalName=joerg@corp.example");
+        let guid = &e[0].attrs[4];
+        assert_eq!(guid.3, ValueEncoding::Base64);
+        let a = Attr {
+            name: "objectGUID",
+            options: "",
+            raw: Cow::Borrowed(&guid.2),
+            encoding: guid.3,
+            line: 0,
+        };
+        assert_eq!(a.decoded().unwrap().len(), 16);
+        assert_eq!(e[1].line, 12);
+    }
+
+    /// Folds every line at 78 columns the way ldapsearch does.
+    fn fold78(s: &str) -> String {
+        let mut out = String::new();
+        for line in s.lines() {
+            let b = line.as_bytes();
+            let mut i = 0;
+            let mut first = true;
+            loop {
+                let w = if first { 78 } else { 77 };
+                let e = (i + w).min(b.len());
+                if !first {
+                    out.push(' ');
+                }
+                out.push_str(&line[i..e]); // ASCII-only test data
+                out.push('\n');
+                i = e;
+                first = false;
+                if i >= b.len() {
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn ldapsearch_style_folded_at_78_with_base64_dn() {
+        let dn_b64 = "Y249SsO2cmcgTcO8bGxlcixPVT1TdGFmZixPVT1Tb21lIFZlcnkgTG9uZyBPcmdhbml6YXRpb25hbCBVbml0IE5hbWUsREM9dGVzdCxEQz1leGFtcGxl";
+        let plain = format!(
+            "# extended LDIF\n#\n# LDAPv3\n# base <DC=test,DC=example> with scope subtree\n# filter: (objectClass=user)\n# requesting: ALL\n#\n\n# J\\C3\\B6rg M\\C3\\BCller, Staff, test.example\ndn:: {dn_b64}\nobjectClass: top\nproxyAddresses: SMTP:joerg.mueller@test.example\nproxyAddresses: smtp:jm@test.example\ndescription: a long description that certainly will have to be folded by ldapsearch because it is longer than seventy-eight columns\nobjectGUID:: OqV3Ryutk0iVkfw3fGSluA==\nthumbnailPhoto:: {}\nuserPrincipalName: joerg.mueller@test.example\n\n# search result\nsearch: 2\nresult: 0 Success\n\n# numResponses: 2\n# numEntries: 1\n",
+            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKiss".repeat(5)
+        );
+        let folded = fold78(&plain);
+        assert!(folded.lines().all(|l| l.len() <= 78));
+        assert!(folded.lines().count() >= plain.lines().count() + 5);
+        let (e1, d1) = parse(&plain);
+        let (e2, d2) = parse(&folded);
+        assert_eq!(e1.len(), 1);
+        assert_eq!(
+            e2[0].dn,
+            "cn=Jörg Müller,OU=Staff,OU=Some Very Long Organizational Unit Name,DC=test,DC=example"
+        );
+        assert_eq!(vals(&e1[0]), vals(&e2[0]));
+        assert_eq!(e2[0].line, 10);
+        assert_eq!(d1.len(), 1);
+        assert_eq!(d2.len(), 1);
+        assert_eq!(d2[0].level, Note);
+    }
+
+    // ---- robustness --------------------------------------------------------------------------
+
+    struct XorShift(u64);
+    impl XorShift {
+        fn next(&mut self) -> u64 {
+            let mut x = self.0;
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            self.0 = x;
+            x
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    #[test]
+    fn never_panics_on_random_or_mutated_input() {
+        let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+        let alphabet = b"dn:: \n\r\t#-;<=abcxyz019AZ\xc3\xb6\xff";
+        for round in 0..4000 {
+            let data: Vec<u8> = if round % 2 == 0 {
+                let n = rng.below(300);
+                (0..n)
+                    .map(|_| {
+                        if rng.below(4) == 0 {
+                            rng.next() as u8
+                        } else {
+                            alphabet[rng.below(alphabet.len())]
+                        }
+                    })
+                    .collect()
+            } else {
+                let mut d = SAMPLE.as_bytes().to_vec();
+                for _ in 0..=rng.below(8) {
+                    let i = rng.below(d.len() + 1);
+                    match rng.below(3) {
+                        0 if i < d.len() => {
+                            d.remove(i);
+                        }
+                        1 if i < d.len() => d[i] = alphabet[rng.below(alphabet.len())],
+                        _ => d.insert(i, alphabet[rng.below(alphabet.len())]),
+                    }
+                }
+                d
+            };
+            for at_start in [true, false] {
+                let mut p = LdifParser::new("t", &data, 1, at_start);
+                let mut diags = Vec::new();
+                let mut n = 0;
+                while let Some(e) = p.next_entry(&mut diags) {
+                    n += 1;
+                    assert!(n <= data.len());
+                    for a in &e.attrs {
+                        let _ = a.decoded();
+                    }
+                }
+                assert!(diags.iter().all(|d| d.file == "t"));
+            }
         }
     }
 }

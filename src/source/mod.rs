@@ -23,6 +23,10 @@ pub(crate) mod testutil {
     use super::ldif::LdifParser;
     use crate::model::{ChangeType, Diagnostic, Entry, ValueEncoding};
 
+    /// A small LDIF exercising most features (CRLF, controls, modify, modrdn, URL,
+    /// folding, a whitespace-only separator, an ldapsearch trailer).
+    pub const SAMPLE: &str = "version: 1\n\n# c\ndn: cn=a,dc=x\ncontrol: 1.2.3 true\nchangetype: add\ncn:: SsO2cmc=\nsn:< file:///x\ndescription: fol\n ded\n\ndn: cn=b\r\nchangetype: modify\r\nadd: member\r\nmember: cn=a\r\n-\r\nreplace: mail\r\n\r\n \t\ndn: cn=c\nchangetype: modrdn\nnewrdn: cn=d\ndeleteoldrdn: 1\n\nsearch: 2\nresult: 0 Success\n";
+
     /// An owned copy of an [`Entry`], for comparisons in tests.
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct OwnedEntry {
