@@ -81,6 +81,9 @@ pub struct Finding {
     pub dn: String,
     /// `user` | `inetOrgPerson` | `contact` | `group`
     pub object_class: String,
+    /// The object's objectGUID, base64 (Entra's immutable id), when the source has it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub object_guid: Option<String>,
     /// The attribute name as the rule names it.
     pub attribute: String,
     /// The offending value (for multi-valued attributes, the one value).

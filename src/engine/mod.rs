@@ -124,6 +124,9 @@ pub(crate) struct ObjInfo {
     pub dn_len: u32,
     pub line: u64,
     pub class: ObjectClass,
+    /// objectGUID as base64 (the text of an `objectGUID::` line), in the arena; len 0 when absent.
+    pub guid_off: u32,
+    pub guid_len: u32,
 }
 
 /// A finding before the end of the run: its suggestion still has to prove unique.
@@ -452,12 +455,16 @@ impl<'r> Engine<'r> {
         };
         part.counts.in_scope += 1;
         let (dn_off, dn_len) = part.push_text(&entry.dn);
+        let guid = object_guid(entry);
+        let (guid_off, guid_len) = part.push_text(guid.as_deref().unwrap_or(""));
         let obj = part.objects.len() as u32;
         part.objects.push(ObjInfo {
             dn_off,
             dn_len,
             line: entry.line,
             class,
+            guid_off,
+            guid_len,
         });
 
         let ctx = self.ctx();
@@ -584,6 +591,10 @@ impl<'r> Engine<'r> {
                 category: rule.def.category,
                 dn: entry.dn.to_string(),
                 object_class: class.as_str().to_string(),
+                object_guid: {
+                    let o = &part.objects[obj as usize];
+                    (o.guid_len > 0).then(|| part.text(o.guid_off, o.guid_len).to_string())
+                },
                 attribute: rule.def.attribute.clone(),
                 value,
                 suggestion: None,
@@ -824,6 +835,23 @@ pub fn filter_value(filter: ValueFilter, value: &str) -> Option<(usize, &str)> {
                     .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-');
             (typed && !ty.eq_ignore_ascii_case("smtp")).then_some((0, value))
         }
+    }
+}
+
+/// The object's objectGUID as base64 (as ldifde and ldapsearch write it), if present.
+fn object_guid(entry: &Entry) -> Option<String> {
+    use base64::Engine as _;
+    let a = entry.first("objectGUID")?;
+    match a.encoding {
+        ValueEncoding::Base64 => Some(
+            a.raw
+                .iter()
+                .filter(|b| !b.is_ascii_whitespace())
+                .map(|&b| b as char)
+                .collect(),
+        ),
+        ValueEncoding::Plain => Some(base64::engine::general_purpose::STANDARD.encode(&a.raw)),
+        ValueEncoding::Url => None,
     }
 }
 

@@ -229,6 +229,7 @@ fn duplicate_findings(view: &View, group: &[HolderRef], out: &mut Vec<(FKey, Fin
                 category: rule.def.category,
                 dn: p.text(o.dn_off, o.dn_len).to_string(),
                 object_class: o.class.as_str().to_string(),
+                object_guid: (o.guid_len > 0).then(|| p.text(o.guid_off, o.guid_len).to_string()),
                 attribute: rule.def.attribute.clone(),
                 value: view.value(r).to_string(),
                 suggestion: None,

@@ -1223,6 +1223,7 @@ mod tests {
             category: cat,
             dn: dn.into(),
             object_class: "user".into(),
+            object_guid: None,
             attribute: attr.into(),
             value: value.into(),
             suggestion: None,
