@@ -17,6 +17,45 @@ pub fn domain_of(value: &str) -> Option<&str> {
     split_at_last_at(value).map(|(_, d)| d)
 }
 
+/// The common case, decided in one pass: `local@domain` in plain ASCII that no format
+/// rule (UPN or SMTP) can object to — a local part of 1–64 letters, digits, `.`, `_`,
+/// `-` without leading, trailing or doubled dots, and a domain of at least two labels
+/// of letters, digits and inner hyphens, each at most 63 long. Anything else takes
+/// the full checks.
+pub fn is_plain_address(v: &str) -> bool {
+    let b = v.as_bytes();
+    let Some(at) = memchr::memchr(b'@', b) else {
+        return false;
+    };
+    let (local, domain) = (&b[..at], &b[at + 1..]);
+    if local.is_empty() || local.len() > 64 || local[0] == b'.' || local[local.len() - 1] == b'.' {
+        return false;
+    }
+    let mut prev_dot = false;
+    for &c in local {
+        let dot = c == b'.';
+        if !(c.is_ascii_alphanumeric() || dot || c == b'_' || c == b'-') || (dot && prev_dot) {
+            return false;
+        }
+        prev_dot = dot;
+    }
+    let mut labels = 0;
+    for label in domain.split(|&c| c == b'.') {
+        labels += 1;
+        if label.is_empty()
+            || label.len() > 63
+            || label[0] == b'-'
+            || label[label.len() - 1] == b'-'
+            || !label
+                .iter()
+                .all(|&c| c.is_ascii_alphanumeric() || c == b'-')
+        {
+            return false;
+        }
+    }
+    labels >= 2
+}
+
 /// Characters every address check leaves to the `character` rules: whitespace, control
 /// characters and anything outside ASCII.
 #[inline]
@@ -285,6 +324,32 @@ mod tests {
         assert_eq!(smtp_format_problem("a:b@c.com", &|c| c == ':'), None);
         let long = format!("{}@contoso.com", "a".repeat(65));
         assert!(smtp_format_problem(&long, NO).is_some());
+    }
+
+    #[test]
+    fn plain_addresses_are_exactly_those_without_format_problems() {
+        for v in ["john.smith@contoso.com", "a_b-c@x.co.uk", "x@a-b.app"] {
+            assert!(is_plain_address(v), "{v}");
+            assert_eq!(upn_format_problem(v, NO), None);
+            assert_eq!(smtp_format_problem(v, NO), None);
+        }
+        for v in [
+            "john",
+            "a@b",
+            ".a@b.com",
+            "a.@b.com",
+            "a..b@c.com",
+            "a@b..com",
+            "a@-b.com",
+            "a@b-.com",
+            "a b@c.com",
+            "a@b@c.com",
+            "ü@b.com",
+            "a+b@c.com",
+            "o'b@c.com",
+        ] {
+            assert!(!is_plain_address(v), "{v}");
+        }
     }
 
     #[test]

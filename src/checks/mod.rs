@@ -202,6 +202,9 @@ impl Check {
                 }
             }
             Check::MaxLength { max, part } => {
+                if value.len() <= *max {
+                    return None; // never more characters than bytes
+                }
                 let (n, what) = match part {
                     LengthPart::Value => (value.chars().count(), "characters"),
                     LengthPart::Local => match address::split_at_last_at(value) {
@@ -230,6 +233,9 @@ impl Check {
                 .trim()
                 .is_empty()
                 .then(|| "is empty or only whitespace".to_string()),
+            Check::Upn { .. } | Check::SmtpAddress { .. } if address::is_plain_address(value) => {
+                None
+            }
             Check::Upn { skip } => address::upn_format_problem(value, &|c| {
                 skip.as_ref().is_some_and(|s| s.contains(c))
             }),

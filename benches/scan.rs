@@ -1,0 +1,238 @@
+//! Scan benchmark: throughput and peak memory of `dirready scan` on a generated AD export,
+//! next to the stages it is made of and to `grep` over the same file.
+//!
+//! ```text
+//! cargo bench --bench scan                                  # 100k objects, ldapsearch style
+//! cargo bench --bench scan -- --objects 1000000 --style ldifde
+//! cargo bench --bench scan -- --file export.ldif            # an export of your own
+//! ```
+//! The export is generated once (by the `gen_export` example) under target/bench/.
+//! Timings are the best of `--runs` (default 3); the file is read once first so every
+//! run sees it in the page cache, as grep does.
+
+use dirready::engine::{self, Input, ScanOptions};
+use dirready::rules::RuleSet;
+use dirready::source::input::{BlockReader, DEFAULT_BLOCK_SIZE};
+use dirready::source::ldif::LdifParser;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Args {
+    objects: u64,
+    style: String,
+    file: Option<PathBuf>,
+    runs: usize,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        objects: 100_000,
+        style: "ldapsearch".into(),
+        file: None,
+        runs: 3,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(x) = it.next() {
+        match x.as_str() {
+            "--objects" => a.objects = it.next().and_then(|v| v.parse().ok()).expect("--objects N"),
+            "--style" => a.style = it.next().expect("--style ldifde|ldapsearch"),
+            "--file" => a.file = it.next().map(PathBuf::from),
+            "--runs" => a.runs = it.next().and_then(|v| v.parse().ok()).expect("--runs N"),
+            "--bench" => {}
+            other => panic!("unknown argument {other}"),
+        }
+    }
+    a
+}
+
+fn export(a: &Args) -> PathBuf {
+    if let Some(f) = &a.file {
+        return f.clone();
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = root.join("target/bench");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("export-{}-{}.ldif", a.objects, a.style));
+    if !path.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .current_dir(&root)
+            .args([
+                "run",
+                "--quiet",
+                "--release",
+                "--example",
+                "gen_export",
+                "--",
+            ])
+            .args([
+                "--objects",
+                &a.objects.to_string(),
+                "--style",
+                &a.style,
+                "-o",
+            ])
+            .arg(&path)
+            .status()
+            .expect("run gen_export");
+        assert!(status.success(), "gen_export failed");
+    }
+    path
+}
+
+fn best<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
+    let mut best = Duration::MAX;
+    let mut out = None;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let r = f();
+        best = best.min(t.elapsed());
+        out = Some(r);
+    }
+    (best, out.unwrap())
+}
+
+fn mbps(bytes: u64, d: Duration) -> f64 {
+    bytes as f64 / 1e6 / d.as_secs_f64()
+}
+
+/// Reads and cuts blocks only (includes sha256 and line counting).
+fn read_only(path: &Path) -> u64 {
+    let mut r = BlockReader::open(path.to_str().unwrap(), DEFAULT_BLOCK_SIZE).unwrap();
+    let mut diags = Vec::new();
+    let mut n = 0;
+    while let Some(b) = r.next_block(&mut diags).unwrap() {
+        n += b.data.len() as u64;
+        r.recycle(b.data);
+    }
+    n
+}
+
+/// Reads and parses every record in parallel, checks nothing.
+fn parse_only(path: &Path) -> u64 {
+    let name = path.to_str().unwrap();
+    let mut r = BlockReader::open(name, DEFAULT_BLOCK_SIZE).unwrap();
+    let (tx, rx) = std::sync::mpsc::sync_channel(4);
+    let reader = std::thread::spawn(move || {
+        let mut diags = Vec::new();
+        while let Some(b) = r.next_block(&mut diags).unwrap() {
+            tx.send(b).unwrap();
+        }
+    });
+    let entries: u64 = rx
+        .into_iter()
+        .par_bridge()
+        .map(|b| {
+            let mut p = LdifParser::new(name, &b.data, b.first_line, b.at_start);
+            let mut diags = Vec::new();
+            let mut n = 0u64;
+            while let Some(e) = p.next_entry(&mut diags) {
+                n += u64::from(!e.dn.is_empty() || e.dn.is_empty());
+            }
+            n
+        })
+        .sum();
+    reader.join().unwrap();
+    entries
+}
+
+fn full_scan(path: &Path, set: &RuleSet) -> (u64, u64) {
+    let opts = ScanOptions::default();
+    let input = Input::open(path.to_str().unwrap(), &opts).unwrap();
+    let report = engine::scan(vec![input], set, &opts).unwrap();
+    (report.summary.objects_read, report.summary.findings_total)
+}
+
+fn grep(path: &Path, pattern: &str) -> Duration {
+    best(3, || {
+        let o = Command::new("grep")
+            .args(["-c", pattern])
+            .arg(path)
+            .output()
+            .expect("grep");
+        assert!(o.status.success());
+    })
+    .0
+}
+
+/// Peak RSS (KiB) of a whole `dirready scan` process writing a JSON report, via GNU time.
+fn peak_rss_kib(path: &Path) -> Option<u64> {
+    let out = Command::new("/usr/bin/time")
+        .args([
+            "-f",
+            "%M",
+            env!("CARGO_BIN_EXE_dirready"),
+            "scan",
+            "-q",
+            "--format",
+            "json",
+        ])
+        .arg(path)
+        .stdout(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .last()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+fn main() {
+    let a = args();
+    let path = export(&a);
+    let bytes = std::fs::metadata(&path).unwrap().len();
+    let _ = std::fs::read(&path); // warm the page cache
+    let set = RuleSet::builtin().unwrap();
+    let threads = rayon::current_num_threads();
+    println!(
+        "export: {} ({:.1} MB), {} threads",
+        path.display(),
+        bytes as f64 / 1e6,
+        threads
+    );
+
+    let (t_read, _) = best(a.runs, || read_only(&path));
+    let (t_parse, entries) = best(a.runs, || parse_only(&path));
+    let (t_scan, (objects, findings)) = best(a.runs, || full_scan(&path, &set));
+    let t_grep_dn = grep(&path, "^dn:");
+    let t_grep_upn = grep(&path, "userPrincipalName");
+
+    println!("{:<34} {:>9} {:>10}", "stage", "seconds", "MB/s");
+    for (label, t) in [
+        ("read + sha256 + blocks", t_read),
+        ("read + parse (all threads)", t_parse),
+        ("full scan (rules, index, report)", t_scan),
+        ("grep -c '^dn:'", t_grep_dn),
+        ("grep -c userPrincipalName", t_grep_upn),
+    ] {
+        println!(
+            "{:<34} {:>9.3} {:>10.0}",
+            label,
+            t.as_secs_f64(),
+            mbps(bytes, t)
+        );
+    }
+    println!(
+        "scan: {} records parsed, {} objects, {} findings, {:.0} objects/s",
+        entries,
+        objects,
+        findings,
+        objects as f64 / t_scan.as_secs_f64()
+    );
+    println!(
+        "scan / grep -c '^dn:' = {:.2}x; scan / grep -c userPrincipalName = {:.2}x",
+        t_scan.as_secs_f64() / t_grep_dn.as_secs_f64(),
+        t_scan.as_secs_f64() / t_grep_upn.as_secs_f64()
+    );
+    match peak_rss_kib(&path) {
+        Some(k) => println!(
+            "peak RSS of `dirready scan --format json`: {:.1} MiB",
+            k as f64 / 1024.0
+        ),
+        None => println!("peak RSS: /usr/bin/time not available"),
+    }
+}
