@@ -367,6 +367,11 @@ impl<'r> Engine<'r> {
             self.check_entry(&entry, name, &mut part);
         }
         part.diags.append(&mut diags);
+        // What a block leaves behind lives until the end of the run: no growth slack.
+        part.arena.shrink_to_fit();
+        part.holders.shrink_to_fit();
+        part.objects.shrink_to_fit();
+        part.pending.shrink_to_fit();
         (part, block.data)
     }
 
@@ -502,7 +507,17 @@ impl<'r> Engine<'r> {
                             }
                             let ns = self.rule_ns[ri].unwrap_or(0);
                             let hash = index::key_hash(ns, &index::normalize(sub));
-                            let (off, len) = part.push_text(text);
+                            // UPN = mail = primary SMTP is the norm: store the text once per object.
+                            let same = part
+                                .holders
+                                .iter()
+                                .rev()
+                                .take_while(|h| h.obj == obj)
+                                .find(|h| part.text(h.off, h.len) == text.as_ref());
+                            let (off, len) = match same {
+                                Some(h) => (h.off, h.len),
+                                None => part.push_text(text),
+                            };
                             part.holders.push(Holder {
                                 hash,
                                 obj,
