@@ -515,6 +515,13 @@ impl<'a> LdifParser<'a> {
                 self.skip_record();
                 return Ok(None);
             }
+            if f.name.eq_ignore_ascii_case("include") {
+                return Err(self.error(
+                    f.line,
+                    1,
+                    "OpenLDAP `include:` directive is not followed (files named in an input are never opened); scan the included file directly",
+                ));
+            }
             return Err(self.error(
                 f.line,
                 1,
@@ -805,6 +812,18 @@ mod tests {
     }
 
     // ---- §2.2.1 folding ---------------------------------------------------------------
+
+    #[test]
+    fn openldap_include_directive_is_named_not_followed() {
+        let (_, d) = parse("include: file:///etc/ldap/schema/core.ldif\n\ndn: cn=a\ncn: a\n");
+        assert_diag(
+            &d,
+            DiagnosticLevel::Error,
+            1,
+            1,
+            "`include:` directive is not followed",
+        );
+    }
 
     #[test]
     fn folding_mid_word_mid_dn_and_extra_spaces_are_content() {
