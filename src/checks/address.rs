@@ -31,29 +31,48 @@ pub fn is_plain_address(v: &str) -> bool {
     if local.is_empty() || local.len() > 64 || local[0] == b'.' || local[local.len() - 1] == b'.' {
         return false;
     }
-    let mut prev_dot = false;
-    for &c in local {
-        let dot = c == b'.';
-        if !(c.is_ascii_alphanumeric() || dot || c == b'_' || c == b'-') || (dot && prev_dot) {
-            return false;
-        }
-        prev_dot = dot;
+    if !local.iter().all(|&c| PLAIN_LOCAL[c as usize])
+        || memchr::memmem::find(local, b"..").is_some()
+    {
+        return false;
     }
     let mut labels = 0;
-    for label in domain.split(|&c| c == b'.') {
+    let mut start = 0;
+    // Labels end at each dot and at the end of the domain.
+    for end in memchr::memchr_iter(b'.', domain).chain(std::iter::once(domain.len())) {
+        let label = &domain[start..end];
         labels += 1;
         if label.is_empty()
             || label.len() > 63
             || label[0] == b'-'
             || label[label.len() - 1] == b'-'
-            || !label
-                .iter()
-                .all(|&c| c.is_ascii_alphanumeric() || c == b'-')
+            || !label.iter().all(|&c| DNS_CHAR[c as usize])
         {
             return false;
         }
+        start = end + 1;
     }
     labels >= 2
+}
+
+/// Letters, digits, `.`, `_`, `-`: local-part characters every address rule accepts.
+static PLAIN_LOCAL: [bool; 256] = byte_table(b"._-");
+/// Letters, digits and `-`: DNS label characters.
+static DNS_CHAR: [bool; 256] = byte_table(b"-");
+
+const fn byte_table(extra: &[u8]) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    let mut i = 0;
+    while i < extra.len() {
+        t[extra[i] as usize] = true;
+        i += 1;
+    }
+    t
 }
 
 /// Characters every address check leaves to the `character` rules: whitespace, control

@@ -69,6 +69,18 @@ fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r')
 }
 
+/// Bytes allowed after the first letter of an attribute type: letters, digits, `-`.
+static TYPE_CHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'-';
+        b += 1;
+    }
+    t
+};
+
 fn trim_end(v: &[u8]) -> &[u8] {
     let mut e = v.len();
     while e > 0 && v[e - 1].is_ascii_whitespace() {
@@ -344,10 +356,10 @@ impl<'a> LdifParser<'a> {
         let n = t.len();
         let mut i = 0;
         if n > 0 && t[0].is_ascii_alphabetic() {
-            i = 1;
-            while i < n && (t[i].is_ascii_alphanumeric() || t[i] == b'-') {
-                i += 1;
-            }
+            i = 1 + t[1..]
+                .iter()
+                .position(|&b| !TYPE_CHAR[b as usize])
+                .unwrap_or(n - 1);
         } else if n > 0 && t[0].is_ascii_digit() {
             i = 1;
             while i < n && (t[i].is_ascii_digit() || t[i] == b'.') {
