@@ -1232,6 +1232,9 @@ mod tests {
             message: format!("{attr} problem"),
             source: src("export.ldf", 10),
             value_line: 0,
+            fingerprint: String::new(),
+            state: None,
+            exception: None,
         }
     }
 
@@ -1287,6 +1290,10 @@ mod tests {
             summary,
             diagnostics: vec![],
             rules,
+            gate: None,
+            selection: None,
+            baseline: None,
+            exceptions: None,
         }
     }
 
