@@ -382,9 +382,9 @@ pub struct ExceptionStatus {
     /// `dn=<glob>`, `guid=<base64>` or `value=<value>` (several joined by `, `).
     pub matcher: String,
     pub reason: String,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(default)]
     pub owner: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(default)]
     pub expires: Option<String>,
     /// `file:line` of the entry.
     pub location: String,
