@@ -8,11 +8,11 @@
 
 use crate::engine::{self, Input, ScanOptions};
 use crate::findings::{Gate, Report, Severity};
-use crate::selection::Selection;
-use crate::suppress::{baseline, exceptions};
 use crate::model::DiagnosticLevel;
 use crate::report::{self, OutputFormat};
 use crate::rules::{self, RuleSet};
+use crate::selection::Selection;
+use crate::suppress::{baseline, exceptions};
 use clap::{Args, Parser, Subcommand};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -283,8 +283,11 @@ fn scan(args: ScanArgs) -> u8 {
         ex.apply(&mut report, &exceptions::today());
     }
     let selection = selection_of(&args.gate, &report, args.quiet);
-    let existing: std::collections::HashSet<String> =
-        report.findings.iter().map(|f| f.fingerprint.clone()).collect();
+    let existing: std::collections::HashSet<String> = report
+        .findings
+        .iter()
+        .map(|f| f.fingerprint.clone())
+        .collect();
     selection.apply(&mut report);
     if let (Some(entries), Some(path)) = (&baseline_entries, &args.baseline) {
         baseline::apply(
@@ -332,8 +335,18 @@ fn output_formats(paths: &[PathBuf]) -> Result<Vec<(PathBuf, OutputFormat)>, u8>
 /// The display filter of the command line; selectors that match no rule are warned about.
 fn selection_of(args: &GateArgs, report: &Report, quiet: bool) -> Selection {
     let selection = Selection {
-        select: args.select.iter().filter(|s| !s.is_empty()).cloned().collect(),
-        ignore: args.ignore.iter().filter(|s| !s.is_empty()).cloned().collect(),
+        select: args
+            .select
+            .iter()
+            .filter(|s| !s.is_empty())
+            .cloned()
+            .collect(),
+        ignore: args
+            .ignore
+            .iter()
+            .filter(|s| !s.is_empty())
+            .cloned()
+            .collect(),
     };
     if !quiet {
         let ids: Vec<&str> = report.rules.iter().map(|r| r.id.as_str()).collect();
@@ -457,8 +470,11 @@ fn diff(args: DiffArgs) -> u8 {
     report.baseline = None;
     report.exceptions = None;
     let selection = selection_of(&args.gate, &report, args.quiet);
-    let existing: std::collections::HashSet<String> =
-        report.findings.iter().map(|f| f.fingerprint.clone()).collect();
+    let existing: std::collections::HashSet<String> = report
+        .findings
+        .iter()
+        .map(|f| f.fingerprint.clone())
+        .collect();
     selection.apply(&mut report);
     baseline::apply(
         &mut report,

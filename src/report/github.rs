@@ -43,10 +43,18 @@ pub fn render(report: &Report, title: &str) -> String {
     let shown = report.findings.len();
     let _ = writeln!(out, "| | |\n|---|---:|");
     let _ = writeln!(out, "| Objects in scope | {} |", s.objects_in_scope);
-    let _ = writeln!(out, "| Objects that will fail sync | {} |", s.objects_with_errors);
+    let _ = writeln!(
+        out,
+        "| Objects that will fail sync | {} |",
+        s.objects_with_errors
+    );
     let _ = writeln!(out, "| Findings | {} |", s.findings_total);
     if let Some(sel) = &report.selection {
-        let _ = writeln!(out, "| Hidden by --select/--ignore | {} |", sel.hidden_total);
+        let _ = writeln!(
+            out,
+            "| Hidden by --select/--ignore | {} |",
+            sel.hidden_total
+        );
     }
     if let Some(g) = &report.gate {
         for (k, v) in &g.by_state {
@@ -95,7 +103,11 @@ pub fn render(report: &Report, title: &str) -> String {
             let _ = writeln!(out, "| {} | {sev} | {n} |", md_cell(rule));
         }
         if by_rule.len() > TOP_RULES {
-            let _ = writeln!(out, "\n{} more rules have findings.", by_rule.len() - TOP_RULES);
+            let _ = writeln!(
+                out,
+                "\n{} more rules have findings.",
+                by_rule.len() - TOP_RULES
+            );
         }
     }
     let warnings: Vec<String> = report

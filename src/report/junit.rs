@@ -73,9 +73,9 @@ pub fn render(report: &Report) -> String {
         let (mut fails, mut skips) = (0usize, 0usize);
         for r in &rules {
             let name = format!("{}: {}", r.id, r.title);
-            let _ = write!(
+            let _ = writeln!(
                 cases,
-                "    <testcase name=\"{}\" classname=\"dirready.{}\" time=\"0\">\n",
+                "    <testcase name=\"{}\" classname=\"dirready.{}\" time=\"0\">",
                 escape(&name),
                 cat.as_str()
             );

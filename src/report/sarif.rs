@@ -265,7 +265,10 @@ mod tests {
 
     #[test]
     fn uris() {
-        assert_eq!(path_to_uri("examples/contoso.ldif"), "examples/contoso.ldif");
+        assert_eq!(
+            path_to_uri("examples/contoso.ldif"),
+            "examples/contoso.ldif"
+        );
         assert_eq!(path_to_uri("./a b/#x.ldif"), "a%20b/%23x.ldif");
         assert_eq!(path_to_uri("dir\\x.ldf"), "dir/x.ldf");
         assert_eq!(path_to_uri("/tmp/x.ldif"), "file:///tmp/x.ldif");

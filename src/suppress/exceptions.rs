@@ -335,10 +335,16 @@ impl Exceptions {
                 ))
             } else if counts[i] == 0 {
                 n_unmatched += 1;
-                let no_rule = !rule_ids.iter().any(|id| crate::selection::matches(&e.rule, id));
+                let no_rule = !rule_ids
+                    .iter()
+                    .any(|id| crate::selection::matches(&e.rule, id));
                 Some(format!(
                     "{what} matches no finding{}; remove it or fix its match",
-                    if no_rule { " (no rule has this id)" } else { "" }
+                    if no_rule {
+                        " (no rule has this id)"
+                    } else {
+                        ""
+                    }
                 ))
             } else {
                 None
@@ -351,7 +357,11 @@ impl Exceptions {
                     column: 0,
                     message,
                 });
-                *report.summary.diagnostics.entry("warning".into()).or_default() += 1;
+                *report
+                    .summary
+                    .diagnostics
+                    .entry("warning".into())
+                    .or_default() += 1;
             }
             statuses.push(ExceptionStatus {
                 rule: e.rule.clone(),
@@ -419,9 +429,15 @@ mod tests {
             "exceptions:\n  - rule: upn-format\n    reason: ok\n    dn: CN=A\n    expires: soon\n",
         )
         .unwrap_err();
-        assert!(e.starts_with("ex.yaml:2:3:") && e.contains("YYYY-MM-DD"), "{e}");
-        let e = parse("ex.yaml", "exceptions:\n  - rule: x\n    reason: y\n    dn: z\n    colour: red\n")
-            .unwrap_err();
+        assert!(
+            e.starts_with("ex.yaml:2:3:") && e.contains("YYYY-MM-DD"),
+            "{e}"
+        );
+        let e = parse(
+            "ex.yaml",
+            "exceptions:\n  - rule: x\n    reason: y\n    dn: z\n    colour: red\n",
+        )
+        .unwrap_err();
         assert!(e.starts_with("ex.yaml:"), "{e}");
         assert!(e.contains("colour"), "{e}");
     }
