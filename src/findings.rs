@@ -411,3 +411,40 @@ pub struct ToolInfo {
     pub name: String,
     pub version: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dns_normalise_case_and_spaces_around_separators() {
+        assert_eq!(
+            normalize_dn(" CN=Smith, John , OU = Staff,DC=Contoso,DC=com "),
+            "cn=smith,john,ou=staff,dc=contoso,dc=com"
+        );
+        assert_eq!(normalize_dn("CN=Ann Lee,DC=x"), "cn=ann lee,dc=x");
+    }
+
+    #[test]
+    fn fingerprints_ignore_lines_and_case_but_not_identity() {
+        let a = fingerprint("upn-format", None, "CN=A,DC=x", "userPrincipalName", "A@X");
+        assert_eq!(a.len(), 32);
+        assert_eq!(
+            a,
+            fingerprint("upn-format", None, "cn=a, dc=x", "userprincipalname", "a@x")
+        );
+        assert_ne!(
+            a,
+            fingerprint("upn-format", None, "CN=B,DC=x", "userPrincipalName", "A@X")
+        );
+        assert_ne!(
+            a,
+            fingerprint("mail-format", None, "CN=A,DC=x", "userPrincipalName", "A@X")
+        );
+        // With an objectGUID the DN does not matter (renames and moves keep it).
+        let g1 = fingerprint("upn-format", Some("AAEC"), "CN=A,DC=x", "upn", "v");
+        let g2 = fingerprint("upn-format", Some("AAEC"), "CN=Moved,OU=y,DC=x", "upn", "v");
+        assert_eq!(g1, g2);
+        assert_ne!(g1, fingerprint("upn-format", None, "CN=A,DC=x", "upn", "v"));
+    }
+}

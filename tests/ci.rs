@@ -798,3 +798,33 @@ fn github_step_summary_is_appended_short_and_link_free() {
         .unwrap();
     assert_eq!(code(&o), 1);
 }
+
+#[test]
+fn exception_reasons_are_escaped_in_html_and_markdown() {
+    let dir = tempdir();
+    let ex = write(
+        dir.path(),
+        "ex.yaml",
+        "exceptions:\n  - rule: upn-invalid-character\n    dn: CN=Carol Smith,*\n    reason: \"<script>alert(1)</script> [x](javascript:y)\"\n    owner: \"<b>o</b>\"\n",
+    );
+    let html = dir.path().join("r.html");
+    let md = dir.path().join("r.md");
+    let o = run(&[
+        "scan",
+        "examples/contoso.ldif",
+        "--exceptions",
+        ex.to_str().unwrap(),
+        "-o",
+        html.to_str().unwrap(),
+        "-o",
+        md.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let h = read(&html);
+    assert!(h.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"));
+    assert!(!h.contains("<script>alert(1)"));
+    assert!(!h.contains("<b>o</b>"));
+    let m = read(&md);
+    assert!(!m.contains("<script>") && !m.contains("[x](javascript"));
+}
