@@ -1,13 +1,18 @@
 //! The command line: argument parsing, running a command, exit codes.
 //!
-//! Exit codes: 0 no finding at or above `--fail-on`; 1 findings at or above it; 2 usage,
-//! input or rule errors (including a scan that could not read every record).
+//! Exit codes: 0 no counted finding at or above `--fail-on` (or `--exit-zero`); 1 counted
+//! findings at or above it; 2 usage, input or rule errors (including a scan that could
+//! not read every record, even with `--exit-zero`). A finding is counted when it is shown
+//! (not hidden by `--select`/`--ignore`), not in the `--baseline` and not excepted by
+//! `--exceptions`.
 
 use crate::engine::{self, Input, ScanOptions};
-use crate::findings::{Report, Severity};
+use crate::findings::{Gate, Report, Severity};
 use crate::model::DiagnosticLevel;
 use crate::report::{self, OutputFormat};
 use crate::rules::{self, RuleSet};
+use crate::selection::Selection;
+use crate::suppress::{baseline, exceptions};
 use clap::{Args, Parser, Subcommand};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -31,6 +36,9 @@ struct Cli {
 enum Command {
     /// Scan LDIF exports (files, .gz, or - for stdin) and report every object that will fail sync.
     Scan(ScanArgs),
+    /// Compare two JSON reports (`-o report.json`): new, fixed and unchanged findings,
+    /// by rule and category, in any output format.
+    Diff(DiffArgs),
     /// List, show and test rules.
     Rules {
         #[command(subcommand)]
@@ -43,12 +51,25 @@ struct ScanArgs {
     /// LDIF exports to scan as one tenant (gzip is detected; `-` reads stdin).
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<String>,
-    /// Write a report to FILE; its format comes from the extension (.json, .md, .html, .txt). Repeatable.
+    /// Write a report to FILE; its format comes from the extension (.json, .md, .html, .txt,
+    /// .sarif/.sarif.json, .xml = JUnit, .csv, .jsonl). Repeatable.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     outputs: Vec<PathBuf>,
     /// Format written to stdout.
     #[arg(long, value_enum, default_value = "terminal")]
     format: OutputFormat,
+    #[command(flatten)]
+    gate: GateArgs,
+    /// Mark findings whose fingerprint is in this baseline (or JSON report) as baselined:
+    /// only new findings count for the exit code; fixed entries are listed.
+    #[arg(long = "baseline", value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Write the fingerprints of every finding of this scan to FILE (a baseline).
+    #[arg(long = "write-baseline", value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
+    /// YAML file of accepted findings (rule, dn glob / guid / value, reason, expires, owner).
+    #[arg(long = "exceptions", value_name = "FILE")]
+    exceptions: Option<PathBuf>,
     /// A domain of the tenant (repeatable): addresses in other domains are `domain` findings,
     /// and `domain` findings suggest `name@<first accepted domain>`.
     #[arg(long = "accepted-domain", value_name = "DOMAIN")]
@@ -59,9 +80,6 @@ struct ScanArgs {
     /// Turn a rule off by id (repeatable).
     #[arg(long = "disable", value_name = "RULE")]
     disable: Vec<String>,
-    /// Exit 1 when a finding of this severity or higher exists.
-    #[arg(long = "fail-on", value_name = "SEVERITY", default_value = "error", value_parser = parse_severity)]
-    fail_on: Severity,
     /// Folder with report.html.j2 / report.md.j2 replacing the built-in templates.
     #[arg(long = "template-dir", value_name = "DIR")]
     template_dir: Option<PathBuf>,
@@ -74,6 +92,48 @@ struct ScanArgs {
     /// Bytes per record-aligned block handed to a worker (tuning and tests).
     #[arg(long = "block-size", value_name = "BYTES", default_value_t = 2 << 20, hide = true)]
     block_size: usize,
+}
+
+/// What is shown and what fails the run (shared by `scan` and `diff`).
+#[derive(Args)]
+struct GateArgs {
+    /// Show only rules with these ids or id prefixes (`upn,proxy`); comma-separated or repeated.
+    /// A display filter: the summary still counts every finding.
+    #[arg(long = "select", value_name = "RULES", value_delimiter = ',')]
+    select: Vec<String>,
+    /// Hide rules with these ids or id prefixes (wins over --select).
+    #[arg(long = "ignore", value_name = "RULES", value_delimiter = ',')]
+    ignore: Vec<String>,
+    /// Exit 1 when a counted finding of this severity or higher is shown.
+    #[arg(long = "fail-on", value_name = "SEVERITY", default_value = "error", value_parser = parse_severity)]
+    fail_on: Severity,
+    /// Exit 0 even when findings would fail the run (input errors still exit 2).
+    #[arg(long = "exit-zero")]
+    exit_zero: bool,
+}
+
+#[derive(Args)]
+struct DiffArgs {
+    /// The older JSON report (or baseline file).
+    #[arg(value_name = "OLD")]
+    old: PathBuf,
+    /// The newer JSON report.
+    #[arg(value_name = "NEW")]
+    new: PathBuf,
+    /// Write the comparison to FILE; format from the extension, as for `scan`. Repeatable.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    outputs: Vec<PathBuf>,
+    /// Format written to stdout.
+    #[arg(long, value_enum, default_value = "terminal")]
+    format: OutputFormat,
+    #[command(flatten)]
+    gate: GateArgs,
+    /// Folder with report.html.j2 / report.md.j2 replacing the built-in templates.
+    #[arg(long = "template-dir", value_name = "DIR")]
+    template_dir: Option<PathBuf>,
+    /// No warnings on stderr.
+    #[arg(short, long)]
+    quiet: bool,
 }
 
 #[derive(Subcommand)]
@@ -119,6 +179,7 @@ pub fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Scan(args) => scan(args),
+        Command::Diff(args) => diff(args),
         Command::Rules { command } => rules_command(command),
     };
     ExitCode::from(code)
@@ -142,18 +203,24 @@ fn scan(args: ScanArgs) -> u8 {
             .num_threads(n)
             .build_global();
     }
-    let mut outputs = Vec::new();
-    for path in &args.outputs {
-        match OutputFormat::from_path(path) {
-            Some(f) => outputs.push((path.clone(), f)),
-            None => {
-                return error(format!(
-                    "{}: cannot tell the report format from the extension (use .json, .md, .html or .txt)",
-                    path.display()
-                ))
-            }
-        }
-    }
+    let outputs = match output_formats(&args.outputs) {
+        Ok(o) => o,
+        Err(c) => return c,
+    };
+    let exceptions = match &args.exceptions {
+        Some(p) => match exceptions::load(p) {
+            Ok(e) => Some(e),
+            Err(e) => return error(e),
+        },
+        None => None,
+    };
+    let baseline_entries = match &args.baseline {
+        Some(p) => match baseline::load(p) {
+            Ok(e) => Some(e),
+            Err(e) => return error(e),
+        },
+        None => None,
+    };
     if args.inputs.iter().filter(|i| *i == "-").count() > 1 {
         return error("stdin (-) can be read only once");
     }
@@ -205,42 +272,231 @@ fn scan(args: ScanArgs) -> u8 {
     if let Some(pb) = bar {
         pb.finish_and_clear();
     }
-    print_diagnostics(&report, args.quiet);
-
-    for (path, format) in &outputs {
-        let text = match report::render(*format, &report, args.template_dir.as_deref(), false) {
-            Ok(t) => t,
-            Err(e) => return error(format!("{}: {e}", path.display())),
-        };
-        if let Err(e) = std::fs::write(path, text) {
-            return error(format!("{}: cannot write: {e}", path.display()));
+    let mut report = report;
+    if let Some(path) = &args.write_baseline {
+        let b = baseline::build(&report.tool, &report.findings);
+        if let Err(e) = std::fs::write(path, baseline::to_json(&b)) {
+            return error(format!("{}: cannot write baseline: {e}", path.display()));
         }
     }
-    if !(args.quiet && args.format == OutputFormat::Terminal) {
-        let color = args.format == OutputFormat::Terminal
+    if let Some(ex) = &exceptions {
+        ex.apply(&mut report, &exceptions::today());
+    }
+    let selection = selection_of(&args.gate, &report, args.quiet);
+    let existing: std::collections::HashSet<String> = report
+        .findings
+        .iter()
+        .map(|f| f.fingerprint.clone())
+        .collect();
+    selection.apply(&mut report);
+    if let (Some(entries), Some(path)) = (&baseline_entries, &args.baseline) {
+        baseline::apply(
+            &mut report,
+            &path.display().to_string(),
+            entries,
+            &existing,
+            |r| selection.shows(r),
+        );
+    }
+    let code = set_gate(&mut report, &args.gate);
+    print_diagnostics(&report, args.quiet);
+    if let Err(e) = report::github::append_step_summary(&report, "dirready scan") {
+        eprintln!("dirready: warning: {e}");
+    }
+    if let Err(c) = write_outputs(
+        &report,
+        &outputs,
+        args.format,
+        args.template_dir.as_deref(),
+        args.quiet,
+    ) {
+        return c;
+    }
+    code
+}
+
+fn output_formats(paths: &[PathBuf]) -> Result<Vec<(PathBuf, OutputFormat)>, u8> {
+    let mut outputs = Vec::new();
+    for path in paths {
+        match OutputFormat::from_path(path) {
+            Some(f) => outputs.push((path.clone(), f)),
+            None => {
+                return Err(error(format!(
+                    "{}: cannot tell the report format from the extension (use .json, .md, .html, .txt, \
+                     .sarif, .xml, .csv or .jsonl)",
+                    path.display()
+                )))
+            }
+        }
+    }
+    Ok(outputs)
+}
+
+/// The display filter of the command line; selectors that match no rule are warned about.
+fn selection_of(args: &GateArgs, report: &Report, quiet: bool) -> Selection {
+    let selection = Selection {
+        select: args
+            .select
+            .iter()
+            .filter(|s| !s.is_empty())
+            .cloned()
+            .collect(),
+        ignore: args
+            .ignore
+            .iter()
+            .filter(|s| !s.is_empty())
+            .cloned()
+            .collect(),
+    };
+    if !quiet {
+        let ids: Vec<&str> = report.rules.iter().map(|r| r.id.as_str()).collect();
+        for s in selection.unknown(&ids) {
+            eprintln!("dirready: warning: `{s}` in --select/--ignore matches no rule");
+        }
+    }
+    selection
+}
+
+/// Decides the exit code and records why in the report.
+fn set_gate(report: &mut Report, args: &GateArgs) -> u8 {
+    let mut by_state = std::collections::BTreeMap::new();
+    for f in &report.findings {
+        let s = f.state.map(|s| s.as_str()).unwrap_or("new");
+        *by_state.entry(s.to_string()).or_insert(0u64) += 1;
+    }
+    let failing = report
+        .findings
+        .iter()
+        .filter(|f| f.is_new() && f.severity >= args.fail_on)
+        .count() as u64;
+    let code = if report.summary.incomplete {
+        2
+    } else if args.exit_zero || failing == 0 {
+        0
+    } else {
+        1
+    };
+    report.gate = Some(Gate {
+        fail_on: args.fail_on,
+        exit_zero: args.exit_zero,
+        failing,
+        by_state,
+        exit_code: code,
+    });
+    code
+}
+
+fn write_outputs(
+    report: &Report,
+    outputs: &[(PathBuf, OutputFormat)],
+    format: OutputFormat,
+    template_dir: Option<&std::path::Path>,
+    quiet: bool,
+) -> Result<(), u8> {
+    for (path, format) in outputs {
+        let text = match report::render(*format, report, template_dir, false) {
+            Ok(t) => t,
+            Err(e) => return Err(error(format!("{}: {e}", path.display()))),
+        };
+        if let Err(e) = std::fs::write(path, text) {
+            return Err(error(format!("{}: cannot write: {e}", path.display())));
+        }
+    }
+    if !(quiet && format == OutputFormat::Terminal) {
+        let color = format == OutputFormat::Terminal
             && std::io::stdout().is_terminal()
             && std::env::var_os("NO_COLOR").is_none();
-        match report::render(args.format, &report, args.template_dir.as_deref(), color) {
+        match report::render(format, report, template_dir, color) {
             Ok(text) => {
                 let mut out = std::io::stdout().lock();
                 // A closed pipe (`| head`) is not an error.
                 let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
             }
-            Err(e) => return error(e),
+            Err(e) => return Err(error(e)),
         }
     }
-    exit_code(&report, args.fail_on)
+    Ok(())
 }
 
-fn exit_code(report: &Report, fail_on: Severity) -> u8 {
-    if report.summary.incomplete {
-        return 2;
+/// `dirready diff OLD NEW`: the newer report with the older one as its baseline.
+fn diff(args: DiffArgs) -> u8 {
+    let outputs = match output_formats(&args.outputs) {
+        Ok(o) => o,
+        Err(c) => return c,
+    };
+    let old = match baseline::load(&args.old) {
+        Ok(e) => e,
+        Err(e) => return error(e),
+    };
+    let text = match std::fs::read_to_string(&args.new) {
+        Ok(t) => t,
+        Err(e) => return error(format!("{}: cannot read: {e}", args.new.display())),
+    };
+    let mut report: Report = match serde_json::from_str(&text) {
+        Ok(r) => r,
+        Err(e) => {
+            return error(format!(
+                "{}:{}:{}: not a dirready JSON report: {e}",
+                args.new.display(),
+                e.line(),
+                e.column()
+            ))
+        }
+    };
+    report.fill_fingerprints();
+    let old_text = std::fs::read_to_string(&args.old).unwrap_or_default();
+    for (path, filtered) in [
+        (&args.old, old_text.contains("\"hidden_rules\"")),
+        (&args.new, report.selection.is_some()),
+    ] {
+        if filtered {
+            report.diagnostics.push(crate::model::Diagnostic {
+                level: DiagnosticLevel::Warning,
+                file: path.display().to_string(),
+                line: 0,
+                column: 0,
+                message: "this report was written with --select/--ignore: findings of hidden \
+                          rules are missing from it and may show as new or fixed"
+                    .into(),
+            });
+        }
     }
-    if report.findings.iter().any(|f| f.severity >= fail_on) {
-        1
-    } else {
-        0
+    for f in &mut report.findings {
+        f.state = None;
+        f.exception = None;
     }
+    report.gate = None;
+    report.selection = None;
+    report.baseline = None;
+    report.exceptions = None;
+    let selection = selection_of(&args.gate, &report, args.quiet);
+    let existing: std::collections::HashSet<String> = report
+        .findings
+        .iter()
+        .map(|f| f.fingerprint.clone())
+        .collect();
+    selection.apply(&mut report);
+    baseline::apply(
+        &mut report,
+        &args.old.display().to_string(),
+        &old,
+        &existing,
+        |r| selection.shows(r),
+    );
+    let code = set_gate(&mut report, &args.gate);
+    if let Err(e) = report::github::append_step_summary(&report, "dirready diff") {
+        eprintln!("dirready: warning: {e}");
+    }
+    if let Err(c) = write_outputs(
+        &report,
+        &outputs,
+        args.format,
+        args.template_dir.as_deref(),
+        args.quiet,
+    ) {
+        return c;
+    }
+    code
 }
 
 /// Input problems go to stderr: errors always, warnings and notes unless quiet; at most

@@ -99,6 +99,127 @@ pub struct Finding {
     pub source: SourceRef,
     /// Line of the attribute value itself, where known (0 when not).
     pub value_line: u64,
+    /// Stable identity of the finding across runs and re-sorted exports (see
+    /// [`fingerprint`]); never depends on line numbers. Empty only in reports written by
+    /// versions that did not have it (readers call [`Report::fill_fingerprints`]).
+    #[serde(default)]
+    pub fingerprint: String,
+    /// Set when a baseline or exceptions file was applied: `new`, `baselined` or `excepted`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub state: Option<FindingState>,
+    /// The exception that covers this finding (state `excepted`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub exception: Option<ExceptionRef>,
+}
+
+/// What a baseline or exceptions file says about a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FindingState {
+    /// Not in the baseline and not excepted: counts for the exit code.
+    New,
+    /// In the baseline (or, for `dirready diff`, in the older report): unchanged.
+    Baselined,
+    /// Covered by an exception: shown with its reason, never counted.
+    Excepted,
+}
+
+impl FindingState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingState::New => "new",
+            FindingState::Baselined => "baselined",
+            FindingState::Excepted => "excepted",
+        }
+    }
+}
+
+/// The exception entry covering a finding, as the report shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExceptionRef {
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub owner: Option<String>,
+    /// `YYYY-MM-DD`
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub expires: Option<String>,
+    /// `file:line` of the entry in the exceptions file.
+    pub location: String,
+}
+
+/// A DN compared for identity: lowercased, without the spaces around `,` and `=`.
+pub fn normalize_dn(dn: &str) -> String {
+    let lower = dn.trim().to_lowercase();
+    let mut out = String::with_capacity(lower.len());
+    let mut pending_space = String::new();
+    let mut after_sep = false;
+    for c in lower.chars() {
+        if c == ' ' {
+            if !after_sep {
+                pending_space.push(c);
+            }
+            continue;
+        }
+        if c == ',' || c == '=' {
+            pending_space.clear();
+            out.push(c);
+            after_sep = true;
+            continue;
+        }
+        out.push_str(&pending_space);
+        pending_space.clear();
+        after_sep = false;
+        out.push(c);
+    }
+    out
+}
+
+/// The stable fingerprint of a finding: sha256 over the rule id, the object's identity
+/// (objectGUID when present, else the normalised DN), the attribute name and the
+/// lowercased value, as 32 hex digits. Line numbers and message text never enter it, so
+/// a re-sorted or re-exported snapshot keeps every fingerprint.
+pub fn fingerprint(
+    rule: &str,
+    object_guid: Option<&str>,
+    dn: &str,
+    attribute: &str,
+    value: &str,
+) -> String {
+    use sha2::{Digest, Sha256};
+    let identity = match object_guid {
+        Some(g) if !g.is_empty() => format!("guid:{g}"),
+        _ => format!("dn:{}", normalize_dn(dn)),
+    };
+    let mut h = Sha256::new();
+    for part in [
+        rule,
+        identity.as_str(),
+        &attribute.to_ascii_lowercase(),
+        &value.to_lowercase(),
+    ] {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    let digest = h.finalize();
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Finding {
+    /// This finding's [`fingerprint`].
+    pub fn compute_fingerprint(&self) -> String {
+        fingerprint(
+            &self.rule,
+            self.object_guid.as_deref(),
+            &self.dn,
+            &self.attribute,
+            &self.value,
+        )
+    }
+
+    /// True when the finding counts for the exit code: not baselined, not excepted.
+    pub fn is_new(&self) -> bool {
+        matches!(self.state, None | Some(FindingState::New))
+    }
 }
 
 /// One input of the run, for provenance.
@@ -164,10 +285,166 @@ pub struct Report {
     pub summary: Summary,
     pub diagnostics: Vec<crate::model::Diagnostic>,
     pub rules: Vec<RuleSummary>,
+    /// What decided the exit code (set by the command line).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub gate: Option<Gate>,
+    /// `--select` / `--ignore`: the rules whose findings are not shown, and how many.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub selection: Option<SelectionSummary>,
+    /// `--baseline` (or `dirready diff`): new, unchanged and fixed findings.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub baseline: Option<BaselineSummary>,
+    /// `--exceptions`: every entry of the file, and what it matched.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub exceptions: Option<ExceptionsSummary>,
+}
+
+impl Report {
+    /// Computes the fingerprints missing from findings (reports of older versions).
+    pub fn fill_fingerprints(&mut self) {
+        for f in &mut self.findings {
+            if f.fingerprint.is_empty() {
+                f.fingerprint = f.compute_fingerprint();
+            }
+        }
+    }
+}
+
+/// The exit code's inputs and result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gate {
+    /// Findings of this severity or higher fail the run.
+    pub fail_on: Severity,
+    pub exit_zero: bool,
+    /// Shown findings that are neither baselined nor excepted, at or above `fail_on`.
+    pub failing: u64,
+    /// Shown findings by state (`new`, `baselined`, `excepted`).
+    pub by_state: BTreeMap<String, u64>,
+    pub exit_code: u8,
+}
+
+/// Display filter: which rules were shown. Hidden findings still exist: the `summary`
+/// counts them (the readiness numbers never depend on a display filter); they are left
+/// out of `findings` and of the exit code.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SelectionSummary {
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    /// Rules not shown (whether or not they had findings).
+    pub hidden_rules: Vec<String>,
+    pub hidden_total: u64,
+    pub hidden_by_rule: BTreeMap<String, u64>,
+}
+
+/// New / unchanged / fixed counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeCounts {
+    pub new: u64,
+    pub unchanged: u64,
+    pub fixed: u64,
+}
+
+/// A baseline entry no current finding matches: fixed since the baseline was written.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct BaselineEntry {
+    pub fingerprint: String,
+    pub rule: String,
+    #[serde(default)]
+    pub severity: Option<Severity>,
+    #[serde(default)]
+    pub category: Option<Category>,
+    #[serde(default)]
+    pub dn: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub object_guid: Option<String>,
+    #[serde(default)]
+    pub attribute: String,
+    #[serde(default)]
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaselineSummary {
+    /// The baseline file (or, for `dirready diff`, the older report).
+    pub path: String,
+    /// Totals over the shown findings (`fixed`: baseline entries no finding matches).
+    pub counts: ChangeCounts,
+    pub by_rule: BTreeMap<String, ChangeCounts>,
+    pub by_category: BTreeMap<String, ChangeCounts>,
+    /// The fixed entries, by rule then DN.
+    pub fixed: Vec<BaselineEntry>,
+}
+
+/// One entry of an exceptions file and what became of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExceptionStatus {
+    pub rule: String,
+    /// `dn=<glob>`, `guid=<base64>` or `value=<value>` (several joined by `, `).
+    pub matcher: String,
+    pub reason: String,
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub expires: Option<String>,
+    /// `file:line` of the entry.
+    pub location: String,
+    /// Past its `expires` date: it no longer applies.
+    pub expired: bool,
+    /// Findings it covers (0 for an expired entry).
+    pub matched: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExceptionsSummary {
+    pub path: String,
+    pub entries: Vec<ExceptionStatus>,
+    /// Findings covered by an exception.
+    pub excepted: u64,
+    /// Entries past their date, and entries that matched nothing (each also a warning
+    /// diagnostic).
+    pub expired: u64,
+    pub unmatched: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ToolInfo {
     pub name: String,
     pub version: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dns_normalise_case_and_spaces_around_separators() {
+        assert_eq!(
+            normalize_dn(" CN=Smith, John , OU = Staff,DC=Contoso,DC=com "),
+            "cn=smith,john,ou=staff,dc=contoso,dc=com"
+        );
+        assert_eq!(normalize_dn("CN=Ann Lee,DC=x"), "cn=ann lee,dc=x");
+    }
+
+    #[test]
+    fn fingerprints_ignore_lines_and_case_but_not_identity() {
+        let a = fingerprint("upn-format", None, "CN=A,DC=x", "userPrincipalName", "A@X");
+        assert_eq!(a.len(), 32);
+        assert_eq!(
+            a,
+            fingerprint("upn-format", None, "cn=a, dc=x", "userprincipalname", "a@x")
+        );
+        assert_ne!(
+            a,
+            fingerprint("upn-format", None, "CN=B,DC=x", "userPrincipalName", "A@X")
+        );
+        assert_ne!(
+            a,
+            fingerprint("mail-format", None, "CN=A,DC=x", "userPrincipalName", "A@X")
+        );
+        // With an objectGUID the DN does not matter (renames and moves keep it).
+        let g1 = fingerprint("upn-format", Some("AAEC"), "CN=A,DC=x", "upn", "v");
+        let g2 = fingerprint("upn-format", Some("AAEC"), "CN=Moved,OU=y,DC=x", "upn", "v");
+        assert_eq!(g1, g2);
+        assert_ne!(g1, fingerprint("upn-format", None, "CN=A,DC=x", "upn", "v"));
+    }
 }

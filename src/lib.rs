@@ -13,4 +13,6 @@ pub mod findings;
 pub mod model;
 pub mod report;
 pub mod rules;
+pub mod selection;
 pub mod source;
+pub mod suppress;

@@ -621,6 +621,9 @@ impl<'r> Engine<'r> {
                     line: entry.line,
                 },
                 value_line: value_line.unwrap_or(0),
+                fingerprint: String::new(),
+                state: None,
+                exception: None,
             },
             obj,
             rule: ri as u16,
@@ -711,6 +714,9 @@ impl<'r> Engine<'r> {
         mut diagnostics: Vec<Diagnostic>,
     ) -> Report {
         let mut findings = resolve::resolve(self, &parts);
+        for (_, f) in &mut findings {
+            f.fingerprint = f.compute_fingerprint();
+        }
         for p in &parts {
             diagnostics.extend(p.diags.iter().cloned());
         }
@@ -828,6 +834,10 @@ impl<'r> Engine<'r> {
             summary,
             diagnostics,
             rules,
+            gate: None,
+            selection: None,
+            baseline: None,
+            exceptions: None,
         }
     }
 }

@@ -245,6 +245,9 @@ fn duplicate_findings(view: &View, group: &[HolderRef], out: &mut Vec<(FKey, Fin
                     line: o.line,
                 },
                 value_line: h.line,
+                fingerprint: String::new(),
+                state: None,
+                exception: None,
             },
         ));
     }

@@ -1,5 +1,10 @@
 //! Renderers: every output format is a view of one [`Report`].
 
+pub mod csv;
+pub mod github;
+pub mod jsonl;
+pub mod junit;
+pub mod sarif;
 pub mod templates;
 pub mod terminal;
 
@@ -15,13 +20,29 @@ pub enum OutputFormat {
     Markdown,
     /// One self-contained HTML file.
     Html,
+    /// SARIF 2.1.0 (GitHub code scanning); locations are LDIF lines.
+    Sarif,
+    /// JUnit XML: one test case per rule.
+    Junit,
+    /// IdFix-compatible CSV.
+    Csv,
+    /// JSON Lines: begin, finding, diagnostic and summary messages.
+    Jsonl,
 }
 
 impl OutputFormat {
     /// The format an output file's extension names.
     pub fn from_path(path: &Path) -> Option<OutputFormat> {
+        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        if name.ends_with(".sarif.json") {
+            return Some(OutputFormat::Sarif);
+        }
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
+            "sarif" => Some(OutputFormat::Sarif),
+            "xml" => Some(OutputFormat::Junit),
+            "csv" => Some(OutputFormat::Csv),
+            "jsonl" | "ndjson" => Some(OutputFormat::Jsonl),
             "json" => Some(OutputFormat::Json),
             "md" | "markdown" => Some(OutputFormat::Markdown),
             "html" | "htm" => Some(OutputFormat::Html),
@@ -53,5 +74,26 @@ pub fn render(
             templates::render(templates::TemplateKind::Html, report, template_dir)
                 .map_err(|e| e.to_string())
         }
+        OutputFormat::Sarif => Ok(sarif::render(report)),
+        OutputFormat::Junit => Ok(junit::render(report)),
+        OutputFormat::Csv => Ok(csv::render(report)),
+        OutputFormat::Jsonl => Ok(jsonl::render(report)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_from_extensions() {
+        let f = |p: &str| OutputFormat::from_path(Path::new(p));
+        assert_eq!(f("r.sarif"), Some(OutputFormat::Sarif));
+        assert_eq!(f("r.SARIF.json"), Some(OutputFormat::Sarif));
+        assert_eq!(f("r.json"), Some(OutputFormat::Json));
+        assert_eq!(f("junit.xml"), Some(OutputFormat::Junit));
+        assert_eq!(f("f.csv"), Some(OutputFormat::Csv));
+        assert_eq!(f("f.jsonl"), Some(OutputFormat::Jsonl));
+        assert_eq!(f("f.pdf"), None);
     }
 }

@@ -12,7 +12,10 @@
 //! report's Content-Security-Policy allows only the inline `<script>` blocks of the
 //! template itself, by hash (see [`script_hashes`]).
 
-use crate::findings::{Category, Finding, Related, Report, RuleSummary, Severity};
+use crate::findings::{
+    BaselineEntry, Category, ChangeCounts, ExceptionsSummary, Finding, Related, Report,
+    RuleSummary, SelectionSummary, Severity,
+};
 use minijinja::value::Serde;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use serde::Serialize;
@@ -185,6 +188,13 @@ pub struct ReportView {
     /// The catalog of rules that were checked, with their finding counts.
     pub rules: Vec<RuleCatalogView>,
     pub row_cap: usize,
+    /// `--baseline` or `dirready diff`: new, unchanged and fixed findings.
+    pub changes: Option<ChangesView>,
+    /// `--exceptions`: every entry and what it matched (expired and unmatched entries
+    /// are also in `diagnostics` as warnings).
+    pub exceptions: Option<ExceptionsSummary>,
+    /// `--select` / `--ignore`: hidden rules and counts (the summary counts everything).
+    pub selection: Option<SelectionSummary>,
     /// The `script-src` sources of the HTML report's Content-Security-Policy: the hashes
     /// of the template's inline scripts (`'none'` when it has none). Set when rendering.
     pub csp_script_src: String,
@@ -320,6 +330,38 @@ pub struct FindingRow {
     pub related_count: usize,
     /// Anchor of the duplicate group this finding belongs to.
     pub group: Option<String>,
+    /// `new`, `baselined` or `excepted` when a baseline or exceptions file was applied.
+    pub state: Option<String>,
+    /// For excepted findings: the exception's reason, owner, expiry and `file:line`.
+    pub exception_reason: Option<String>,
+    pub exception_owner: Option<String>,
+    pub exception_expires: Option<String>,
+    pub exception_location: Option<String>,
+}
+
+/// Comparison with a baseline (or an older report).
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangesView {
+    /// The baseline file or older report.
+    pub path: String,
+    pub counts: ChangeCounts,
+    /// Rules with any change count, by id.
+    pub by_rule: Vec<ChangeRowView>,
+    /// Categories with any change count, in the contract's order.
+    pub by_category: Vec<ChangeRowView>,
+    /// Baseline entries no finding matches any more, capped at `row_cap`.
+    pub fixed: Vec<BaselineEntry>,
+    pub fixed_total: usize,
+    pub fixed_hidden: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangeRowView {
+    pub key: String,
+    pub title: String,
+    pub new: u64,
+    pub unchanged: u64,
+    pub fixed: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -539,6 +581,9 @@ impl ReportView {
             diagnostics,
             rules,
             row_cap,
+            changes: changes_view(report, row_cap),
+            exceptions: report.exceptions.clone(),
+            selection: report.selection.clone(),
             csp_script_src: String::new(),
         }
     }
@@ -885,7 +930,58 @@ fn finding_row(f: &Finding, group: Option<String>) -> FindingRow {
         value_line: f.value_line,
         related_count: f.related_total.unwrap_or(0).max(f.related.len()),
         group,
+        state: f.state.map(|s| s.as_str().to_string()),
+        exception_reason: f.exception.as_ref().map(|e| e.reason.clone()),
+        exception_owner: f.exception.as_ref().and_then(|e| e.owner.clone()),
+        exception_expires: f.exception.as_ref().and_then(|e| e.expires.clone()),
+        exception_location: f.exception.as_ref().map(|e| e.location.clone()),
     }
+}
+
+fn changes_view(report: &Report, row_cap: usize) -> Option<ChangesView> {
+    let b = report.baseline.as_ref()?;
+    let title_of = |id: &str| {
+        report
+            .rules
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| r.title.clone())
+            .unwrap_or_default()
+    };
+    let row = |key: &str, title: String, c: &ChangeCounts| ChangeRowView {
+        key: key.to_string(),
+        title,
+        new: c.new,
+        unchanged: c.unchanged,
+        fixed: c.fixed,
+    };
+    let by_rule = b
+        .by_rule
+        .iter()
+        .map(|(k, c)| row(k, title_of(k), c))
+        .collect();
+    let mut by_category: Vec<ChangeRowView> = Category::ALL
+        .iter()
+        .filter_map(|cat| {
+            b.by_category
+                .get(cat.as_str())
+                .map(|c| row(cat.as_str(), category_text(*cat).0.to_string(), c))
+        })
+        .collect();
+    for (k, c) in &b.by_category {
+        if !Category::ALL.iter().any(|cat| cat.as_str() == k) {
+            by_category.push(row(k, humanize(k), c));
+        }
+    }
+    Some(ChangesView {
+        path: b.path.clone(),
+        counts: b.counts,
+        by_rule,
+        by_category,
+        fixed: b.fixed.iter().take(row_cap).cloned().collect(),
+        fixed_total: b.fixed.len(),
+        fixed_hidden: b.fixed.len().saturating_sub(row_cap),
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1232,6 +1328,9 @@ mod tests {
             message: format!("{attr} problem"),
             source: src("export.ldf", 10),
             value_line: 0,
+            fingerprint: String::new(),
+            state: None,
+            exception: None,
         }
     }
 
@@ -1287,6 +1386,10 @@ mod tests {
             summary,
             diagnostics: vec![],
             rules,
+            gate: None,
+            selection: None,
+            baseline: None,
+            exceptions: None,
         }
     }
 

@@ -98,11 +98,69 @@ pub fn render(report: &Report, color: bool) -> String {
             if let Some(sug) = &f.suggestion {
                 let _ = write!(out, " -> {}", printable(sug));
             }
+            if let Some(st) = f.state {
+                let _ = write!(out, " [{}]", st.as_str());
+            }
+            if let Some(e) = &f.exception {
+                let _ = write!(out, " (reason: {})", printable(&e.reason));
+            }
             out.push('\n');
         }
         if fs.len() > ROWS_PER_RULE {
             let _ = writeln!(out, "  ... and {} more", fs.len() - ROWS_PER_RULE);
         }
+    }
+    if let Some(b) = &report.baseline {
+        let _ = writeln!(
+            out,
+            "\ncompared with {}: {} new, {} unchanged, {} fixed",
+            printable(&b.path),
+            b.counts.new,
+            b.counts.unchanged,
+            b.counts.fixed
+        );
+        for e in b.fixed.iter().take(ROWS_PER_RULE * 4) {
+            let _ = writeln!(
+                out,
+                "  fixed [{}] {} {}: {}",
+                e.rule,
+                printable(&e.dn),
+                e.attribute,
+                printable(&e.value)
+            );
+        }
+        if b.fixed.len() > ROWS_PER_RULE * 4 {
+            let _ = writeln!(
+                out,
+                "  ... and {} more fixed",
+                b.fixed.len() - ROWS_PER_RULE * 4
+            );
+        }
+    }
+    if let Some(x) = &report.exceptions {
+        let _ = writeln!(
+            out,
+            "\nexceptions from {}: {} excepted, {} expired, {} unmatched",
+            printable(&x.path),
+            x.excepted,
+            x.expired,
+            x.unmatched
+        );
+        for d in report
+            .diagnostics
+            .iter()
+            .filter(|d| d.file == x.path && d.level != crate::model::DiagnosticLevel::Note)
+        {
+            let _ = writeln!(out, "  {}", printable(&d.to_string()));
+        }
+    }
+    if let Some(sel) = &report.selection {
+        let _ = writeln!(
+            out,
+            "\n{} findings of {} rules hidden by --select/--ignore (counted in the summary, not in the exit code)",
+            sel.hidden_total,
+            sel.hidden_rules.len()
+        );
     }
     let by = |k: &str| s.findings_by_severity.get(k).copied().unwrap_or(0);
     let _ = writeln!(
@@ -113,5 +171,21 @@ pub fn render(report: &Report, color: bool) -> String {
         by("warning"),
         by("info")
     );
+    if let Some(g) = &report.gate {
+        if g.by_state.keys().any(|k| k != "new") || report.selection.is_some() {
+            let states: Vec<String> = g.by_state.iter().map(|(k, v)| format!("{v} {k}")).collect();
+            let _ = writeln!(
+                out,
+                "shown: {}; {} at or above {} count for the exit code",
+                if states.is_empty() {
+                    "none".to_string()
+                } else {
+                    states.join(", ")
+                },
+                g.failing,
+                g.fail_on.as_str()
+            );
+        }
+    }
     out
 }

@@ -1,0 +1,127 @@
+//! CSV in IdFix's column set, for consultants who used IdFix:
+//! `DISTINGUISHEDNAME,COMMONNAME,OBJECTCLASS,ATTRIBUTE,ERROR,VALUE,UPDATE,ACTION`, followed
+//! by dirready's own columns `RULE,SEVERITY,STATE,FINGERPRINT,FILE,LINE`.
+//!
+//! - `ERROR` is IdFix's error type: the category (`character`, `format`, `length`,
+//!   `duplicate`, `blank`), with `domain` written as IdFix's `topleveldomain`.
+//! - `UPDATE` is the suggested value (empty when none can be derived).
+//! - `ACTION` is empty for findings to work on and `COMPLETE` (IdFix's "leave as is")
+//!   for baselined and excepted ones.
+//!
+//! Quoting follows RFC 4180 (CRLF records, fields with `,` `"` CR LF quoted, quotes
+//! doubled). Any cell beginning with `=`, `+`, `-`, `@`, a tab or CR is prefixed with `'`
+//! so spreadsheets do not run it as a formula (directory values are hostile input).
+
+use crate::findings::{Category, FindingState, Report};
+
+pub const HEADER: [&str; 14] = [
+    "DISTINGUISHEDNAME",
+    "COMMONNAME",
+    "OBJECTCLASS",
+    "ATTRIBUTE",
+    "ERROR",
+    "VALUE",
+    "UPDATE",
+    "ACTION",
+    "RULE",
+    "SEVERITY",
+    "STATE",
+    "FINGERPRINT",
+    "FILE",
+    "LINE",
+];
+
+/// Neutralises spreadsheet formula injection.
+pub fn neutralize(cell: &str) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
+        _ => cell.to_string(),
+    }
+}
+
+/// The value of the DN's first RDN (`CN=Smith\, John,OU=x` → `Smith, John`).
+pub fn common_name(dn: &str) -> String {
+    let mut out = String::new();
+    let mut chars = dn.chars();
+    let mut in_value = false;
+    while let Some(c) = chars.next() {
+        if !in_value {
+            if c == '=' {
+                in_value = true;
+            }
+            continue;
+        }
+        match c {
+            '\\' => {
+                if let Some(n) = chars.next() {
+                    out.push(n);
+                }
+            }
+            ',' | '+' => break,
+            c => out.push(c),
+        }
+    }
+    out.trim().to_string()
+}
+
+fn error_type(c: Category) -> &'static str {
+    match c {
+        Category::Domain => "topleveldomain",
+        other => other.as_str(),
+    }
+}
+
+pub fn render(report: &Report) -> String {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .quote_style(csv::QuoteStyle::Necessary)
+        .from_writer(Vec::new());
+    let _ = w.write_record(HEADER);
+    for f in &report.findings {
+        let action = match f.state {
+            Some(FindingState::Baselined | FindingState::Excepted) => "COMPLETE",
+            _ => "",
+        };
+        let line = f.source.line.to_string();
+        let row = [
+            f.dn.as_str(),
+            &common_name(&f.dn),
+            &f.object_class,
+            &f.attribute,
+            error_type(f.category),
+            &f.value,
+            f.suggestion.as_deref().unwrap_or(""),
+            action,
+            &f.rule,
+            f.severity.as_str(),
+            f.state.map(|s| s.as_str()).unwrap_or(""),
+            &f.fingerprint,
+            &f.source.file,
+            &line,
+        ];
+        let _ = w.write_record(row.iter().map(|c| neutralize(c)));
+    }
+    let bytes = w.into_inner().unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        for s in ["=1+1", "+cmd", "-2", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(neutralize(s).starts_with('\''), "{s}");
+        }
+        assert_eq!(neutralize("CN=A"), "CN=A");
+        assert_eq!(neutralize(""), "");
+    }
+
+    #[test]
+    fn common_names() {
+        assert_eq!(common_name("CN=Smith\\, John,OU=x,DC=y"), "Smith, John");
+        assert_eq!(common_name("CN=A,DC=y"), "A");
+        assert_eq!(common_name(""), "");
+    }
+}

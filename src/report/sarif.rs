@@ -1,0 +1,279 @@
+//! SARIF 2.1.0 for GitHub code scanning and other SARIF consumers.
+//!
+//! One run. `tool.driver.rules` lists every rule that was checked with its docs. Each
+//! finding is one result:
+//! - `ruleId`, `ruleIndex`, `level` from the severity (error, warning, note);
+//! - a physical location: the LDIF file as the user named it (as a relative URI
+//!   reference), `region.startLine` = the line of the entry's `dn:`; the attribute's own
+//!   line (and, for duplicates, the other holders) are `relatedLocations`;
+//! - a logical location: the DN;
+//! - `partialFingerprints`: the finding's stable fingerprint (objectGUID or normalised DN,
+//!   rule, attribute, value; never line numbers), as `dirready/v1` and as
+//!   `primaryLocationLineHash` so that GitHub does not derive one from line text and
+//!   re-sorted exports keep their alerts;
+//! - `baselineState` (`new`/`unchanged`) when a baseline was applied, and an external
+//!   `suppressions` entry with the reason for excepted findings.
+//!
+//! Objects read from a live directory (or stdin) have no file to point at: their results
+//! carry only the logical location and say so, pointing to `--snapshot`.
+//!
+//! Input diagnostics (including exception warnings) are `toolExecutionNotifications`.
+
+use crate::findings::{Finding, FindingState, Report, Severity};
+use crate::model::DiagnosticLevel;
+use serde_json::{json, Map, Value};
+
+pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+/// True when the source is a file in a repository that a SARIF location can name
+/// (not stdin, not a server URL).
+pub fn has_file(file: &str, line: u64) -> bool {
+    line > 0 && file != "-" && !file.contains("://")
+}
+
+/// A path as a URI reference: forward slashes, percent-encoding of everything but the
+/// unreserved characters and `/`; absolute paths become `file://` URIs.
+pub fn path_to_uri(path: &str) -> String {
+    let p = path.replace('\\', "/");
+    let p = p.strip_prefix("./").unwrap_or(&p);
+    let mut out = String::with_capacity(p.len());
+    for b in p.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    if out.starts_with('/') {
+        format!("file://{out}")
+    } else {
+        out
+    }
+}
+
+fn location(file: &str, line: u64) -> Value {
+    json!({
+        "physicalLocation": {
+            "artifactLocation": { "uri": path_to_uri(file) },
+            "region": { "startLine": line }
+        }
+    })
+}
+
+fn result(f: &Finding, rule_index: Option<usize>, with_baseline: bool) -> Value {
+    let mut message = f.message.clone();
+    let mut loc = if has_file(&f.source.file, f.source.line) {
+        location(&f.source.file, f.source.line)
+    } else {
+        let what = if f.source.file == "-" {
+            "standard input".to_string()
+        } else {
+            f.source.file.clone()
+        };
+        message.push_str(&format!(
+            " (read from {what}: there is no file to point at; scan an LDIF snapshot, \
+             e.g. with --snapshot, for line locations)"
+        ));
+        json!({})
+    };
+    loc.as_object_mut().expect("object").insert(
+        "logicalLocations".into(),
+        json!([{ "fullyQualifiedName": f.dn, "kind": "object" }]),
+    );
+    let mut related = Vec::new();
+    if f.value_line > 0 && has_file(&f.source.file, f.value_line) {
+        let mut l = location(&f.source.file, f.value_line);
+        l["id"] = json!(1);
+        l["message"] = json!({ "text": format!("{}: {}", f.attribute, f.value) });
+        related.push(l);
+    }
+    for r in &f.related {
+        if has_file(&r.source.file, r.source.line) && related.len() < 100 {
+            let mut l = location(&r.source.file, r.source.line);
+            l["id"] = json!(related.len() + 1);
+            l["message"] = json!({ "text": format!("also held by {} ({})", r.dn, r.attribute) });
+            related.push(l);
+        }
+    }
+    let mut props = Map::new();
+    props.insert("dn".into(), json!(f.dn));
+    props.insert("objectClass".into(), json!(f.object_class));
+    props.insert("category".into(), json!(f.category.as_str()));
+    props.insert("attribute".into(), json!(f.attribute));
+    props.insert("value".into(), json!(f.value));
+    if let Some(g) = &f.object_guid {
+        props.insert("objectGuid".into(), json!(g));
+    }
+    if let Some(s) = &f.suggestion {
+        props.insert("suggestion".into(), json!(s));
+    }
+    if let Some(s) = f.state {
+        props.insert("state".into(), json!(s.as_str()));
+    }
+    let mut r = json!({
+        "ruleId": f.rule,
+        "level": level(f.severity),
+        "message": { "text": message },
+        "locations": [loc],
+        "partialFingerprints": {
+            "dirready/v1": f.fingerprint,
+            "primaryLocationLineHash": f.fingerprint,
+        },
+        "properties": props,
+    });
+    if let Some(i) = rule_index {
+        r["ruleIndex"] = json!(i);
+    }
+    if !related.is_empty() {
+        r["relatedLocations"] = Value::Array(related);
+    }
+    if with_baseline {
+        r["baselineState"] = json!(match f.state {
+            Some(FindingState::Baselined) => "unchanged",
+            _ => "new",
+        });
+    }
+    if let Some(e) = &f.exception {
+        r["suppressions"] = json!([{
+            "kind": "external",
+            "status": "accepted",
+            "justification": e.reason,
+            "location": { "physicalLocation": { "artifactLocation": {
+                "uri": path_to_uri(e.location.rsplit_once(':').map_or(&e.location, |(p, _)| p))
+            }}},
+        }]);
+    }
+    r
+}
+
+pub fn render(report: &Report) -> String {
+    let rules: Vec<Value> = report
+        .rules
+        .iter()
+        .map(|r| {
+            let mut help = format!("Fix: {}.", r.fix);
+            let mut rule = json!({
+                "id": r.id,
+                "name": r.id,
+                "shortDescription": { "text": r.title },
+                "fullDescription": { "text": format!(
+                    "{} (attribute {}, category {}).", r.title, r.attribute, r.category.as_str()
+                ) },
+                "defaultConfiguration": { "level": level(r.severity) },
+                "properties": {
+                    "tags": ["directory-sync", r.category.as_str()],
+                    "precision": "very-high",
+                    "problem.severity": match r.severity {
+                        Severity::Error => "error",
+                        Severity::Warning => "warning",
+                        Severity::Info => "recommendation",
+                    },
+                },
+            });
+            if r.docs.starts_with("https://") || r.docs.starts_with("http://") {
+                rule["helpUri"] = json!(r.docs);
+                help.push_str(&format!(" Documentation: {}", r.docs));
+            }
+            rule["help"] = json!({ "text": help });
+            rule
+        })
+        .collect();
+    let index: std::collections::HashMap<&str, usize> = report
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
+    let with_baseline = report.baseline.is_some();
+    let results: Vec<Value> = report
+        .findings
+        .iter()
+        .map(|f| result(f, index.get(f.rule.as_str()).copied(), with_baseline))
+        .collect();
+    let notifications: Vec<Value> = report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let mut n = json!({
+                "level": match d.level {
+                    DiagnosticLevel::Error => "error",
+                    DiagnosticLevel::Warning => "warning",
+                    DiagnosticLevel::Note => "note",
+                },
+                "message": { "text": d.message },
+            });
+            if d.line > 0 && d.file != "-" && !d.file.contains("://") {
+                let mut region = json!({ "startLine": d.line });
+                if d.column > 0 {
+                    region["startColumn"] = json!(d.column);
+                }
+                n["locations"] = json!([{ "physicalLocation": {
+                    "artifactLocation": { "uri": path_to_uri(&d.file) },
+                    "region": region,
+                }}]);
+            }
+            n
+        })
+        .collect();
+    let artifacts: Vec<Value> = report
+        .summary
+        .inputs
+        .iter()
+        .filter(|i| has_file(&i.path, 1))
+        .map(|i| {
+            let mut a = json!({ "location": { "uri": path_to_uri(&i.path) }, "length": i.bytes });
+            if let Some(h) = &i.sha256 {
+                a["hashes"] = json!({ "sha-256": h });
+            }
+            a
+        })
+        .collect();
+    let log = json!({
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": report.tool.name,
+                "semanticVersion": report.tool.version,
+                "rules": rules,
+            }},
+            "invocations": [{
+                "executionSuccessful": !report.summary.incomplete,
+                "toolExecutionNotifications": notifications,
+            }],
+            "artifacts": artifacts,
+            "results": results,
+            "columnKind": "unicodeCodePoints",
+        }],
+    });
+    let mut s = serde_json::to_string_pretty(&log).expect("serialisable");
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris() {
+        assert_eq!(
+            path_to_uri("examples/contoso.ldif"),
+            "examples/contoso.ldif"
+        );
+        assert_eq!(path_to_uri("./a b/#x.ldif"), "a%20b/%23x.ldif");
+        assert_eq!(path_to_uri("dir\\x.ldf"), "dir/x.ldf");
+        assert_eq!(path_to_uri("/tmp/x.ldif"), "file:///tmp/x.ldif");
+        assert!(has_file("x.ldif", 3));
+        assert!(!has_file("-", 3));
+        assert!(!has_file("ldaps://dc1.contoso.com", 0));
+    }
+}
