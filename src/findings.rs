@@ -277,6 +277,21 @@ pub struct Summary {
     pub incomplete: bool,
 }
 
+impl Summary {
+    /// Adds one finding to the per-severity, per-category and per-rule counts.
+    pub fn count(&mut self, f: &Finding) {
+        *self
+            .findings_by_severity
+            .entry(f.severity.as_str().into())
+            .or_default() += 1;
+        *self
+            .findings_by_category
+            .entry(f.category.as_str().into())
+            .or_default() += 1;
+        *self.findings_by_rule.entry(f.rule.clone()).or_default() += 1;
+    }
+}
+
 /// The whole result of a run: every output format renders this.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {

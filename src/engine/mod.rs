@@ -780,15 +780,7 @@ impl<'r> Engine<'r> {
             if f.severity == Severity::Error {
                 error_objs.insert(key.obj_key());
             }
-            *summary
-                .findings_by_severity
-                .entry(f.severity.as_str().into())
-                .or_default() += 1;
-            *summary
-                .findings_by_category
-                .entry(f.category.as_str().into())
-                .or_default() += 1;
-            *summary.findings_by_rule.entry(f.rule.clone()).or_default() += 1;
+            summary.count(f);
         }
         summary.findings_total = findings.len() as u64;
         summary.objects_with_errors = error_objs.len() as u64;

@@ -1367,15 +1367,7 @@ mod tests {
         };
         summary.skipped.insert("computer".into(), 10);
         for f in &findings {
-            *summary
-                .findings_by_severity
-                .entry(f.severity.as_str().into())
-                .or_default() += 1;
-            *summary
-                .findings_by_category
-                .entry(f.category.as_str().into())
-                .or_default() += 1;
-            *summary.findings_by_rule.entry(f.rule.clone()).or_default() += 1;
+            summary.count(f);
         }
         Report {
             tool: ToolInfo {
