@@ -450,3 +450,90 @@ fn duplicates_across_an_ldif_file_and_a_live_source_and_keep_going() {
     assert_eq!(code(&o), 2);
     assert!(stdout(&o).is_empty());
 }
+
+/// Benchmark and large-scale equality check (not part of the default run):
+/// `DIRREADY_BENCH_LDIF=x.ldif cargo test --release --test live_slapd -- --ignored --nocapture`
+/// with an AD-style export from `cargo run --release --example gen_export`. Loads it into
+/// slapd, then times the live scan against `ldapsearch -E pr=500/noprompt` fetching the same
+/// attributes, and compares the live findings with the file's.
+#[test]
+#[ignore]
+fn bench_live_scan_vs_ldapsearch() {
+    use std::time::Instant;
+    let path = std::env::var("DIRREADY_BENCH_LDIF").expect("set DIRREADY_BENCH_LDIF");
+    let data = std::fs::read(&path).unwrap();
+    let t = Instant::now();
+    let s = Slapd::start(SUFFIX, &data);
+    eprintln!("load: {:.1} s", t.elapsed().as_secs_f64());
+    let ca = s.ca.to_str().unwrap().to_string();
+    let reader = s.reader_dn();
+    let url = s.ldap_url();
+    let attrs =
+        dirready::source::ldap::requested_attributes(&dirready::rules::RuleSet::builtin().unwrap());
+    let t = Instant::now();
+    let o = std::process::Command::new(tool("ldapsearch"))
+        .args([
+            "-H", &url, "-x", "-ZZ", "-D", &reader, "-w", READER_PW, "-b", SUFFIX,
+        ])
+        .args([
+            "-E",
+            "pr=500/noprompt",
+            "-LLL",
+            "-o",
+            "ldif_wrap=no",
+            "(objectClass=*)",
+        ])
+        .args(&attrs)
+        .env("LDAPTLS_CACERT", &ca)
+        .output()
+        .unwrap();
+    let ldapsearch = t.elapsed().as_secs_f64();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let n = o
+        .stdout
+        .split(|&b| b == b'\n')
+        .filter(|l| l.starts_with(b"dn:"))
+        .count();
+    let t = Instant::now();
+    let live = run_pw(
+        &[
+            "scan",
+            &url,
+            "--starttls",
+            "--ca-file",
+            &ca,
+            "--base",
+            SUFFIX,
+            "--bind-dn",
+            &reader,
+            "--format",
+            "json",
+            "--page-size",
+            "500",
+        ],
+        READER_PW,
+    );
+    let ours = t.elapsed().as_secs_f64();
+    assert!(code(&live) <= 1, "{}", stderr(&live));
+    let t = Instant::now();
+    let file = file_scan(&path);
+    let offline = t.elapsed().as_secs_f64();
+    let live = json(&live);
+    eprintln!(
+        "{n} entries: ldapsearch -E pr=500 (StartTLS, same attributes) {ldapsearch:.2} s; dirready live scan {ours:.2} s; dirready file scan {offline:.2} s"
+    );
+    let (a, b) = (findings(&live), findings(&file));
+    eprintln!(
+        "findings: live {} file {}; only live {}, only file {}",
+        a.len(),
+        b.len(),
+        a.difference(&b).count(),
+        b.difference(&a).count()
+    );
+    for x in b.difference(&a).take(10) {
+        eprintln!("only in file: {x:?}");
+    }
+    for x in a.difference(&b).take(10) {
+        eprintln!("only live: {x:?}");
+    }
+}

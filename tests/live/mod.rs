@@ -200,6 +200,13 @@ pub fn convert(ldif: &[u8], suffix: &str) -> (Vec<u8>, BTreeMap<String, String>)
                 if name.eq_ignore_ascii_case("cn") && v.is_empty() {
                     continue;
                 }
+                // Built into slapd with strict syntaxes, and read by no rule.
+                if ["name", "distinguishedName"]
+                    .iter()
+                    .any(|d| d.eq_ignore_ascii_case(&name))
+                {
+                    continue;
+                }
                 names
                     .entry(name.to_ascii_lowercase())
                     .or_insert(name.clone());
