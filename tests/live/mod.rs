@@ -121,6 +121,9 @@ pub fn make_certs(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
         .arg(p("cert.pem"))
         .arg("-extfile")
         .arg(p("ext.cnf")));
+    // Samba refuses a private key readable by others.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p("key.pem"), std::fs::Permissions::from_mode(0o600)).unwrap();
     (p("ca.pem"), p("cert.pem"), p("key.pem"))
 }
 
