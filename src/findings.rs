@@ -106,7 +106,8 @@ pub struct Finding {
 pub struct InputSummary {
     /// As the user named it (`-` for stdin).
     pub path: String,
-    /// sha256 of the bytes as read (before gzip decompression); null for live sources.
+    /// sha256 of the bytes as read (before gzip decompression); for a live source, of the
+    /// LDIF stream it was turned into (= the `--snapshot` file); null for an input that failed.
     pub sha256: Option<String>,
     pub bytes: u64,
     /// Content and `changetype: add` records read as objects.
