@@ -12,6 +12,7 @@ use crate::model::DiagnosticLevel;
 use crate::report::{self, OutputFormat};
 use crate::rules::{self, RuleSet};
 use crate::selection::Selection;
+use crate::source::ldap;
 use crate::suppress::{baseline, exceptions};
 use clap::{Args, Parser, Subcommand};
 use std::io::{IsTerminal, Write};
@@ -34,8 +35,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Scan LDIF exports (files, .gz, or - for stdin) and report every object that will fail sync.
-    Scan(ScanArgs),
+    /// Scan LDIF exports (files, .gz, or - for stdin) and live directories (ldap://, ldaps://,
+    /// ldapi://) as one tenant, and report every object that will fail sync.
+    Scan(Box<ScanArgs>),
     /// Compare two JSON reports (`-o report.json`): new, fixed and unchanged findings,
     /// by rule and category, in any output format.
     Diff(DiffArgs),
@@ -48,9 +50,12 @@ enum Command {
 
 #[derive(Args)]
 struct ScanArgs {
-    /// LDIF exports to scan as one tenant (gzip is detected; `-` reads stdin).
+    /// LDIF exports (gzip is detected; `-` reads stdin) and live directories
+    /// (`ldap://`, `ldaps://`, `ldapi://` URLs) to scan as one tenant.
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<String>,
+    #[command(flatten)]
+    live: LiveArgs,
     /// Write a report to FILE; its format comes from the extension (.json, .md, .html, .txt,
     /// .sarif/.sarif.json, .xml = JUnit, .csv, .jsonl). Repeatable.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
@@ -136,6 +141,50 @@ struct DiffArgs {
     quiet: bool,
 }
 
+/// Options of the live sources (URL inputs). The bind password is read from
+/// DIRREADY_BIND_PASSWORD, --password-file, or a prompt on a terminal; no flag takes it.
+#[derive(Args)]
+#[command(next_help_heading = "Live directories (URL inputs)")]
+struct LiveArgs {
+    /// Search base (default: the server's defaultNamingContext or first namingContexts).
+    #[arg(long, value_name = "DN")]
+    base: Option<String>,
+    /// LDAP search filter.
+    #[arg(long, value_name = "FILTER", default_value = "(objectClass=*)")]
+    filter: String,
+    /// Simple bind as this DN (AD also takes `DOMAIN\user` or a UPN); anonymous without it.
+    #[arg(long = "bind-dn", value_name = "DN")]
+    bind_dn: Option<String>,
+    /// Read the bind password from the first line of FILE (instead of DIRREADY_BIND_PASSWORD).
+    #[arg(long = "password-file", value_name = "FILE")]
+    password_file: Option<PathBuf>,
+    /// Upgrade ldap:// connections with StartTLS.
+    #[arg(long)]
+    starttls: bool,
+    /// Trust only the CA certificates in this PEM file (default: the system roots).
+    #[arg(long = "ca-file", value_name = "FILE")]
+    ca_file: Option<PathBuf>,
+    /// Do not verify the server's TLS certificate (test servers only).
+    #[arg(long = "insecure-skip-verify")]
+    insecure_skip_verify: bool,
+    /// Allow a simple bind over plain ldap:// without StartTLS (the password travels in clear).
+    #[arg(long = "allow-plaintext-bind")]
+    allow_plaintext_bind: bool,
+    /// Entries per page of the paged search (1 to 1000).
+    #[arg(long = "page-size", value_name = "N", default_value_t = 500)]
+    page_size: i32,
+    /// Seconds to wait for a connection or a server reply.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    timeout: u64,
+    /// Write what was read from the live source as LDIF (ldapsearch style, unfolded) to FILE;
+    /// findings cite its line numbers. With several live sources: FILE-1.ext, FILE-2.ext, ...
+    #[arg(long, value_name = "FILE")]
+    snapshot: Option<PathBuf>,
+    /// With several inputs, scan the others when one fails, and mark the report incomplete.
+    #[arg(long = "keep-going")]
+    keep_going: bool,
+}
+
 #[derive(Subcommand)]
 enum RulesCommand {
     /// List the rules (built-in plus --rules).
@@ -178,7 +227,7 @@ pub fn main() -> ExitCode {
         }
     };
     let code = match cli.command {
-        Command::Scan(args) => scan(args),
+        Command::Scan(args) => scan(*args),
         Command::Diff(args) => diff(args),
         Command::Rules { command } => rules_command(command),
     };
@@ -252,15 +301,42 @@ fn scan(args: ScanArgs) -> u8 {
     let mut opts = ScanOptions {
         accepted_domains: args.accepted_domains.clone(),
         block_size: args.block_size.max(1),
+        keep_going: args.live.keep_going,
         ..Default::default()
     };
     if let Some(pb) = &bar {
         let pb = pb.clone();
         opts.progress = Some(Arc::new(move |n| pb.inc(n)));
     }
+    let urls = args.inputs.iter().filter(|i| ldap::is_url(i)).count();
+    let live = if urls > 0 {
+        match live_options(&args, &set) {
+            Ok(o) => Some(Arc::new(o)),
+            Err(e) => return error(e),
+        }
+    } else {
+        None
+    };
     let mut inputs = Vec::new();
+    let mut snapshots: Vec<(String, PathBuf)> = Vec::new();
+    let mut url_no = 0;
     for name in &args.inputs {
-        match Input::open(name, &opts) {
+        let input = match &live {
+            Some(o) if ldap::is_url(name) => {
+                url_no += 1;
+                let snapshot = args
+                    .live
+                    .snapshot
+                    .as_deref()
+                    .map(|p| snapshot_path(p, url_no, urls));
+                if let Some(p) = &snapshot {
+                    snapshots.push((name.clone(), p.clone()));
+                }
+                ldap::open_input(name, o.clone(), snapshot, opts.block_size)
+            }
+            _ => Input::open(name, &opts),
+        };
+        match input {
             Ok(i) => inputs.push(i),
             Err(e) => return error(e),
         }
@@ -273,6 +349,12 @@ fn scan(args: ScanArgs) -> u8 {
         pb.finish_and_clear();
     }
     let mut report = report;
+    // Findings from a live source cite lines of its snapshot: say which file that is.
+    for input in &mut report.summary.inputs {
+        if let Some((_, p)) = snapshots.iter().find(|(url, _)| *url == input.path) {
+            input.snapshot = Some(p.display().to_string());
+        }
+    }
     if let Some(path) = &args.write_baseline {
         let b = baseline::build(&report.tool, &report.findings);
         if let Err(e) = std::fs::write(path, baseline::to_json(&b)) {
@@ -416,6 +498,81 @@ fn write_outputs(
         }
     }
     Ok(())
+}
+
+/// The live-source options: flags, the password, and the attributes the rules read.
+fn live_options(args: &ScanArgs, set: &RuleSet) -> Result<ldap::LiveOptions, String> {
+    let l = &args.live;
+    if !(1..=ldap::MAX_PAGE_SIZE).contains(&l.page_size) {
+        return Err(format!("--page-size must be 1 to {}", ldap::MAX_PAGE_SIZE));
+    }
+    if l.timeout == 0 {
+        return Err("--timeout must be at least 1 second".into());
+    }
+    let password = match &l.bind_dn {
+        Some(dn) => Some(read_password(dn, l.password_file.as_deref(), &args.inputs)?),
+        None => None,
+    };
+    if l.insecure_skip_verify && !args.quiet {
+        eprintln!("dirready: warning: --insecure-skip-verify: the server's TLS certificate is not verified");
+    }
+    Ok(ldap::LiveOptions {
+        base: l.base.clone(),
+        filter: l.filter.clone(),
+        bind_dn: l.bind_dn.clone(),
+        password,
+        starttls: l.starttls,
+        ca_file: l.ca_file.clone(),
+        insecure_skip_verify: l.insecure_skip_verify,
+        allow_plaintext_bind: l.allow_plaintext_bind,
+        page_size: l.page_size,
+        timeout: std::time::Duration::from_secs(l.timeout),
+        attributes: ldap::requested_attributes(set),
+    })
+}
+
+/// The bind password: --password-file, else DIRREADY_BIND_PASSWORD, else a prompt when
+/// stdin is a terminal (and not an input).
+fn read_password(
+    dn: &str,
+    file: Option<&std::path::Path>,
+    inputs: &[String],
+) -> Result<ldap::Secret, String> {
+    let pw = if let Some(f) = file {
+        let text = std::fs::read_to_string(f)
+            .map_err(|e| format!("{}: cannot read the password file: {e}", f.display()))?;
+        text.lines().next().unwrap_or("").to_string()
+    } else if let Some(p) = std::env::var_os("DIRREADY_BIND_PASSWORD") {
+        p.into_string()
+            .map_err(|_| "DIRREADY_BIND_PASSWORD is not valid UTF-8".to_string())?
+    } else if std::io::stdin().is_terminal() && !inputs.iter().any(|i| i == "-") {
+        rpassword::prompt_password(format!("Password for {dn}: "))
+            .map_err(|e| format!("cannot read the password: {e}"))?
+    } else {
+        return Err(format!(
+            "--bind-dn {dn} needs a password: set DIRREADY_BIND_PASSWORD, use --password-file FILE, or run on a terminal to be prompted"
+        ));
+    };
+    if pw.is_empty() {
+        return Err(format!("the password for {dn} is empty"));
+    }
+    Ok(ldap::Secret::new(pw))
+}
+
+/// `seen.ldif` for one live source; `seen-1.ldif`, `seen-2.ldif`, ... for several.
+fn snapshot_path(p: &std::path::Path, n: usize, of: usize) -> PathBuf {
+    if of <= 1 {
+        return p.to_path_buf();
+    }
+    let stem = p
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = match p.extension() {
+        Some(ext) => format!("{stem}-{n}.{}", ext.to_string_lossy()),
+        None => format!("{stem}-{n}"),
+    };
+    p.with_file_name(name)
 }
 
 /// `dirready diff OLD NEW`: the newer report with the older one as its baseline.

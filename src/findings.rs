@@ -227,13 +227,17 @@ impl Finding {
 pub struct InputSummary {
     /// As the user named it (`-` for stdin).
     pub path: String,
-    /// sha256 of the bytes as read (before gzip decompression); null for live sources.
+    /// sha256 of the bytes as read (before gzip decompression); for a live source, of the
+    /// LDIF stream it was turned into (= the `--snapshot` file); null for an input that failed.
     pub sha256: Option<String>,
     pub bytes: u64,
     /// Content and `changetype: add` records read as objects.
     pub entries: u64,
     /// modify / delete / modrdn records: counted, never checked.
     pub change_records: u64,
+    /// For a live source scanned with `--snapshot`: the LDIF file its lines refer to.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub snapshot: Option<String>,
 }
 
 /// A rule as listed in a report (the catalog of what was checked).

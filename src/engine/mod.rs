@@ -29,6 +29,10 @@ pub struct ScanOptions {
     pub block_size: usize,
     /// Called with the number of input bytes consumed, for progress display.
     pub progress: Option<std::sync::Arc<dyn Fn(u64) + Send + Sync>>,
+    /// An input that fails (a live source that cannot be reached, say) becomes an error
+    /// diagnostic, which marks the report incomplete, and the other inputs are scanned.
+    /// Without it the first failing input ends the scan with an [`InputError`].
+    pub keep_going: bool,
 }
 
 impl Default for ScanOptions {
@@ -37,6 +41,7 @@ impl Default for ScanOptions {
             accepted_domains: Vec::new(),
             block_size: 2 << 20,
             progress: None,
+            keep_going: false,
         }
     }
 }
@@ -89,10 +94,33 @@ pub fn scan(inputs: Vec<Input>, rules: &RuleSet, opts: &ScanOptions) -> Result<R
     let mut input_summaries = Vec::new();
     let mut diagnostics = Vec::new();
     for input in inputs {
-        let (mut input_parts, summary, diags) = engine.scan_input(input)?;
-        parts.append(&mut input_parts);
-        input_summaries.push(summary);
-        diagnostics.extend(diags);
+        let name = input.name.clone();
+        match engine.scan_input(input) {
+            Ok((mut input_parts, summary, diags)) => {
+                parts.append(&mut input_parts);
+                input_summaries.push(summary);
+                diagnostics.extend(diags);
+            }
+            Err(e) if opts.keep_going => {
+                // Nothing of a failed input is reported: its findings would be partial.
+                input_summaries.push(InputSummary {
+                    path: name.clone(),
+                    sha256: None,
+                    bytes: 0,
+                    entries: 0,
+                    change_records: 0,
+                    snapshot: None,
+                });
+                diagnostics.push(Diagnostic {
+                    level: DiagnosticLevel::Error,
+                    file: name,
+                    line: 0,
+                    column: 0,
+                    message: format!("not scanned: {}", e.message),
+                });
+            }
+            Err(e) => return Err(e),
+        }
     }
     Ok(engine.finish(parts, input_summaries, diagnostics))
 }
@@ -336,7 +364,14 @@ impl<'r> Engine<'r> {
         })?;
         result.map_err(|e| InputError {
             input: name.clone(),
-            message: format!("read error: {e}"),
+            message: match e
+                .get_ref()
+                .and_then(|x| x.downcast_ref::<crate::source::ldap::LiveError>())
+            {
+                // A live source's own one-line message (it names what failed).
+                Some(live) => live.0.clone(),
+                None => format!("read error: {e}"),
+            },
         })?;
         parts.sort_by_key(|p| p.block);
         let entries = parts.iter().map(|p| p.counts.objects_read).sum();
@@ -350,6 +385,7 @@ impl<'r> Engine<'r> {
             bytes: reader.bytes_read(),
             entries,
             change_records,
+            snapshot: None,
         };
         Ok((parts, summary, diags))
     }

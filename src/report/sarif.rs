@@ -68,10 +68,36 @@ fn location(file: &str, line: u64) -> Value {
     })
 }
 
-fn result(f: &Finding, rule_index: Option<usize>, with_baseline: bool) -> Value {
+/// Where a source's lines can be found: the file itself, or the `--snapshot` written
+/// for a live source (its lines are the ones findings cite).
+struct Artifacts<'a> {
+    snapshots: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> Artifacts<'a> {
+    fn of(report: &'a Report) -> Artifacts<'a> {
+        let snapshots = report
+            .summary
+            .inputs
+            .iter()
+            .filter_map(|i| i.snapshot.as_deref().map(|s| (i.path.as_str(), s)))
+            .collect();
+        Artifacts { snapshots }
+    }
+
+    fn file(&self, source: &'a str, line: u64) -> Option<&'a str> {
+        if has_file(source, line) {
+            return Some(source);
+        }
+        let snap = self.snapshots.iter().find(|(p, _)| *p == source)?.1;
+        (line > 0).then_some(snap)
+    }
+}
+
+fn result(f: &Finding, rule_index: Option<usize>, with_baseline: bool, art: &Artifacts) -> Value {
     let mut message = f.message.clone();
-    let mut loc = if has_file(&f.source.file, f.source.line) {
-        location(&f.source.file, f.source.line)
+    let mut loc = if let Some(file) = art.file(&f.source.file, f.source.line) {
+        location(file, f.source.line)
     } else {
         let what = if f.source.file == "-" {
             "standard input".to_string()
@@ -89,15 +115,15 @@ fn result(f: &Finding, rule_index: Option<usize>, with_baseline: bool) -> Value 
         json!([{ "fullyQualifiedName": f.dn, "kind": "object" }]),
     );
     let mut related = Vec::new();
-    if f.value_line > 0 && has_file(&f.source.file, f.value_line) {
-        let mut l = location(&f.source.file, f.value_line);
+    if let Some(file) = art.file(&f.source.file, f.value_line) {
+        let mut l = location(file, f.value_line);
         l["id"] = json!(1);
         l["message"] = json!({ "text": format!("{}: {}", f.attribute, f.value) });
         related.push(l);
     }
     for r in &f.related {
-        if has_file(&r.source.file, r.source.line) && related.len() < 100 {
-            let mut l = location(&r.source.file, r.source.line);
+        if let (Some(file), true) = (art.file(&r.source.file, r.source.line), related.len() < 100) {
+            let mut l = location(file, r.source.line);
             l["id"] = json!(related.len() + 1);
             l["message"] = json!({ "text": format!("also held by {} ({})", r.dn, r.attribute) });
             related.push(l);
@@ -155,6 +181,7 @@ fn result(f: &Finding, rule_index: Option<usize>, with_baseline: bool) -> Value 
 }
 
 pub fn render(report: &Report) -> String {
+    let art = Artifacts::of(report);
     let rules: Vec<Value> = report
         .rules
         .iter()
@@ -196,7 +223,7 @@ pub fn render(report: &Report) -> String {
     let results: Vec<Value> = report
         .findings
         .iter()
-        .map(|f| result(f, index.get(f.rule.as_str()).copied(), with_baseline))
+        .map(|f| result(f, index.get(f.rule.as_str()).copied(), with_baseline, &art))
         .collect();
     let notifications: Vec<Value> = report
         .diagnostics
@@ -227,9 +254,9 @@ pub fn render(report: &Report) -> String {
         .summary
         .inputs
         .iter()
-        .filter(|i| has_file(&i.path, 1))
-        .map(|i| {
-            let mut a = json!({ "location": { "uri": path_to_uri(&i.path) }, "length": i.bytes });
+        .filter_map(|i| art.file(&i.path, 1).map(|f| (i, f)))
+        .map(|(i, file)| {
+            let mut a = json!({ "location": { "uri": path_to_uri(file) }, "length": i.bytes });
             if let Some(h) = &i.sha256 {
                 a["hashes"] = json!({ "sha-256": h });
             }

@@ -1356,6 +1356,7 @@ mod tests {
                 bytes: 123_456,
                 entries: 40,
                 change_records: 0,
+                snapshot: None,
             }],
             objects_read: 40,
             objects_in_scope: 30,

@@ -1,4 +1,5 @@
-//! Reading directory data from LDIF files.
+//! Reading directory data from LDIF files and live directories (`ldap://`, `ldaps://`,
+//! `ldapi://`: [`ldap`] turns a live search into an LDIF stream, [`ldif_writer`]).
 //!
 //! The pipeline is built for throughput on multi-gigabyte exports:
 //!
@@ -15,7 +16,9 @@
 //! and column; a malformed record is skipped and reading goes on.
 
 pub mod input;
+pub mod ldap;
 pub mod ldif;
+pub mod ldif_writer;
 
 #[cfg(test)]
 pub(crate) mod testutil {
