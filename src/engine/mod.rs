@@ -200,43 +200,61 @@ const MAX_SLOTS: usize = 128;
 /// Maps attribute names to slots without allocating: candidates are bucketed by
 /// name length and compared ASCII case-insensitively.
 struct AttrIndex {
-    by_len: Vec<Vec<(String, u16)>>,
+    /// Per name length: (first byte, last byte, lowercase name, slot). Comparing the
+    /// first and last bytes first skips nearly every non-matching name cheaply.
+    by_len: Vec<Vec<(u8, u8, String, u16)>>,
     object_class: u16,
+    /// objectGUID is looked up but never decoded as text.
+    object_guid: u16,
 }
 
 impl AttrIndex {
     fn new(rules: &RuleSet) -> AttrIndex {
         let mut names: Vec<String> = rules.attributes.clone();
-        for extra in std::iter::once("objectClass".to_string()).chain(rules.scope.attributes()) {
+        let extras = ["objectClass".to_string(), "objectGUID".to_string()];
+        for extra in extras.into_iter().chain(rules.scope.attributes()) {
             if !names.iter().any(|n| n.eq_ignore_ascii_case(&extra)) {
                 names.push(extra);
             }
         }
         names.truncate(MAX_SLOTS);
-        let mut by_len: Vec<Vec<(String, u16)>> = Vec::new();
+        let mut by_len: Vec<Vec<(u8, u8, String, u16)>> = Vec::new();
         for (slot, n) in names.iter().enumerate() {
+            if n.is_empty() {
+                continue;
+            }
             if by_len.len() <= n.len() {
                 by_len.resize(n.len() + 1, Vec::new());
             }
-            by_len[n.len()].push((n.to_ascii_lowercase(), slot as u16));
+            let lower = n.to_ascii_lowercase();
+            let b = lower.as_bytes();
+            by_len[n.len()].push((b[0], b[b.len() - 1], lower.clone(), slot as u16));
         }
-        let object_class = names
-            .iter()
-            .position(|n| n.eq_ignore_ascii_case("objectClass"))
-            .unwrap_or(0) as u16;
+        let slot_of = |name: &str| {
+            names
+                .iter()
+                .position(|n| n.eq_ignore_ascii_case(name))
+                .unwrap_or(usize::MAX) as u16
+        };
         AttrIndex {
             by_len,
-            object_class,
+            object_class: slot_of("objectClass"),
+            object_guid: slot_of("objectGUID"),
         }
     }
 
     #[inline]
     fn lookup(&self, name: &str) -> Option<u16> {
+        let b = name.as_bytes();
+        let (first, last) = (
+            b.first()?.to_ascii_lowercase(),
+            b[b.len() - 1].to_ascii_lowercase(),
+        );
         self.by_len
-            .get(name.len())?
+            .get(b.len())?
             .iter()
-            .find(|(n, _)| n.as_bytes().eq_ignore_ascii_case(name.as_bytes()))
-            .map(|x| x.1)
+            .find(|(f, l, n, _)| *f == first && *l == last && n.as_bytes().eq_ignore_ascii_case(b))
+            .map(|x| x.3)
     }
 }
 
@@ -461,8 +479,13 @@ impl<'r> Engine<'r> {
             vals: Vec::with_capacity(16),
             ranges: [(0, 0); MAX_SLOTS],
         };
+        let mut guid_attr = None;
         for (i, a) in entry.attrs.iter().enumerate() {
             if let Some(slot) = self.index.lookup(a.name) {
+                if slot == self.index.object_guid {
+                    guid_attr.get_or_insert(i);
+                    continue;
+                }
                 if let Some(text) = Self::decode(entry, i, name, part) {
                     view.vals.push((slot, i as u32, text));
                 }
@@ -496,7 +519,7 @@ impl<'r> Engine<'r> {
         };
         part.counts.in_scope += 1;
         let (dn_off, dn_len) = part.push_text(&entry.dn);
-        let guid = object_guid(entry);
+        let guid = guid_attr.and_then(|i| object_guid(&entry.attrs[i]));
         let (guid_off, guid_len) = part.push_text(guid.as_deref().unwrap_or(""));
         let obj = part.objects.len() as u32;
         part.objects.push(ObjInfo {
@@ -892,9 +915,8 @@ pub fn filter_value(filter: ValueFilter, value: &str) -> Option<(usize, &str)> {
 }
 
 /// The object's objectGUID as base64 (as ldifde and ldapsearch write it), if present.
-fn object_guid(entry: &Entry) -> Option<String> {
+fn object_guid(a: &crate::model::Attr) -> Option<String> {
     use base64::Engine as _;
-    let a = entry.first("objectGUID")?;
     match a.encoding {
         ValueEncoding::Base64 => Some(
             a.raw
