@@ -8,7 +8,7 @@ mod resolve;
 
 use crate::checks::{self, Check, CheckContext};
 use crate::findings::{
-    Category, Finding, InputSummary, Report, RuleSummary, Severity, SourceRef, Summary, ToolInfo,
+    Finding, InputSummary, Report, RuleSummary, Severity, SourceRef, Summary, ToolInfo,
 };
 use crate::model::{Diagnostic, DiagnosticLevel, Entry, ValueEncoding};
 use crate::rules::{AttrValues, FixKind, ObjectClass, RuleSet, ValueFilter, Verdict};
@@ -934,9 +934,4 @@ fn render_message(template: &str, attribute: &str, detail: &str) -> String {
     template
         .replace("{detail}", detail)
         .replace("{attribute}", attribute)
-}
-
-/// The category a finding belongs to (re-exported for renderers).
-pub fn categories() -> [Category; 6] {
-    Category::ALL
 }
