@@ -47,15 +47,42 @@ fn ok(cmd: &mut Command) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-// NOT YET PASSING, hence ignored: provisioning and start work (about 5 s), but ldapadd
-// over ldaps:// to the DC started with our test CA's certificate fails with "Can't contact
-// LDAP server (-1)" (TLS setup suspected: check the samba log and the tls options). Run with
-// `cargo test --test live_samba -- --ignored` once fixed, then install samba in .ci/run.
+/// Waits until nothing listens on `port` of 127.0.0.1 (a DC of an earlier run may still be
+/// shutting down), failing with a clear message when something keeps it.
+fn wait_port_free(port: u16) {
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "port {port} of 127.0.0.1 is in use: a leftover samba (it exits by itself after \
+             --maximum-runtime) or another LDAP server; stop it and rerun"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// A test-only rule (added with --rules) so the scan asks for userAccountControl: the DC
+/// sets 546 (ACCOUNTDISABLE | PASSWD_NOTREQD) on users added over LDAP without a password.
+const UAC_RULE: &str = r#"- id: test-uac-disabled-no-password
+  title: account disabled, no password required (userAccountControl 546, set by the DC)
+  severity: warning
+  category: format
+  attribute: userAccountControl
+  check: { kind: pattern, regex: '^546$' }
+  message: "userAccountControl {detail}"
+  docs: "Test-only rule."
+  fix: none
+  examples:
+    valid: ["512"]
+    invalid: ["546"]
+"#;
+
 #[test]
-#[ignore]
 fn samba_ad_dc_live_scan_has_binary_guids_a_continuation_reference_and_user_objects() {
+    let t0 = Instant::now();
     let samba_tool = tool("samba-tool");
     let samba = tool("samba");
+    let ldapadd = tool("ldapadd");
     let dir = tempdir();
     let d = dir.path();
     let (ca, cert, key) = make_certs(d);
@@ -77,11 +104,15 @@ fn samba_ad_dc_live_scan_has_binary_guids_a_continuation_reference_and_user_obje
     for sub in ["run", "log"] {
         std::fs::create_dir_all(target.join(sub)).unwrap();
     }
+    for port in [389, 636] {
+        wait_port_free(port);
+    }
     let t = target.display();
     let child = Command::new(&samba)
         .arg("-s")
         .arg(target.join("etc/smb.conf"))
-        .args(["-i", "--maximum-runtime=600"])
+        // A safety net: a DC left behind by a killed run exits by itself.
+        .args(["-i", "--maximum-runtime=180"])
         .arg(format!("--option=pid directory={t}/run"))
         .arg(format!("--option=log file={t}/log/log.%m"))
         .arg("--option=server services=ldap")
@@ -92,25 +123,35 @@ fn samba_ad_dc_live_scan_has_binary_guids_a_continuation_reference_and_user_obje
         .stderr(Stdio::null())
         .spawn()
         .expect("start samba");
-    let _guard = Samba { child };
+    let mut guard = Samba { child };
     let start = Instant::now();
     while TcpStream::connect(("127.0.0.1", 636)).is_err() {
+        if let Ok(Some(st)) = guard.child.try_wait() {
+            panic!(
+                "samba exited ({st}): {}",
+                std::fs::read_to_string(target.join("log/log.samba")).unwrap_or_default()
+            );
+        }
         assert!(
             start.elapsed() < Duration::from_secs(30),
             "samba does not answer on 636"
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    // Users: a UPN with a space, and an SMTP proxy address two users share (Samba, like
-    // AD, refuses duplicate UPNs but accepts duplicate proxyAddresses).
+    let ready = t0.elapsed();
+    // Users: a UPN with a space, a UPN in a non-routable domain, and an SMTP proxy address
+    // two users share (Samba, like AD, refuses duplicate UPNs but accepts duplicate
+    // proxyAddresses). All other addresses are in a routable domain, so these three
+    // defects (and the test rule) are the only findings.
     let users = "dn: OU=Staff,DC=test,DC=example\nobjectClass: organizationalUnit\nou: Staff\n\n\
-dn: CN=Bob Builder,OU=Staff,DC=test,DC=example\nobjectClass: user\nsAMAccountName: bob\nuserPrincipalName: bob@test.example\nmail: bob@test.example\nproxyAddresses: SMTP:bob@test.example\nproxyAddresses: smtp:shared@test.example\n\n\
-dn: CN=Carol Smith,OU=Staff,DC=test,DC=example\nobjectClass: user\nsAMAccountName: carol\nuserPrincipalName: carol smith@test.example\nproxyAddresses: SMTP:carol@test.example\nproxyAddresses: smtp:shared@test.example\n";
+dn: CN=Bob Builder,OU=Staff,DC=test,DC=example\nobjectClass: user\nsAMAccountName: bob\nuserPrincipalName: bob@contoso.com\nmail: bob@contoso.com\nproxyAddresses: SMTP:bob@contoso.com\nproxyAddresses: smtp:shared@contoso.com\n\n\
+dn: CN=Carol Smith,OU=Staff,DC=test,DC=example\nobjectClass: user\nsAMAccountName: carol\nuserPrincipalName: carol smith@contoso.com\nproxyAddresses: SMTP:carol@contoso.com\nproxyAddresses: smtp:shared@contoso.com\n\n\
+dn: CN=Dave Local,OU=Staff,DC=test,DC=example\nobjectClass: user\nsAMAccountName: dave\nuserPrincipalName: dave@corp.local\n";
     let f = write(d, "users.ldif", users);
-    let mut add = Command::new(tool("ldapadd"));
+    let mut add = Command::new(&ldapadd);
     add.args([
         "-H",
-        "ldaps://localhost",
+        "ldaps://127.0.0.1",
         "-x",
         "-D",
         "Administrator@test.example",
@@ -119,80 +160,173 @@ dn: CN=Carol Smith,OU=Staff,DC=test,DC=example\nobjectClass: user\nsAMAccountNam
         "-f",
     ])
     .arg(&f)
-    .env("LDAPTLS_CACERT", &ca);
+    .env("LDAPTLS_CACERT", &ca)
+    .env("LDAPTLS_REQCERT", "demand");
     let start = Instant::now();
     loop {
-        // The DC may need a moment after the port opens before it accepts binds.
+        // The DC may need a moment after the port opens before it accepts binds. Only a
+        // connection failure is retried (a rerun after a partial add would hit "exists").
         let o = add.output().unwrap();
         if o.status.success() {
             break;
         }
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
         assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "ldapadd: {}",
-            String::from_utf8_lossy(&o.stderr)
+            err.contains("(-1)") && start.elapsed() < Duration::from_secs(20),
+            "ldapadd: {err}{}",
+            String::from_utf8_lossy(&o.stdout)
         );
-        std::thread::sleep(Duration::from_millis(500));
+        std::thread::sleep(Duration::from_millis(250));
     }
+    let rules = write(d, "uac.yaml", UAC_RULE);
 
     let snap = d.join("seen.ldif");
     let o = dirready()
         .args([
             "scan",
-            "ldaps://localhost",
+            "ldaps://127.0.0.1",
             "--bind-dn",
             "Administrator@test.example",
             "--ca-file",
         ])
         .arg(&ca)
+        .arg("--rules")
+        .arg(&rules)
         .args(["--format", "json", "--snapshot"])
         .arg(&snap)
         .env("DIRREADY_BIND_PASSWORD", ADMIN_PW)
         .stdin(Stdio::null())
         .output()
         .unwrap();
+    drop(guard);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let r: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert_eq!(r["summary"]["incomplete"], false);
+    let sum = &r["summary"];
+    assert_eq!(sum["incomplete"], false);
+    assert_eq!(sum["inputs"][0]["path"], "ldaps://127.0.0.1");
+    // The built-in accounts and other system objects carry isCriticalSystemObject: TRUE
+    // (set by the DC) and are out of scope, as for Entra Connect.
+    assert!(
+        sum["skipped"]["critical-system-object"].as_u64().unwrap() >= 3,
+        "{sum}"
+    );
     let fs = r["findings"].as_array().unwrap();
-    // The base came from defaultNamingContext; the findings are on real `user` objects.
-    let shared: Vec<&serde_json::Value> = fs
+    let staff = |cn: &str| format!("CN={cn},OU=Staff,DC=test,DC=example");
+    let got: std::collections::BTreeSet<(String, String, String, String)> = fs
         .iter()
-        .filter(|f| f["rule"] == "proxy-smtp-duplicate" && f["value"] == "smtp:shared@test.example")
+        .map(|f| {
+            (
+                f["dn"].as_str().unwrap().to_string(),
+                f["rule"].as_str().unwrap().to_string(),
+                f["category"].as_str().unwrap().to_string(),
+                f["value"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
-    assert_eq!(shared.len(), 2, "{fs:?}");
-    assert!(shared
-        .iter()
-        .all(|f| f["object_class"] == "user" && f["source"]["file"] == "ldaps://localhost"));
-    assert!(fs
-        .iter()
-        .any(|f| f["dn"] == "CN=Carol Smith,OU=Staff,DC=test,DC=example"
-            && f["rule"] == "upn-invalid-character"));
-    // Binary objectGUIDs: 16 raw bytes, base64 in the finding.
+    let want: std::collections::BTreeSet<(String, String, String, String)> = [
+        (
+            "Carol Smith",
+            "upn-invalid-character",
+            "character",
+            "carol smith@contoso.com",
+        ),
+        (
+            "Dave Local",
+            "upn-non-routable-domain",
+            "domain",
+            "dave@corp.local",
+        ),
+        (
+            "Bob Builder",
+            "proxy-smtp-duplicate",
+            "duplicate",
+            "smtp:shared@contoso.com",
+        ),
+        (
+            "Carol Smith",
+            "proxy-smtp-duplicate",
+            "duplicate",
+            "smtp:shared@contoso.com",
+        ),
+        (
+            "Bob Builder",
+            "test-uac-disabled-no-password",
+            "format",
+            "546",
+        ),
+        (
+            "Carol Smith",
+            "test-uac-disabled-no-password",
+            "format",
+            "546",
+        ),
+        (
+            "Dave Local",
+            "test-uac-disabled-no-password",
+            "format",
+            "546",
+        ),
+    ]
+    .iter()
+    .map(|(cn, rule, cat, v)| (staff(cn), rule.to_string(), cat.to_string(), v.to_string()))
+    .collect();
+    assert_eq!(got, want, "{fs:#?}");
     use base64::Engine as _;
-    for f in &shared {
+    for f in fs {
+        // Real `user` objects, read from the live source (the base came from
+        // defaultNamingContext), each with its binary objectGUID: 16 raw bytes, base64.
+        assert_eq!(f["object_class"], "user", "{f}");
+        assert_eq!(f["source"]["file"], "ldaps://127.0.0.1", "{f}");
         let g = f["object_guid"].as_str().expect("objectGUID");
         assert_eq!(
             base64::engine::general_purpose::STANDARD
                 .decode(g)
                 .unwrap()
                 .len(),
-            16
+            16,
+            "{f}"
         );
     }
-    // The continuation reference to CN=Configuration is reported, not followed.
+    // Each object has its own GUID.
+    let guids: std::collections::HashSet<&str> = fs
+        .iter()
+        .map(|f| f["object_guid"].as_str().unwrap())
+        .collect();
+    assert_eq!(guids.len(), 3, "{fs:#?}");
+    // The continuation reference to CN=Configuration is reported as a note, not followed.
     let diags = r["diagnostics"].as_array().unwrap();
     assert!(
-        diags
-            .iter()
-            .any(|d| d["level"] == "note"
-                && d["message"].as_str().unwrap().contains("CN=Configuration")),
+        diags.iter().any(|d| d["level"] == "note"
+            && d["message"]
+                .as_str()
+                .unwrap()
+                .contains("CN=Configuration,DC=test,DC=example")),
         "{diags:?}"
     );
+    assert!(
+        diags.iter().all(|d| d["level"] == "note"),
+        "{diags:?}\n{}",
+        stderr(&o)
+    );
     let snapshot = std::fs::read_to_string(&snap).unwrap();
-    assert!(snapshot.contains("\nref: ldaps://"), "{snapshot}");
+    assert!(
+        snapshot.contains("\nref: ldaps://test.example/CN=Configuration,DC=test,DC=example"),
+        "{snapshot}"
+    );
+    assert!(
+        !snapshot
+            .lines()
+            .any(|l| l.starts_with("dn: ") && l.ends_with("CN=Configuration,DC=test,DC=example")),
+        "the reference was chased"
+    );
     assert!(snapshot.contains("\nobjectGUID:: "));
+    assert!(snapshot.contains("\nuserAccountControl: 546\n"));
     assert!(!snapshot.contains(ADMIN_PW) && !stderr(&o).contains(ADMIN_PW));
     // Built-in accounts (Administrator, Guest, krbtgt) are read as users too.
     assert!(snapshot.contains("dn: CN=Administrator,CN=Users,DC=test,DC=example"));
+    eprintln!(
+        "samba test: DC ready after {:.1?}, done after {:.1?}",
+        ready,
+        t0.elapsed()
+    );
 }

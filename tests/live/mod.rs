@@ -37,7 +37,7 @@ pub fn tool(name: &str) -> PathBuf {
         }
     }
     panic!(
-        "`{name}` is not installed: the live-source tests need OpenLDAP (apt-get install -y slapd ldap-utils; .ci/run installs them)"
+        "`{name}` is not installed: the live-source tests need OpenLDAP (apt-get install -y slapd ldap-utils) and Samba (apt-get install -y samba winbind krb5-user smbclient); .ci/run installs them"
     );
 }
 
