@@ -180,7 +180,16 @@ fn result(f: &Finding, rule_index: Option<usize>, with_baseline: bool, art: &Art
     r
 }
 
+/// GitHub code scanning rejects a run with more results than this.
+pub const MAX_RESULTS: usize = 25_000;
+
 pub fn render(report: &Report) -> String {
+    render_capped(report, MAX_RESULTS)
+}
+
+/// Renders at most `cap` results: errors first, then warnings, then infos, each in report
+/// order; the run says how many were left out and where to find them all.
+fn render_capped(report: &Report, cap: usize) -> String {
     let art = Artifacts::of(report);
     let rules: Vec<Value> = report
         .rules
@@ -220,12 +229,19 @@ pub fn render(report: &Report) -> String {
         .map(|(i, r)| (r.id.as_str(), i))
         .collect();
     let with_baseline = report.baseline.is_some();
-    let results: Vec<Value> = report
-        .findings
+    let mut chosen: Vec<usize> = (0..report.findings.len()).collect();
+    if chosen.len() > cap {
+        chosen.sort_by_key(|&i| std::cmp::Reverse(report.findings[i].severity));
+        chosen.truncate(cap);
+        chosen.sort_unstable();
+    }
+    let omitted = report.findings.len() - chosen.len();
+    let results: Vec<Value> = chosen
         .iter()
+        .map(|&i| &report.findings[i])
         .map(|f| result(f, index.get(f.rule.as_str()).copied(), with_baseline, &art))
         .collect();
-    let notifications: Vec<Value> = report
+    let mut notifications: Vec<Value> = report
         .diagnostics
         .iter()
         .map(|d| {
@@ -250,6 +266,17 @@ pub fn render(report: &Report) -> String {
             n
         })
         .collect();
+    if omitted > 0 {
+        notifications.push(json!({
+            "level": "warning",
+            "message": { "text": format!(
+                "{} of {} findings are in this SARIF file (GitHub code scanning accepts at most {} \
+                 results per run; errors were kept first). The JSON, CSV and JSON Lines reports \
+                 have all of them.",
+                chosen.len(), report.findings.len(), cap
+            ) },
+        }));
+    }
     let artifacts: Vec<Value> = report
         .summary
         .inputs
@@ -279,6 +306,7 @@ pub fn render(report: &Report) -> String {
             "artifacts": artifacts,
             "results": results,
             "columnKind": "unicodeCodePoints",
+            "properties": { "findings": report.findings.len(), "resultsOmitted": omitted },
         }],
     });
     let mut s = serde_json::to_string_pretty(&log).expect("serialisable");
@@ -289,6 +317,34 @@ pub fn render(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn results_are_capped_errors_first_and_the_run_says_so() {
+        let mut report: Report =
+            serde_json::from_str(include_str!("../../tests/snapshots/contoso.json")).unwrap();
+        report.fill_fingerprints();
+        report.findings[3].severity = Severity::Warning;
+        report.findings[5].severity = Severity::Info;
+        let total = report.findings.len();
+        let v: Value = serde_json::from_str(&render_capped(&report, total - 2)).unwrap();
+        let run = &v["runs"][0];
+        let results = run["results"].as_array().unwrap();
+        assert_eq!(results.len(), total - 2);
+        assert!(
+            results.iter().all(|r| r["level"] == "error"),
+            "the warning and the info go first"
+        );
+        assert_eq!(run["properties"]["resultsOmitted"], 2);
+        let notes = run["invocations"][0]["toolExecutionNotifications"]
+            .as_array()
+            .unwrap();
+        assert!(notes
+            .iter()
+            .any(|n| n["message"]["text"].as_str().unwrap().contains("at most")));
+        let all: Value = serde_json::from_str(&render(&report)).unwrap();
+        assert_eq!(all["runs"][0]["results"].as_array().unwrap().len(), total);
+        assert_eq!(all["runs"][0]["properties"]["resultsOmitted"], 0);
+    }
 
     #[test]
     fn uris() {
