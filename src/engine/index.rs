@@ -26,6 +26,22 @@ pub fn key_hash(namespace: u8, key: &str) -> u64 {
     h.finish()
 }
 
+/// `key_hash(namespace, &normalize(value))` without allocating for short ASCII values.
+pub fn value_hash(namespace: u8, value: &str) -> u64 {
+    let b = value.as_bytes();
+    if b.len() <= 256 && b.is_ascii() {
+        let mut buf = [0u8; 256];
+        let lower = &mut buf[..b.len()];
+        lower.copy_from_slice(b);
+        lower.make_ascii_lowercase();
+        // ASCII stays valid UTF-8 when lowercased.
+        let key = std::str::from_utf8(lower).unwrap_or_default();
+        key_hash(namespace, key)
+    } else {
+        key_hash(namespace, &normalize(value))
+    }
+}
+
 /// One value held by one object, recorded for the uniqueness index.
 #[derive(Debug, Clone, Copy)]
 pub struct Holder {
@@ -49,4 +65,22 @@ pub struct HolderRef {
     pub hash: u64,
     pub part: u32,
     pub idx: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_hash_equals_the_hash_of_the_normalised_key() {
+        for v in [
+            "a@contoso.com",
+            "X500:/O=Contoso/CN=A",
+            "JSmith",
+            "Jürgen@x.com",
+            &"A".repeat(300),
+        ] {
+            assert_eq!(value_hash(3, v), key_hash(3, &normalize(v)), "{v}");
+        }
+    }
 }

@@ -258,6 +258,21 @@ impl AttrIndex {
     }
 }
 
+/// Allocations carried from one entry to the next.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    vals: Vec<(u16, u32, Cow<'static, str>)>,
+}
+
+/// An emptied vector with another lifetime parameter, keeping its allocation (the
+/// in-place `collect` of an empty `into_iter` reuses the buffer).
+fn reuse<'a, 'b>(mut v: Vec<(u16, u32, Cow<'a, str>)>) -> Vec<(u16, u32, Cow<'b, str>)> {
+    v.clear();
+    v.into_iter()
+        .map(|_| unreachable!("the vector is empty"))
+        .collect()
+}
+
 /// The decoded values of one entry that rules or the scope read, grouped by slot.
 struct Decoded<'a, 'e> {
     index: &'a AttrIndex,
@@ -417,8 +432,10 @@ impl<'r> Engine<'r> {
         };
         let mut parser = LdifParser::new(name, &block.data, block.first_line, block.at_start);
         let mut diags = Vec::new();
+        let mut scratch = Scratch::default();
         while let Some(entry) = parser.next_entry(&mut diags) {
-            self.check_entry(&entry, name, &mut part);
+            scratch = self.check_entry(&entry, name, &mut part, scratch);
+            parser.recycle(entry.attrs);
         }
         part.diags.append(&mut diags);
         // What a block leaves behind lives until the end of the run: no growth slack.
@@ -463,7 +480,33 @@ impl<'r> Engine<'r> {
         }
     }
 
-    pub(crate) fn check_entry(&self, entry: &Entry, name: &str, part: &mut Part) {
+    /// Checks one entry. `scratch` carries the allocation of the decoded-values vector
+    /// from one entry to the next (a fresh one per entry costs a malloc/free pair).
+    pub(crate) fn check_entry(
+        &self,
+        entry: &Entry,
+        name: &str,
+        part: &mut Part,
+        scratch: Scratch,
+    ) -> Scratch {
+        let mut view = Decoded {
+            index: &self.index,
+            vals: reuse(scratch.vals),
+            ranges: [(0, 0); MAX_SLOTS],
+        };
+        self.check_decoded(entry, name, part, &mut view);
+        Scratch {
+            vals: reuse(view.vals),
+        }
+    }
+
+    fn check_decoded<'e>(
+        &self,
+        entry: &'e Entry,
+        name: &str,
+        part: &mut Part,
+        view: &mut Decoded<'_, 'e>,
+    ) {
         if entry.changetype != crate::model::ChangeType::Add {
             *part
                 .counts
@@ -474,11 +517,6 @@ impl<'r> Engine<'r> {
         }
         part.counts.objects_read += 1;
         // Decode, once, every value a rule or the scope reads.
-        let mut view = Decoded {
-            index: &self.index,
-            vals: Vec::with_capacity(16),
-            ranges: [(0, 0); MAX_SLOTS],
-        };
         let mut guid_attr = None;
         for (i, a) in entry.attrs.iter().enumerate() {
             if let Some(slot) = self.index.lookup(a.name) {
@@ -492,12 +530,19 @@ impl<'r> Engine<'r> {
             }
         }
         view.group();
-        let classes: Vec<&str> = view
-            .slot(self.index.object_class)
-            .iter()
-            .map(|v| v.2.trim())
-            .collect();
-        let class = match self.rules.scope.judge(&entry.dn, &classes, &view) {
+        let class_vals = view.slot(self.index.object_class);
+        let mut few = [""; 8];
+        let many: Vec<&str>;
+        let classes: &[&str] = if class_vals.len() <= few.len() {
+            for (slot, v) in few.iter_mut().zip(class_vals) {
+                *slot = v.2.trim();
+            }
+            &few[..class_vals.len()]
+        } else {
+            many = class_vals.iter().map(|v| v.2.trim()).collect();
+            &many
+        };
+        let class = match self.rules.scope.judge(&entry.dn, classes, &*view) {
             Verdict::InScope(c) => c,
             Verdict::OtherClass => {
                 *part
@@ -565,7 +610,7 @@ impl<'r> Engine<'r> {
                                 continue;
                             }
                             let ns = self.rule_ns[ri].unwrap_or(0);
-                            let hash = index::key_hash(ns, &index::normalize(sub));
+                            let hash = index::value_hash(ns, sub);
                             // UPN = mail = primary SMTP is the norm: store the text once per object.
                             let same = part
                                 .holders
@@ -934,4 +979,20 @@ fn render_message(template: &str, attribute: &str, detail: &str) -> String {
     template
         .replace("{detail}", detail)
         .replace("{attribute}", attribute)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reuse_keeps_the_allocation() {
+        let mut v: Vec<(u16, u32, Cow<'static, str>)> = Vec::with_capacity(16);
+        v.push((1, 2, Cow::Borrowed("x")));
+        let ptr = v.as_ptr() as usize;
+        let w: Vec<(u16, u32, Cow<'_, str>)> = reuse(v);
+        assert!(w.is_empty());
+        assert!(w.capacity() >= 16);
+        assert_eq!(w.as_ptr() as usize, ptr);
+    }
 }

@@ -35,6 +35,8 @@ pub struct LdifParser<'a> {
     warned_ws: bool,
     /// Capacity hint for the next entry's attribute vector.
     attr_hint: usize,
+    /// An attribute vector handed back by the caller, reused for the next entry.
+    spare: Vec<Attr<'a>>,
 }
 
 /// One logical line: a physical line plus its continuation lines, unfolded.
@@ -129,7 +131,15 @@ impl<'a> LdifParser<'a> {
             at_file_start,
             warned_ws: false,
             attr_hint: 8,
+            spare: Vec::new(),
         }
+    }
+
+    /// Hands back the attribute vector of an entry the caller is done with, so the next
+    /// entry reuses its allocation.
+    pub fn recycle(&mut self, mut attrs: Vec<Attr<'a>>) {
+        attrs.clear();
+        self.spare = attrs;
     }
 
     /// The next object or change record; problems go to `diags` (Diagnostic.file = `file`).
@@ -545,7 +555,8 @@ impl<'a> LdifParser<'a> {
 
         let mut changetype = ChangeType::Add;
         let mut header = true;
-        let mut attrs: Vec<Attr<'a>> = Vec::with_capacity(self.attr_hint);
+        let mut attrs: Vec<Attr<'a>> = std::mem::take(&mut self.spare);
+        attrs.reserve(self.attr_hint);
         // Modify records: the attribute description of the open `add:/delete:/replace:`.
         let mut spec: Option<Cow<'a, [u8]>> = None;
         let mut delete_warned = false;
