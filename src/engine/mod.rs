@@ -564,8 +564,11 @@ impl<'r> Engine<'r> {
         };
         part.counts.in_scope += 1;
         let (dn_off, dn_len) = part.push_text(&entry.dn);
-        let guid = guid_attr.and_then(|i| object_guid(&entry.attrs[i]));
-        let (guid_off, guid_len) = part.push_text(guid.as_deref().unwrap_or(""));
+        let guid_off = part.arena.len() as u32;
+        if let Some(i) = guid_attr {
+            push_object_guid(&entry.attrs[i], &mut part.arena);
+        }
+        let guid_len = part.arena.len() as u32 - guid_off;
         let obj = part.objects.len() as u32;
         part.objects.push(ObjInfo {
             dn_off,
@@ -959,19 +962,20 @@ pub fn filter_value(filter: ValueFilter, value: &str) -> Option<(usize, &str)> {
     }
 }
 
-/// The object's objectGUID as base64 (as ldifde and ldapsearch write it), if present.
-fn object_guid(a: &crate::model::Attr) -> Option<String> {
+/// Appends the object's objectGUID as base64 (as ldifde and ldapsearch write it).
+fn push_object_guid(a: &crate::model::Attr, out: &mut String) {
     use base64::Engine as _;
     match a.encoding {
-        ValueEncoding::Base64 => Some(
+        ValueEncoding::Base64 => out.extend(
             a.raw
                 .iter()
                 .filter(|b| !b.is_ascii_whitespace())
-                .map(|&b| b as char)
-                .collect(),
+                .map(|&b| b as char),
         ),
-        ValueEncoding::Plain => Some(base64::engine::general_purpose::STANDARD.encode(&a.raw)),
-        ValueEncoding::Url => None,
+        ValueEncoding::Plain => {
+            base64::engine::general_purpose::STANDARD.encode_string(&a.raw, out)
+        }
+        ValueEncoding::Url => {}
     }
 }
 
