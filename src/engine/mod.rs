@@ -200,15 +200,21 @@ const MAX_SLOTS: usize = 128;
 /// Maps attribute names to slots without allocating: candidates are bucketed by
 /// name length and compared ASCII case-insensitively.
 struct AttrIndex {
-    /// Per name length: (first byte, last byte, lowercase name, slot). Comparing the
-    /// first and last bytes first skips nearly every non-matching name cheaply.
-    by_len: Vec<Vec<(u8, u8, String, u16)>>,
+    /// Buckets by (name length, first letter), each holding (last byte, the name as
+    /// the rules spell it, slot): most attribute lines of an export hit an empty bucket,
+    /// and most matches are spelt exactly as the rules spell them (a plain memcmp).
+    buckets: Vec<Vec<(u8, String, u16)>>,
     object_class: u16,
     /// objectGUID is looked up but never decoded as text.
     object_guid: u16,
 }
 
 impl AttrIndex {
+    #[inline]
+    fn bucket(len: usize, first: u8) -> usize {
+        ((len & 31) << 5) | (first.to_ascii_lowercase() as usize & 31)
+    }
+
     fn new(rules: &RuleSet) -> AttrIndex {
         let mut names: Vec<String> = rules.attributes.clone();
         let extras = ["objectClass".to_string(), "objectGUID".to_string()];
@@ -218,17 +224,16 @@ impl AttrIndex {
             }
         }
         names.truncate(MAX_SLOTS);
-        let mut by_len: Vec<Vec<(u8, u8, String, u16)>> = Vec::new();
+        let mut buckets: Vec<Vec<(u8, String, u16)>> = vec![Vec::new(); 1024];
         for (slot, n) in names.iter().enumerate() {
-            if n.is_empty() {
-                continue;
+            let b = n.as_bytes();
+            if let (Some(&first), Some(&last)) = (b.first(), b.last()) {
+                buckets[Self::bucket(b.len(), first)].push((
+                    last.to_ascii_lowercase(),
+                    n.clone(),
+                    slot as u16,
+                ));
             }
-            if by_len.len() <= n.len() {
-                by_len.resize(n.len() + 1, Vec::new());
-            }
-            let lower = n.to_ascii_lowercase();
-            let b = lower.as_bytes();
-            by_len[n.len()].push((b[0], b[b.len() - 1], lower.clone(), slot as u16));
         }
         let slot_of = |name: &str| {
             names
@@ -237,7 +242,7 @@ impl AttrIndex {
                 .unwrap_or(usize::MAX) as u16
         };
         AttrIndex {
-            by_len,
+            buckets,
             object_class: slot_of("objectClass"),
             object_guid: slot_of("objectGUID"),
         }
@@ -246,15 +251,17 @@ impl AttrIndex {
     #[inline]
     fn lookup(&self, name: &str) -> Option<u16> {
         let b = name.as_bytes();
-        let (first, last) = (
-            b.first()?.to_ascii_lowercase(),
-            b[b.len() - 1].to_ascii_lowercase(),
-        );
-        self.by_len
-            .get(b.len())?
+        let bucket = &self.buckets[Self::bucket(b.len(), *b.first()?)];
+        if bucket.is_empty() {
+            return None;
+        }
+        let last = b[b.len() - 1].to_ascii_lowercase();
+        bucket
             .iter()
-            .find(|(f, l, n, _)| *f == first && *l == last && n.as_bytes().eq_ignore_ascii_case(b))
-            .map(|x| x.3)
+            .find(|(l, n, _)| {
+                *l == last && (n.as_bytes() == b || n.as_bytes().eq_ignore_ascii_case(b))
+            })
+            .map(|x| x.2)
     }
 }
 
