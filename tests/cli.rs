@@ -382,3 +382,49 @@ fn template_dir_overrides_the_built_in_templates() {
     ]);
     assert_eq!(stdout(&o), "custom: 22 findings\n");
 }
+
+#[test]
+fn utf16_and_bom_exports_give_the_same_findings_and_lines() {
+    let text =
+        std::fs::read_to_string(root().join("tests/fixtures/spec/corpus-ldifde.ldf")).unwrap();
+    let dir = tempdir();
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(text.encode_utf16().flat_map(|u| u.to_le_bytes()));
+    let mut bom = vec![0xEF, 0xBB, 0xBF];
+    bom.extend_from_slice(text.as_bytes());
+    let (a, b) = (dir.path().join("u16.ldf"), dir.path().join("bom.ldf"));
+    std::fs::write(&a, utf16).unwrap();
+    std::fs::write(&b, bom).unwrap();
+    let key = |o: std::process::Output| {
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert!(v["diagnostics"].as_array().unwrap().is_empty());
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["dn"].to_string(),
+                    f["rule"].to_string(),
+                    f["source"]["line"].as_u64(),
+                    f["value_line"].as_u64(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let plain = key(run(&[
+        "scan",
+        "tests/fixtures/spec/corpus-ldifde.ldf",
+        "--format",
+        "json",
+    ]));
+    assert!(!plain.is_empty());
+    assert_eq!(
+        key(run(&["scan", a.to_str().unwrap(), "--format", "json"])),
+        plain
+    );
+    assert_eq!(
+        key(run(&["scan", b.to_str().unwrap(), "--format", "json"])),
+        plain
+    );
+}
