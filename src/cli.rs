@@ -380,18 +380,31 @@ fn scan(args: ScanArgs) -> u8 {
             |r| selection.shows(r),
         );
     }
-    let code = set_gate(&mut report, &args.gate);
     print_diagnostics(&report, args.quiet);
-    if let Err(e) = report::github::append_step_summary(&report, "dirready scan") {
+    let out = Outputs {
+        files: &outputs,
+        stdout: args.format,
+        template_dir: args.template_dir.as_deref(),
+        quiet: args.quiet,
+    };
+    conclude(report, &args.gate, &out, "dirready scan")
+}
+
+/// Where a finished report goes.
+struct Outputs<'a> {
+    files: &'a [(PathBuf, OutputFormat)],
+    stdout: OutputFormat,
+    template_dir: Option<&'a std::path::Path>,
+    quiet: bool,
+}
+
+/// Applies the gate, appends the GitHub step summary, writes every output; the exit code.
+fn conclude(mut report: Report, gate: &GateArgs, out: &Outputs, command: &str) -> u8 {
+    let code = set_gate(&mut report, gate);
+    if let Err(e) = report::github::append_step_summary(&report, command) {
         eprintln!("dirready: warning: {e}");
     }
-    if let Err(c) = write_outputs(
-        &report,
-        &outputs,
-        args.format,
-        args.template_dir.as_deref(),
-        args.quiet,
-    ) {
+    if let Err(c) = write_outputs(&report, out.files, out.stdout, out.template_dir, out.quiet) {
         return c;
     }
     code
@@ -640,20 +653,13 @@ fn diff(args: DiffArgs) -> u8 {
         &existing,
         |r| selection.shows(r),
     );
-    let code = set_gate(&mut report, &args.gate);
-    if let Err(e) = report::github::append_step_summary(&report, "dirready diff") {
-        eprintln!("dirready: warning: {e}");
-    }
-    if let Err(c) = write_outputs(
-        &report,
-        &outputs,
-        args.format,
-        args.template_dir.as_deref(),
-        args.quiet,
-    ) {
-        return c;
-    }
-    code
+    let out = Outputs {
+        files: &outputs,
+        stdout: args.format,
+        template_dir: args.template_dir.as_deref(),
+        quiet: args.quiet,
+    };
+    conclude(report, &args.gate, &out, "dirready diff")
 }
 
 /// Input problems go to stderr: errors always, warnings and notes unless quiet; at most
