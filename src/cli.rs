@@ -56,13 +56,8 @@ struct ScanArgs {
     inputs: Vec<String>,
     #[command(flatten)]
     live: LiveArgs,
-    /// Write a report to FILE; its format comes from the extension (.json, .md, .html, .txt,
-    /// .sarif/.sarif.json, .xml = JUnit, .csv, .jsonl). Repeatable.
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
-    outputs: Vec<PathBuf>,
-    /// Format written to stdout.
-    #[arg(long, value_enum, default_value = "terminal")]
-    format: OutputFormat,
+    #[command(flatten)]
+    output: OutputArgs,
     #[command(flatten)]
     gate: GateArgs,
     /// Mark findings whose fingerprint is in this baseline (or JSON report) as baselined:
@@ -85,9 +80,6 @@ struct ScanArgs {
     /// Turn a rule off by id (repeatable).
     #[arg(long = "disable", value_name = "RULE")]
     disable: Vec<String>,
-    /// Folder with report.html.j2 / report.md.j2 replacing the built-in templates.
-    #[arg(long = "template-dir", value_name = "DIR")]
-    template_dir: Option<PathBuf>,
     /// No progress bar, no warnings or notes on stderr (errors are still printed).
     #[arg(short, long)]
     quiet: bool,
@@ -117,6 +109,21 @@ struct GateArgs {
     exit_zero: bool,
 }
 
+/// Where reports go (shared by `scan` and `diff`).
+#[derive(Args)]
+struct OutputArgs {
+    /// Write a report to FILE; its format comes from the extension (.json, .md, .html, .txt,
+    /// .sarif/.sarif.json, .xml = JUnit, .csv, .jsonl). Repeatable.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    outputs: Vec<PathBuf>,
+    /// Format written to stdout.
+    #[arg(long, value_enum, default_value = "terminal")]
+    format: OutputFormat,
+    /// Folder with report.html.j2 / report.md.j2 replacing the built-in templates.
+    #[arg(long = "template-dir", value_name = "DIR")]
+    template_dir: Option<PathBuf>,
+}
+
 #[derive(Args)]
 struct DiffArgs {
     /// The older JSON report (or baseline file).
@@ -125,17 +132,10 @@ struct DiffArgs {
     /// The newer JSON report.
     #[arg(value_name = "NEW")]
     new: PathBuf,
-    /// Write the comparison to FILE; format from the extension, as for `scan`. Repeatable.
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
-    outputs: Vec<PathBuf>,
-    /// Format written to stdout.
-    #[arg(long, value_enum, default_value = "terminal")]
-    format: OutputFormat,
+    #[command(flatten)]
+    output: OutputArgs,
     #[command(flatten)]
     gate: GateArgs,
-    /// Folder with report.html.j2 / report.md.j2 replacing the built-in templates.
-    #[arg(long = "template-dir", value_name = "DIR")]
-    template_dir: Option<PathBuf>,
     /// No warnings on stderr.
     #[arg(short, long)]
     quiet: bool,
@@ -252,7 +252,7 @@ fn scan(args: ScanArgs) -> u8 {
             .num_threads(n)
             .build_global();
     }
-    let outputs = match output_formats(&args.outputs) {
+    let outputs = match output_formats(&args.output.outputs) {
         Ok(o) => o,
         Err(c) => return c,
     };
@@ -383,8 +383,8 @@ fn scan(args: ScanArgs) -> u8 {
     print_diagnostics(&report, args.quiet);
     let out = Outputs {
         files: &outputs,
-        stdout: args.format,
-        template_dir: args.template_dir.as_deref(),
+        stdout: args.output.format,
+        template_dir: args.output.template_dir.as_deref(),
         quiet: args.quiet,
     };
     conclude(report, &args.gate, &out, "dirready scan")
@@ -590,7 +590,7 @@ fn snapshot_path(p: &std::path::Path, n: usize, of: usize) -> PathBuf {
 
 /// `dirready diff OLD NEW`: the newer report with the older one as its baseline.
 fn diff(args: DiffArgs) -> u8 {
-    let outputs = match output_formats(&args.outputs) {
+    let outputs = match output_formats(&args.output.outputs) {
         Ok(o) => o,
         Err(c) => return c,
     };
@@ -655,8 +655,8 @@ fn diff(args: DiffArgs) -> u8 {
     );
     let out = Outputs {
         files: &outputs,
-        stdout: args.format,
-        template_dir: args.template_dir.as_deref(),
+        stdout: args.output.format,
+        template_dir: args.output.template_dir.as_deref(),
         quiet: args.quiet,
     };
     conclude(report, &args.gate, &out, "dirready diff")
