@@ -106,10 +106,6 @@ impl<'a> Entry<'a> {
     pub fn values<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s Attr<'a>> + 's {
         self.attrs.iter().filter(move |a| a.is(name))
     }
-
-    pub fn first(&self, name: &str) -> Option<&Attr<'a>> {
-        self.attrs.iter().find(|a| a.is(name))
-    }
 }
 
 #[derive(

@@ -1,7 +1,6 @@
 //! Which objects a pack checks: the object classes in scope and the exclusions, each
 //! with the reason it is counted under in the summary.
 
-use crate::model::Entry;
 use serde::{Deserialize, Serialize};
 
 /// The object classes findings are reported for.
@@ -186,15 +185,6 @@ impl Scope {
 pub trait AttrValues {
     /// True when some value of `attr` satisfies `f`.
     fn any_value(&self, attr: &str, f: &mut dyn FnMut(&str) -> bool) -> bool;
-}
-
-impl AttrValues for Entry<'_> {
-    fn any_value(&self, attr: &str, f: &mut dyn FnMut(&str) -> bool) -> bool {
-        self.values(attr).any(|a| match a.decoded() {
-            Ok(b) => f(&String::from_utf8_lossy(&b)),
-            Err(_) => false,
-        })
-    }
 }
 
 fn starts_with_ci(v: &str, p: &str) -> bool {
