@@ -8,6 +8,7 @@
 
 pub mod checks;
 pub mod cli;
+pub mod dn;
 pub mod engine;
 pub mod findings;
 pub mod model;
