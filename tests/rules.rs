@@ -34,3 +34,138 @@ fn builtin_pack_is_complete() {
         );
     }
 }
+
+/// Spec: "A suggestion never moves an address into another domain except for the UPN".
+/// Every built-in rule with a domain check (and every other rule, for good measure) is
+/// run on addresses in routable, unroutable, unaccepted and malformed domains, on every
+/// class it applies to, with accepted domains configured.
+#[test]
+fn suggestions_never_move_an_address_into_another_domain_except_a_upn() {
+    use base64::Engine as _;
+    use dirready::checks::address::comparable_domain;
+    use dirready::engine::{self, Input, ScanOptions};
+    use dirready::rules::{CheckDef, ValueFilter};
+
+    let set = RuleSet::builtin().unwrap();
+    let opts = ScanOptions {
+        accepted_domains: vec!["contoso.com".into(), "fabrikam.net".into()],
+        ..Default::default()
+    };
+    let domains = [
+        "contoso.local",
+        "exchange.corp",
+        "litware.com",
+        "partner.example",
+        "contoso",
+        "contoso..com",
+        "-contoso.com",
+        "contöso.com",
+        "con toso.com",
+        "contoso.com",
+        "contoso.mail.onmicrosoft.com",
+    ];
+    let locals = ["john", "jöhn smith", ".john..doe.", &"a".repeat(70)];
+    let mut domain_rules = 0;
+    let mut upn_moves = 0;
+    let mut checked = 0;
+    for rule in &set.rules {
+        let has_domain_check = matches!(
+            rule.def.check,
+            CheckDef::DomainRoutable { .. } | CheckDef::DomainAccepted
+        );
+        if has_domain_check {
+            domain_rules += 1;
+        }
+        let mut values: Vec<String> = rule
+            .def
+            .examples
+            .invalid
+            .iter()
+            .filter(|e| !e.contains("dn:"))
+            .cloned()
+            .collect();
+        for l in locals {
+            for d in domains {
+                let v = format!("{l}@{d}");
+                values.push(match rule.def.values {
+                    ValueFilter::Smtp => format!("smtp:{v}"),
+                    _ => v,
+                });
+            }
+        }
+        for class in &rule.def.objects {
+            for value in &values {
+                let b64 = base64::engine::general_purpose::STANDARD.encode(value.as_bytes());
+                let doc = format!(
+                    "dn: CN=X,DC=contoso,DC=com\nobjectClass: {}\nmail: x@contoso.com\n{}:: {b64}\n",
+                    class.as_str(),
+                    rule.def.attribute
+                );
+                let input = Input::from_bytes("t", doc.into_bytes(), &opts);
+                let report = engine::scan(vec![input], &set, &opts).unwrap();
+                for f in &report.findings {
+                    let Some(s) = &f.suggestion else { continue };
+                    checked += 1;
+                    let strip = |v: &str| {
+                        let v = v
+                            .strip_prefix("smtp:")
+                            .or(v.strip_prefix("SMTP:"))
+                            .unwrap_or(v);
+                        comparable_domain(v)
+                    };
+                    if f.attribute.eq_ignore_ascii_case("userPrincipalName") {
+                        if f.category == dirready::findings::Category::Domain {
+                            assert!(s.ends_with("@contoso.com"), "{} {value:?} -> {s:?}", f.rule);
+                            upn_moves += 1;
+                        }
+                        continue;
+                    }
+                    assert_eq!(
+                        strip(s),
+                        strip(&f.value),
+                        "{} on {} ({}): {:?} suggested as {s:?}",
+                        f.rule,
+                        f.attribute,
+                        class.as_str(),
+                        f.value
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        domain_rules >= 6,
+        "only {domain_rules} rules with a domain check"
+    );
+    assert!(
+        upn_moves > 0,
+        "the UPN suggestion at an accepted domain never happened"
+    );
+    assert!(checked > 100, "only {checked} suggestions checked");
+}
+
+/// The loader refuses a rule that would move a non-UPN address into another domain.
+#[test]
+fn accepted_domain_fix_is_refused_on_other_attributes() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("r.yaml");
+    std::fs::write(
+        &p,
+        r#"- id: my-mail-domain
+  title: t
+  severity: error
+  category: domain
+  attribute: mail
+  check: { kind: domain_accepted }
+  message: m
+  fix: accepted_domain
+  examples: { valid: ["a@contoso.com"], invalid: ["a@x.com"], accepted_domains: [contoso.com] }
+"#,
+    )
+    .unwrap();
+    let err = RuleSet::with_user_rules(&[p]).unwrap_err().to_string();
+    assert!(
+        err.contains("my-mail-domain") && err.contains("another domain"),
+        "{err}"
+    );
+}

@@ -233,40 +233,66 @@ pub fn smtp_format_problem(addr: &str, skip: &dyn Fn(char) -> bool) -> Option<St
 }
 
 /// `domain` category: the domain's top-level label is not a public TLD, or (with
-/// accepted domains) the domain is neither one of them nor a subdomain of one.
+/// accepted domains) the domain is not accepted (see [`is_accepted`]).
 pub fn domain_problem(domain: &str, accepted: &[String]) -> Option<String> {
-    if domain.is_empty() {
-        return None; // a format problem, reported there
-    }
-    let tld = top_level_label(domain);
-    // A top-level label with characters no TLD can have is a character/format problem.
-    if tld.is_empty() || !tld.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        return None;
-    }
+    let tld = checkable_tld(domain)?;
     if !is_public_tld(tld) {
         return Some(format!(
             "the domain `{domain}` ends in `.{tld}`, which is not a public internet top-level domain"
         ));
     }
-    if !accepted.is_empty() && !is_accepted(domain, accepted) {
-        return Some(format!(
-            "the domain `{domain}` is not an accepted domain of the tenant"
-        ));
-    }
-    None
+    unaccepted_domain_problem(domain, accepted)
 }
 
-/// `domain` equals an accepted domain or is a subdomain of one (case-insensitive).
+/// `domain` category, accepted domains only: with accepted domains configured, a domain
+/// in a public TLD that is not accepted. Non-public TLDs are [`domain_problem`]'s.
+pub fn unaccepted_domain_problem(domain: &str, accepted: &[String]) -> Option<String> {
+    if accepted.is_empty() {
+        return None;
+    }
+    let tld = checkable_tld(domain)?;
+    if !is_public_tld(tld) || is_accepted(domain, accepted) {
+        return None;
+    }
+    Some(format!(
+        "the domain `{domain}` is not an accepted domain of the tenant"
+    ))
+}
+
+/// The top-level label when the domain can be judged at all: an empty domain or a
+/// top-level label with characters no TLD has are character/format problems.
+fn checkable_tld(domain: &str) -> Option<&str> {
+    if domain.is_empty() {
+        return None;
+    }
+    let tld = top_level_label(domain);
+    (!tld.is_empty() && tld.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')).then_some(tld)
+}
+
+/// Domains every tenant has, accepted whether configured or not: the initial
+/// `contoso.onmicrosoft.com` and the hybrid mail-routing `contoso.mail.onmicrosoft.com`.
+pub const IMPLICIT_ACCEPTED_DOMAINS: &[&str] = &["onmicrosoft.com"];
+
+/// `domain` equals an accepted domain (configured or implicit) or is a subdomain of one,
+/// ignoring case and one trailing dot.
 pub fn is_accepted(domain: &str, accepted: &[String]) -> bool {
     let d = domain
         .strip_suffix('.')
         .unwrap_or(domain)
         .to_ascii_lowercase();
-    accepted.iter().any(|a| {
+    let within = |a: &str| {
         let a = a.to_ascii_lowercase();
         d == a
             || (d.len() > a.len() && d.ends_with(&a) && d.as_bytes()[d.len() - a.len() - 1] == b'.')
-    })
+    };
+    accepted.iter().any(|a| within(a)) || IMPLICIT_ACCEPTED_DOMAINS.iter().any(|a| within(a))
+}
+
+/// The domain of an address as compared for "did a suggestion move it": after the last
+/// `@`, without surrounding whitespace or a trailing dot, lowercased.
+pub fn comparable_domain(value: &str) -> Option<String> {
+    let d = domain_of(value)?.trim();
+    Some(d.strip_suffix('.').unwrap_or(d).to_lowercase())
 }
 
 #[cfg(test)]
@@ -382,5 +408,26 @@ mod tests {
         assert!(domain_problem("notcontoso.com", &acc).is_some());
         assert!(domain_problem("fabrikam.com", &acc).is_some());
         assert!(domain_problem("conto so.c m", &[]).is_none());
+        // onmicrosoft.com and its subdomains are always accepted.
+        for d in [
+            "contoso.onmicrosoft.com",
+            "contoso.mail.onmicrosoft.com",
+            "ONMICROSOFT.COM.",
+        ] {
+            assert!(domain_problem(d, &acc).is_none(), "{d}");
+            assert!(unaccepted_domain_problem(d, &acc).is_none(), "{d}");
+        }
+        assert!(domain_problem("notonmicrosoft.com", &acc).is_some());
+    }
+
+    #[test]
+    fn unaccepted_only_with_accepted_domains_and_public_tlds() {
+        let acc = vec!["contoso.com".to_string()];
+        assert!(unaccepted_domain_problem("fabrikam.com", &[]).is_none());
+        assert!(unaccepted_domain_problem("fabrikam.com", &acc).is_some());
+        assert!(unaccepted_domain_problem("sales.contoso.com", &acc).is_none());
+        // A non-public TLD is the routable check's finding, not this one's.
+        assert!(unaccepted_domain_problem("contoso.local", &acc).is_none());
+        assert!(unaccepted_domain_problem("", &acc).is_none());
     }
 }

@@ -3,7 +3,7 @@
 
 pub mod address;
 
-use crate::rules::{CheckDef, LengthPart};
+use crate::rules::{CheckDef, LengthPart, UniquePer};
 use regex::Regex;
 use unicode_normalization::UnicodeNormalization;
 
@@ -121,14 +121,31 @@ impl Charset {
 #[derive(Debug, Clone)]
 pub enum Check {
     Charset(Box<Charset>),
-    MaxLength { max: usize, part: LengthPart },
-    Pattern { regex: Regex, must_match: bool },
+    MaxLength {
+        max: usize,
+        part: LengthPart,
+    },
+    Pattern {
+        regex: Regex,
+        must_match: bool,
+    },
     Required,
     NotBlank,
-    Upn { skip: Option<CharClass> },
-    SmtpAddress { skip: Option<CharClass> },
-    DomainRoutable,
-    Unique { namespace: String },
+    Upn {
+        skip: Option<CharClass>,
+    },
+    SmtpAddress {
+        skip: Option<CharClass>,
+    },
+    DomainRoutable {
+        accepted: bool,
+    },
+    DomainAccepted,
+    Unique {
+        namespace: String,
+        per: UniquePer,
+        label: String,
+    },
 }
 
 impl Check {
@@ -171,9 +188,18 @@ impl Check {
             CheckDef::NotBlank => Check::NotBlank,
             CheckDef::Upn { skip } => Check::Upn { skip: class(skip)? },
             CheckDef::SmtpAddress { skip } => Check::SmtpAddress { skip: class(skip)? },
-            CheckDef::DomainRoutable => Check::DomainRoutable,
-            CheckDef::Unique { namespace } => Check::Unique {
+            CheckDef::DomainRoutable { accepted } => Check::DomainRoutable {
+                accepted: *accepted,
+            },
+            CheckDef::DomainAccepted => Check::DomainAccepted,
+            CheckDef::Unique {
+                namespace,
+                per,
+                label,
+            } => Check::Unique {
                 namespace: namespace.clone(),
+                per: *per,
+                label: label.clone().unwrap_or_else(|| namespace.clone()),
             },
         })
     }
@@ -242,8 +268,11 @@ impl Check {
             Check::SmtpAddress { skip } => address::smtp_format_problem(value, &|c| {
                 skip.as_ref().is_some_and(|s| s.contains(c))
             }),
-            Check::DomainRoutable => address::domain_of(value)
-                .and_then(|d| address::domain_problem(d, ctx.accepted_domains)),
+            Check::DomainRoutable { accepted } => address::domain_of(value).and_then(|d| {
+                address::domain_problem(d, if *accepted { ctx.accepted_domains } else { &[] })
+            }),
+            Check::DomainAccepted => address::domain_of(value)
+                .and_then(|d| address::unaccepted_domain_problem(d, ctx.accepted_domains)),
             Check::Required | Check::Unique { .. } => None,
         }
     }

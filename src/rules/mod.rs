@@ -72,12 +72,38 @@ pub enum CheckDef {
         #[serde(default)]
         skip: Option<String>,
     },
-    /// The domain after the last `@` ends in a public TLD and, when the run has accepted
-    /// domains, is one of them or a subdomain of one.
-    DomainRoutable,
+    /// The domain after the last `@` ends in a public TLD. With `accepted: true` and a
+    /// run with accepted domains, it must also be accepted (see `domain_accepted`).
+    DomainRoutable {
+        #[serde(default)]
+        accepted: bool,
+    },
+    /// Only when the run has accepted domains: the domain after the last `@` equals one
+    /// of them or is a subdomain of one (`onmicrosoft.com` and its subdomains are always
+    /// accepted). Domains that end in no public TLD are left to `domain_routable`.
+    DomainAccepted,
     /// No two objects may hold the same value in `namespace` (case-insensitive); rules
-    /// sharing a namespace compare across their attributes.
-    Unique { namespace: String },
+    /// sharing a namespace compare across their attributes. With `per: domain`, values
+    /// are compared only among objects of the same domain (the DN's `DC=` components).
+    Unique {
+        namespace: String,
+        #[serde(default)]
+        per: UniquePer,
+        /// How reports name the namespace (`SMTP address`); the namespace id by default.
+        #[serde(default)]
+        label: Option<String>,
+    },
+}
+
+/// Where a `unique` check's values must be unique.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UniquePer {
+    /// Across every in-scope object of the run (all inputs are one tenant).
+    #[default]
+    Run,
+    /// Among objects of the same Active Directory domain (the DN's trailing `DC=` parts).
+    Domain,
 }
 
 impl CheckDef {
@@ -90,7 +116,8 @@ impl CheckDef {
             CheckDef::NotBlank => "not_blank",
             CheckDef::Upn { .. } => "upn",
             CheckDef::SmtpAddress { .. } => "smtp_address",
-            CheckDef::DomainRoutable => "domain_routable",
+            CheckDef::DomainRoutable { .. } => "domain_routable",
+            CheckDef::DomainAccepted => "domain_accepted",
             CheckDef::Unique { .. } => "unique",
         }
     }
@@ -125,6 +152,7 @@ pub enum FixKind {
     /// Drop leading/trailing dots and collapse doubled dots.
     TidyDots,
     /// Replace the domain with the first accepted domain (only when the run has some).
+    /// Allowed only on the attributes in [`DOMAIN_MOVABLE_ATTRIBUTES`].
     AcceptedDomain,
 }
 
@@ -139,6 +167,20 @@ impl FixKind {
             FixKind::AcceptedDomain => "accepted_domain",
         }
     }
+}
+
+/// The attributes whose suggestions may put the value into another domain. Entra ID
+/// replaces an unaccepted UPN suffix with the tenant's `onmicrosoft.com` domain, so a
+/// UPN must move; a mail address, proxy address or targetAddress may be needed
+/// on-premises or point outside the tenant on purpose, so it never moves (spec:
+/// "A suggestion never moves an address into another domain except for the UPN").
+pub const DOMAIN_MOVABLE_ATTRIBUTES: &[&str] = &["userPrincipalName"];
+
+/// True when a suggestion for `attribute` may change the domain of its value.
+pub fn domain_may_move(attribute: &str) -> bool {
+    DOMAIN_MOVABLE_ATTRIBUTES
+        .iter()
+        .any(|a| a.eq_ignore_ascii_case(attribute))
 }
 
 /// A rule's own passing and failing examples. An example is a value of the rule's
@@ -502,12 +544,20 @@ fn validate(def: &RuleDef) -> Result<(), String> {
         FixKind::Strip => kind == "charset",
         FixKind::Truncate => kind == "max_length",
         FixKind::TidyDots => matches!(kind, "pattern" | "upn" | "smtp_address"),
-        FixKind::AcceptedDomain => kind == "domain_routable",
+        FixKind::AcceptedDomain => matches!(kind, "domain_routable" | "domain_accepted"),
     };
     if !fix_ok {
         return Err(format!(
             "fix `{}` does not go with a `{kind}` check",
             def.fix.as_str()
+        ));
+    }
+    if def.fix == FixKind::AcceptedDomain && !domain_may_move(&def.attribute) {
+        return Err(format!(
+            "fix `accepted_domain` would move a `{}` address into another domain; only {} may \
+             be moved (an address may be needed on-premises, or point outside the tenant)",
+            def.attribute,
+            DOMAIN_MOVABLE_ATTRIBUTES.join(", ")
         ));
     }
     if kind == "unique" && def.category != Category::Duplicate {
