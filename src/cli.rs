@@ -70,8 +70,10 @@ struct ScanArgs {
     /// YAML file of accepted findings (rule, dn glob / guid / value, reason, expires, owner).
     #[arg(long = "exceptions", value_name = "FILE")]
     exceptions: Option<PathBuf>,
-    /// A domain of the tenant (repeatable): addresses in other domains are `domain` findings,
-    /// and `domain` findings suggest `name@<first accepted domain>`.
+    /// A verified domain of the tenant (repeatable; subdomains and onmicrosoft.com are
+    /// accepted too): a UPN in another domain is an error with the suggestion
+    /// `name@<first accepted domain>`; a mail or smtp: alias of a user or group in another
+    /// domain is a warning. Contacts and targetAddress are never checked against it.
     #[arg(long = "accepted-domain", value_name = "DOMAIN")]
     accepted_domains: Vec<String>,
     /// Rule file or folder adding rules or replacing built-in rules by id (repeatable).

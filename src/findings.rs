@@ -96,6 +96,10 @@ pub struct Finding {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub related_total: Option<usize>,
     pub message: String,
+    /// For duplicates: the namespace the value must be unique in, so no renderer has to
+    /// know which rules share one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub uniqueness: Option<Uniqueness>,
     pub source: SourceRef,
     /// Line of the attribute value itself, where known (0 when not).
     pub value_line: u64,
@@ -110,6 +114,21 @@ pub struct Finding {
     /// The exception that covers this finding (state `excepted`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub exception: Option<ExceptionRef>,
+}
+
+/// The uniqueness namespace of a duplicate finding.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Uniqueness {
+    /// Namespace id as the rules name it (`smtp`, `sAMAccountName`).
+    pub namespace: String,
+    /// How reports name it (`SMTP address`).
+    pub label: String,
+    /// The compared form of the value: lowercased, without a skipped type prefix.
+    pub key: String,
+    /// For namespaces compared per domain: the domain of the holders (`contoso.com`;
+    /// empty for DNs without `DC=` components).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub domain: Option<String>,
 }
 
 /// What a baseline or exceptions file says about a finding.
@@ -277,6 +296,10 @@ pub struct Summary {
     pub diagnostics: BTreeMap<String, u64>,
     /// Accepted domains the run was configured with.
     pub accepted_domains: Vec<String>,
+    /// Domains accepted without being configured (`onmicrosoft.com` and its subdomains);
+    /// listed only when accepted domains are configured, since only then they matter.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub implicit_accepted_domains: Vec<String>,
     /// True when some input could not be read completely (records skipped on errors).
     pub incomplete: bool,
 }

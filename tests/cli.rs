@@ -428,3 +428,63 @@ fn utf16_and_bom_exports_give_the_same_findings_and_lines() {
         plain
     );
 }
+
+/// One line per finding: what the revised contract decides (rule, severity, object,
+/// attribute, value, suggestion, and a duplicate's domain).
+fn finding_table(json: &[u8]) -> String {
+    let v: serde_json::Value = serde_json::from_slice(json).unwrap();
+    let mut out = String::new();
+    for f in v["findings"].as_array().unwrap() {
+        let s = |k: &str| f[k].as_str().unwrap_or("-").to_string();
+        out.push_str(&format!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+            s("rule"),
+            s("severity"),
+            s("dn"),
+            s("attribute"),
+            s("value"),
+            s("suggestion"),
+            f["uniqueness"]["domain"].as_str().unwrap_or("-"),
+        ));
+    }
+    out.push_str(&format!(
+        "accepted: {} implicit: {}\n",
+        v["summary"]["accepted_domains"], v["summary"]["implicit_accepted_domains"]
+    ));
+    out
+}
+
+/// The revised contract (m365-rules.md, 2026-11-30): contacts and targetAddress get no
+/// accepted-domain check, onmicrosoft.com is always accepted, unaccepted mail and smtp:
+/// aliases are warnings without a suggestion, an unaccepted UPN suffix is an error moved
+/// to the first accepted domain, and sAMAccountName is unique per domain.
+#[test]
+fn accepted_domains_and_per_domain_sam_follow_the_revised_contract() {
+    let files = [
+        "tests/fixtures/accepted/hybrid.ldif",
+        "tests/fixtures/accepted/forest-b.ldif",
+    ];
+    let mut args = vec!["scan", files[0], files[1], "--format", "json"];
+    let default = run(&args);
+    assert_eq!(code(&default), 1, "{}", stderr(&default));
+    args.extend(["--accepted-domain", "contoso.com"]);
+    let accepted = run(&args);
+    assert_eq!(code(&accepted), 1, "{}", stderr(&accepted));
+    let table = format!(
+        "# default\n{}# --accepted-domain contoso.com\n{}",
+        finding_table(&default.stdout),
+        finding_table(&accepted.stdout)
+    );
+    assert_snapshot("accepted-domains.tsv", &table);
+    // The HTML and Markdown reports name the implicit domain and the duplicate's domain.
+    let dir = tempdir();
+    let html = dir.path().join("r.html");
+    let md = dir.path().join("r.md");
+    args.extend(["-o", html.to_str().unwrap(), "-o", md.to_str().unwrap()]);
+    run(&args);
+    for p in [&html, &md] {
+        let text = std::fs::read_to_string(p).unwrap();
+        assert!(text.contains("onmicrosoft.com"), "{}", p.display());
+        assert!(text.contains("in the domain"), "{}", p.display());
+    }
+}

@@ -403,7 +403,9 @@ fn duplicates_across_an_ldif_file_and_a_live_source_and_keep_going() {
     let other = write(
         dir.path(),
         "forest-b.ldif",
-        "dn: CN=Other,DC=fabrikam,DC=com\nobjectClass: user\nsAMAccountName: other\nuserPrincipalName: user1@contoso.com\nmailNickname: other\n",
+        "dn: CN=Other,DC=fabrikam,DC=com\nobjectClass: user\nsAMAccountName: other\nuserPrincipalName: user1@contoso.com\nmailNickname: other\n\n\
+         dn: CN=Fab Two,DC=fabrikam,DC=com\nobjectClass: user\nsAMAccountName: user2\nuserPrincipalName: two@fabrikam.com\n\n\
+         dn: CN=Imported,OU=Imported,dc=Contoso,dc=COM\nobjectClass: user\nsAMAccountName: USER1\nuserPrincipalName: imported@contoso.com\n",
     );
     let other_s = other.to_str().unwrap();
     let o = run_pw(
@@ -440,6 +442,26 @@ fn duplicates_across_an_ldif_file_and_a_live_source_and_keep_going() {
         "{sources:?}"
     );
     assert_eq!(r["summary"]["inputs"].as_array().unwrap().len(), 2);
+    // sAMAccountName is unique per domain, live and file alike: `user2` in fabrikam.com
+    // is no duplicate; `USER1` in the file's contoso.com is one with the live `user1`.
+    let sam: Vec<(&str, &str)> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "samaccountname-duplicate")
+        .map(|f| {
+            assert_eq!(f["uniqueness"]["domain"], "contoso.com", "{f}");
+            (
+                f["value"].as_str().unwrap(),
+                f["source"]["file"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        sam,
+        vec![("user1", ldaps.as_str()), ("USER1", other_s)],
+        "{r}"
+    );
 
     // --keep-going: an unreachable source is reported, the others are scanned, and the
     // report says it is incomplete (exit 2).

@@ -17,6 +17,15 @@ pub fn normalize(value: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The index key of a value: normalised, and prefixed with the domain for namespaces
+/// compared per domain (a separator no domain contains keeps the two apart).
+pub fn scoped_key(domain: Option<&str>, value: &str) -> String {
+    match domain {
+        None => normalize(value).into_owned(),
+        Some(d) => format!("{d}\u{1}{}", normalize(value)),
+    }
+}
+
 /// Hash of (namespace, normalised key). Equal hashes are confirmed by comparing keys.
 pub fn key_hash(namespace: u8, key: &str) -> u64 {
     let mut h = FxHasher::default();

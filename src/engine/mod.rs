@@ -11,7 +11,9 @@ use crate::findings::{
     Finding, InputSummary, Report, RuleSummary, Severity, SourceRef, Summary, ToolInfo,
 };
 use crate::model::{Diagnostic, DiagnosticLevel, Entry, ValueEncoding};
-use crate::rules::{AttrValues, FixKind, ObjectClass, RuleSet, ValueFilter, Verdict};
+use crate::rules::{
+    domain_may_move, AttrValues, FixKind, ObjectClass, RuleSet, UniquePer, ValueFilter, Verdict,
+};
 use crate::source::input::{Block, BlockReader};
 use crate::source::ldif::LdifParser;
 use index::Holder;
@@ -326,7 +328,7 @@ impl<'r> Engine<'r> {
             .rules
             .iter()
             .map(|r| match &r.check {
-                Check::Unique { namespace } => {
+                Check::Unique { namespace, .. } => {
                     Some(match namespaces.iter().position(|n| n == namespace) {
                         Some(i) => i as u8,
                         None => {
@@ -354,6 +356,18 @@ impl<'r> Engine<'r> {
     fn ctx(&self) -> CheckContext<'_> {
         CheckContext {
             accepted_domains: &self.accepted,
+        }
+    }
+
+    /// For a `unique` rule compared per domain, the domain of the object's DN (its key
+    /// prefix in the index); `None` for run-wide namespaces.
+    pub(crate) fn unique_domain(&self, rule: usize, dn: &str) -> Option<String> {
+        match &self.rules.rules[rule].check {
+            Check::Unique {
+                per: UniquePer::Domain,
+                ..
+            } => Some(crate::dn::domain(dn)),
+            _ => None,
         }
     }
 
@@ -620,7 +634,12 @@ impl<'r> Engine<'r> {
                                 continue;
                             }
                             let ns = self.rule_ns[ri].unwrap_or(0);
-                            let hash = index::value_hash(ns, sub);
+                            let hash = match self.unique_domain(ri, &entry.dn) {
+                                None => index::value_hash(ns, sub),
+                                Some(domain) => {
+                                    index::key_hash(ns, &index::scoped_key(Some(&domain), sub))
+                                }
+                            };
                             // UPN = mail = primary SMTP is the norm: store the text once per object.
                             let same = part
                                 .holders
@@ -672,7 +691,7 @@ impl<'r> Engine<'r> {
             let rule_ids: Vec<usize> = hits[i..j].iter().map(|h| h.0).collect();
             let suggestion = self.suggest(text, slot, class, &rule_ids);
             let suggestion_keys = match &suggestion {
-                Some(s) => self.namespace_keys(slot, class, s),
+                Some(s) => self.namespace_keys(slot, class, &entry.dn, s),
                 None => Vec::new(),
             };
             let value_id = part.pending.len() as u32;
@@ -730,6 +749,7 @@ impl<'r> Engine<'r> {
                 related: Vec::new(),
                 related_total: None,
                 message: render_message(&rule.def.message, &rule.def.attribute, &detail),
+                uniqueness: None,
                 source: SourceRef {
                     file: name.to_string(),
                     line: entry.line,
@@ -774,7 +794,7 @@ impl<'r> Engine<'r> {
         if has(FixKind::TidyDots) {
             s = checks::tidy_dots(&s);
         }
-        if has(FixKind::AcceptedDomain) {
+        if has(FixKind::AcceptedDomain) && domain_may_move(&fixes[0].def.attribute) {
             let first = self.accepted.first()?;
             let local = checks::address::split_at_last_at(&s).map(|(l, _)| l.to_string())?;
             s = format!("{local}@{first}");
@@ -787,6 +807,14 @@ impl<'r> Engine<'r> {
         let candidate = format!("{prefix}{s}");
         if s.trim().is_empty() || candidate == value {
             return None;
+        }
+        // Only a UPN may be moved into another domain; any other address keeps its own.
+        if !domain_may_move(&fixes[0].def.attribute) {
+            if let Some(before) = checks::address::comparable_domain(sub) {
+                if checks::address::comparable_domain(&s).as_ref() != Some(&before) {
+                    return None;
+                }
+            }
         }
         let ctx = self.ctx();
         let ok = self
@@ -803,7 +831,13 @@ impl<'r> Engine<'r> {
     }
 
     /// The uniqueness namespaces (with normalised keys) a suggested value must be new in.
-    fn namespace_keys(&self, slot: usize, class: ObjectClass, value: &str) -> Vec<(u8, String)> {
+    fn namespace_keys(
+        &self,
+        slot: usize,
+        class: ObjectClass,
+        dn: &str,
+        value: &str,
+    ) -> Vec<(u8, String)> {
         let mut keys = Vec::new();
         for (ri, r) in self.rules.rules.iter().enumerate() {
             if r.slot != slot || !r.applies_to(class) {
@@ -812,7 +846,8 @@ impl<'r> Engine<'r> {
             if let (Some(ns), Some((_, sub))) =
                 (self.rule_ns[ri], filter_value(r.def.values, value))
             {
-                let k = (ns, index::normalize(sub).into_owned());
+                let domain = self.unique_domain(ri, dn);
+                let k = (ns, index::scoped_key(domain.as_deref(), sub));
                 if !keys.contains(&k) {
                     keys.push(k);
                 }
@@ -911,6 +946,12 @@ impl<'r> Engine<'r> {
             .iter()
             .any(|d| d.level == DiagnosticLevel::Error);
         summary.accepted_domains = self.accepted.clone();
+        if !self.accepted.is_empty() {
+            summary.implicit_accepted_domains = checks::address::IMPLICIT_ACCEPTED_DOMAINS
+                .iter()
+                .map(|d| d.to_string())
+                .collect();
+        }
 
         let rules = self
             .rules

@@ -3,7 +3,7 @@
 
 use super::index::{self, HolderRef};
 use super::{Engine, Part};
-use crate::findings::{Finding, Related, SourceRef};
+use crate::findings::{Finding, Related, SourceRef, Uniqueness};
 use rayon::prelude::*;
 use std::collections::HashSet;
 
@@ -39,10 +39,19 @@ impl View<'_> {
     fn key(&self, r: &HolderRef) -> (u8, String) {
         let h = self.holder(r);
         let ns = self.engine.rule_ns[h.rule as usize].unwrap_or(0);
+        let domain = self.domain(r);
         (
             ns,
-            index::normalize(&self.value(r)[h.skip as usize..]).into_owned(),
+            index::scoped_key(domain.as_deref(), &self.value(r)[h.skip as usize..]),
         )
+    }
+    /// The holder's domain when its rule compares per domain.
+    fn domain(&self, r: &HolderRef) -> Option<String> {
+        let h = self.holder(r);
+        let p = &self.parts[r.part as usize];
+        let o = &p.objects[h.obj as usize];
+        self.engine
+            .unique_domain(h.rule as usize, p.text(o.dn_off, o.dn_len))
     }
     fn slot(&self, r: &HolderRef) -> usize {
         self.engine.rules.rules[self.holder(r).rule as usize].slot
@@ -213,10 +222,28 @@ fn duplicate_findings(view: &View, group: &[HolderRef], out: &mut Vec<(FKey, Fin
         let o = &p.objects[h.obj as usize];
         let rule = &view.engine.rules.rules[h.rule as usize];
         let first = &related[0];
-        let detail = if total == 1 {
+        let domain = view.domain(r);
+        let mut detail = if total == 1 {
             format!("{} ({})", first.dn, first.attribute)
         } else {
             format!("{} ({}) and {} more", first.dn, first.attribute, total - 1)
+        };
+        if let Some(d) = &domain {
+            detail.push_str(&match d.as_str() {
+                "" => " (objects outside any DC= domain)".to_string(),
+                d => format!(" in the domain {d}"),
+            });
+        }
+        let uniqueness = match &rule.check {
+            crate::checks::Check::Unique {
+                namespace, label, ..
+            } => Some(Uniqueness {
+                namespace: namespace.clone(),
+                label: label.clone(),
+                key: index::normalize(&view.value(r)[h.skip as usize..]).into_owned(),
+                domain,
+            }),
+            _ => None,
         };
         out.push((
             FKey {
@@ -240,6 +267,7 @@ fn duplicate_findings(view: &View, group: &[HolderRef], out: &mut Vec<(FKey, Fin
                     .message
                     .replace("{detail}", &detail)
                     .replace("{attribute}", &rule.def.attribute),
+                uniqueness,
                 source: SourceRef {
                     file: view.file(r.part),
                     line: o.line,

@@ -235,6 +235,8 @@ pub struct SummaryView {
     pub diagnostics_by_level: Vec<CountView>,
     pub inputs: Vec<InputView>,
     pub accepted_domains: Vec<String>,
+    /// Accepted without being configured (`onmicrosoft.com`), when domains are configured.
+    pub implicit_accepted_domains: Vec<String>,
     /// Some input could not be read completely: the report must say INCOMPLETE.
     pub incomplete: bool,
 }
@@ -372,6 +374,8 @@ pub struct DuplicateGroupView {
     /// The namespace the value must be unique in: `SMTP address`, `Proxy address`,
     /// or the attribute name (`mailNickname`, `sAMAccountName`).
     pub namespace: String,
+    /// For namespaces compared per domain (sAMAccountName): the holders' domain.
+    pub domain: Option<String>,
     /// The compared value: lowercased, without `smtp:` for SMTP addresses.
     pub key: String,
     /// Highest severity among its findings.
@@ -753,6 +757,7 @@ fn build_summary(
             })
             .collect(),
         accepted_domains: s.accepted_domains.clone(),
+        implicit_accepted_domains: s.implicit_accepted_domains.clone(),
         incomplete: s.incomplete,
     }
 }
@@ -988,39 +993,36 @@ fn changes_view(report: &Report, row_cap: usize) -> Option<ChangesView> {
 // Duplicate groups
 // ---------------------------------------------------------------------------------------
 
-/// The namespace a value must be unique in, and the compared form of the value.
-/// SMTP addresses (userPrincipalName, mail, `smtp:` proxy and target addresses) share one
-/// namespace and are compared without the `smtp:` prefix; other proxy addresses are
-/// compared whole; any other attribute (mailNickname, sAMAccountName) is its own namespace.
+/// A duplicate group's identity: the uniqueness namespace the finding names (its
+/// domain for namespaces compared per domain) and the compared value.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 struct DupKey {
-    order: u8,
-    namespace_key: String,
+    namespace: String,
+    domain: Option<String>,
     value: String,
 }
 
-fn dup_key(attribute: &str, value: &str) -> (DupKey, String) {
-    let attr = attribute.to_ascii_lowercase();
-    let smtp = value
-        .get(..5)
-        .filter(|p| p.eq_ignore_ascii_case("smtp:"))
-        .map(|_| &value[5..]);
-    let (order, namespace_key, label, compared) = match (smtp, attr.as_str()) {
-        (Some(addr), _) => (0, String::new(), "SMTP address".to_string(), addr),
-        (None, "userprincipalname" | "mail") => (0, String::new(), "SMTP address".into(), value),
-        (None, "proxyaddresses" | "targetaddress") => {
-            (1, String::new(), "Proxy address".to_string(), value)
-        }
-        (None, _) => (2, attr.clone(), attribute.to_string(), value),
-    };
-    (
-        DupKey {
-            order,
-            namespace_key,
-            value: compared.to_lowercase(),
-        },
-        label,
-    )
+/// The group key of a duplicate finding and the namespace's label. Reports written
+/// before findings named their namespace fall back to one namespace per attribute.
+fn dup_key(f: &Finding) -> (DupKey, String) {
+    match &f.uniqueness {
+        Some(u) => (
+            DupKey {
+                namespace: u.namespace.clone(),
+                domain: u.domain.clone(),
+                value: u.key.clone(),
+            },
+            u.label.clone(),
+        ),
+        None => (
+            DupKey {
+                namespace: f.attribute.to_ascii_lowercase(),
+                domain: None,
+                value: f.value.to_lowercase(),
+            },
+            f.attribute.clone(),
+        ),
+    }
 }
 
 #[derive(Default)]
@@ -1058,7 +1060,7 @@ impl DuplicateIndex {
             if f.category != Category::Duplicate {
                 continue;
             }
-            let (key, label) = dup_key(&f.attribute, &f.value);
+            let (key, label) = dup_key(f);
             let g = groups.entry(key.clone()).or_default();
             if g.namespace.is_empty() {
                 g.namespace = label;
@@ -1141,6 +1143,7 @@ impl DuplicateIndex {
                     anchor: format!("dup-{}", i + 1),
                     number: i + 1,
                     namespace: g.namespace.clone(),
+                    domain: key.domain.clone(),
                     key: key.value.clone(),
                     severity: g.severity.unwrap_or(Severity::Info).as_str().to_string(),
                     rules: g.rules.iter().cloned().collect(),
@@ -1295,7 +1298,7 @@ pub fn safe_url(url: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::findings::{InputSummary, SourceRef, Summary, ToolInfo};
+    use crate::findings::{InputSummary, SourceRef, Summary, ToolInfo, Uniqueness};
     use crate::model::{Diagnostic, DiagnosticLevel};
 
     fn src(file: &str, line: u64) -> SourceRef {
@@ -1326,6 +1329,7 @@ mod tests {
             related: vec![],
             related_total: None,
             message: format!("{attr} problem"),
+            uniqueness: None,
             source: src("export.ldf", 10),
             value_line: 0,
             fingerprint: String::new(),
@@ -1545,6 +1549,7 @@ mod tests {
                 attr,
                 value,
             );
+            f.uniqueness = Some(uniq("smtp", "SMTP address", "john@contoso.com", None));
             f.related = holders
                 .iter()
                 .enumerate()
@@ -1614,54 +1619,134 @@ mod tests {
             .all(|r| r.group.as_deref() == Some("dup-1")));
     }
 
+    fn uniq(ns: &str, label: &str, key: &str, domain: Option<&str>) -> Uniqueness {
+        Uniqueness {
+            namespace: ns.into(),
+            label: label.into(),
+            key: key.into(),
+            domain: domain.map(String::from),
+        }
+    }
+
+    fn dup(dn: &str, attr: &str, value: &str, u: Uniqueness) -> Finding {
+        let mut f = finding("dup", Severity::Error, Category::Duplicate, dn, attr, value);
+        f.uniqueness = Some(u);
+        f
+    }
+
+    fn group_keys(findings: Vec<Finding>) -> Vec<(String, Option<String>, String, usize)> {
+        let view = ReportView::build(&report(findings, vec![]), ROW_CAP);
+        view.duplicate_groups
+            .iter()
+            .map(|g| {
+                (
+                    g.namespace.clone(),
+                    g.domain.clone(),
+                    g.key.clone(),
+                    g.holder_count,
+                )
+            })
+            .collect()
+    }
+
     #[test]
-    fn duplicate_namespaces_stay_apart() {
-        let a = finding(
-            "dup-nick",
+    fn duplicate_groups_follow_the_namespace_the_findings_name() {
+        // A user rule putting employeeID into the smtp namespace shows one conflict as
+        // one group, whatever the attributes; equal values in other namespaces stay apart.
+        let smtp = || uniq("smtp", "SMTP address", "jd@contoso.com", None);
+        let groups = group_keys(vec![
+            dup("CN=A", "employeeID", "JD@contoso.com", smtp()),
+            dup("CN=B", "mail", "jd@contoso.com", smtp()),
+            dup(
+                "CN=C",
+                "mailNickname",
+                "jd@contoso.com",
+                uniq("mailNickname", "mailNickname", "jd@contoso.com", None),
+            ),
+            dup(
+                "CN=D",
+                "mailNickname",
+                "jd@contoso.com",
+                uniq("mailNickname", "mailNickname", "jd@contoso.com", None),
+            ),
+        ]);
+        assert_eq!(
+            groups,
+            vec![
+                ("mailNickname".into(), None, "jd@contoso.com".into(), 2),
+                ("SMTP address".into(), None, "jd@contoso.com".into(), 2),
+            ]
+        );
+    }
+
+    #[test]
+    fn per_domain_duplicates_group_by_domain() {
+        let sam = |d: &str| uniq("sAMAccountName", "sAMAccountName", "jdoe", Some(d));
+        let groups = group_keys(vec![
+            dup(
+                "CN=A,DC=contoso,DC=com",
+                "sAMAccountName",
+                "jdoe",
+                sam("contoso.com"),
+            ),
+            dup(
+                "CN=B,DC=contoso,DC=com",
+                "sAMAccountName",
+                "JDoe",
+                sam("contoso.com"),
+            ),
+            dup(
+                "CN=C,DC=fabrikam,DC=com",
+                "sAMAccountName",
+                "jdoe",
+                sam("fabrikam.com"),
+            ),
+            dup(
+                "CN=D,DC=fabrikam,DC=com",
+                "sAMAccountName",
+                "jdoe",
+                sam("fabrikam.com"),
+            ),
+        ]);
+        assert_eq!(
+            groups,
+            vec![
+                (
+                    "sAMAccountName".into(),
+                    Some("contoso.com".into()),
+                    "jdoe".into(),
+                    2
+                ),
+                (
+                    "sAMAccountName".into(),
+                    Some("fabrikam.com".into()),
+                    "jdoe".into(),
+                    2
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn reports_without_namespaces_group_per_attribute() {
+        let nick = finding(
+            "n",
             Severity::Error,
             Category::Duplicate,
             "CN=A",
             "mailNickname",
-            "jdoe",
+            "JDoe",
         );
-        let b = finding(
-            "dup-sam",
+        let sam = finding(
+            "s",
             Severity::Error,
             Category::Duplicate,
             "CN=B",
             "sAMAccountName",
-            "JDoe",
+            "jdoe",
         );
-        let c = finding(
-            "dup-proxy",
-            Severity::Error,
-            Category::Duplicate,
-            "CN=C",
-            "proxyAddresses",
-            "X500:/o=Org/cn=JD",
-        );
-        let d = finding(
-            "dup-proxy",
-            Severity::Error,
-            Category::Duplicate,
-            "CN=D",
-            "proxyAddresses",
-            "x500:/o=org/cn=jd",
-        );
-        let view = ReportView::build(&report(vec![a, b, c, d], vec![]), ROW_CAP);
-        let groups: Vec<(&str, &str, usize)> = view
-            .duplicate_groups
-            .iter()
-            .map(|g| (g.namespace.as_str(), g.key.as_str(), g.holder_count))
-            .collect();
-        assert_eq!(
-            groups,
-            vec![
-                ("Proxy address", "x500:/o=org/cn=jd", 2),
-                ("mailNickname", "jdoe", 1),
-                ("sAMAccountName", "jdoe", 1),
-            ]
-        );
+        let groups = group_keys(vec![nick, sam]);
+        assert_eq!(groups.len(), 2);
     }
 
     #[test]
