@@ -305,6 +305,16 @@ impl RuleSet {
         loader.finish()
     }
 
+    /// The built-in pack plus one rule file given as text (`name` is how errors name it).
+    pub fn with_user_text(name: &str, text: &str) -> Result<RuleSet, RuleError> {
+        let mut loader = Loader::default();
+        for (path, text) in builtin_files() {
+            loader.add_text(&format!("builtin:{path}"), text)?;
+        }
+        loader.add_text(name, text)?;
+        loader.finish()
+    }
+
     /// Only the rules in `paths` (the scope is the built-in one unless a file defines it).
     pub fn from_paths(paths: &[PathBuf]) -> Result<RuleSet, RuleError> {
         let mut loader = Loader::default();
