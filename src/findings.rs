@@ -70,6 +70,9 @@ pub struct Related {
     pub dn: String,
     pub attribute: String,
     pub value: String,
+    /// The value's exact bytes, base64, when they are not UTF-8.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub value_base64: Option<String>,
     pub source: SourceRef,
 }
 
@@ -86,8 +89,12 @@ pub struct Finding {
     pub object_guid: Option<String>,
     /// The attribute name as the rule names it.
     pub attribute: String,
-    /// The offending value (for multi-valued attributes, the one value).
+    /// The offending value (for multi-valued attributes, the one value). Bytes that were
+    /// not UTF-8 in the source show as U+FFFD; `value_base64` then holds the exact bytes.
     pub value: String,
+    /// The value's exact bytes, base64, when they are not UTF-8 (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub value_base64: Option<String>,
     /// Proposed replacement, or null where no safe value can be derived.
     pub suggestion: Option<String>,
     /// For duplicates: every other holder of the value (capped, see `related_total`).

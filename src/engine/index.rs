@@ -27,16 +27,16 @@ pub fn scoped_key(domain: Option<&str>, value: &str) -> String {
 }
 
 /// Hash of (namespace, normalised key). Equal hashes are confirmed by comparing keys.
-pub fn key_hash(namespace: u8, key: &str) -> u64 {
+pub fn key_hash(namespace: u16, key: &str) -> u64 {
     let mut h = FxHasher::default();
-    h.write_u8(namespace);
+    h.write_u16(namespace);
     h.write(key.as_bytes());
     h.write_u8(0xff);
     h.finish()
 }
 
 /// `key_hash(namespace, &normalize(value))` without allocating for short ASCII values.
-pub fn value_hash(namespace: u8, value: &str) -> u64 {
+pub fn value_hash(namespace: u16, value: &str) -> u64 {
     let b = value.as_bytes();
     if b.len() <= 256 && b.is_ascii() {
         let mut buf = [0u8; 256];
@@ -60,7 +60,7 @@ pub struct Holder {
     /// Index of the `unique` rule that indexed the value.
     pub rule: u16,
     /// Bytes of the value's type prefix (`smtp:`) that the key leaves out.
-    pub skip: u16,
+    pub skip: u8,
     /// The value as written, in the part's arena.
     pub off: u32,
     pub len: u32,

@@ -132,7 +132,7 @@ pub(crate) struct Engine<'r> {
     pub(crate) rules: &'r RuleSet,
     pub(crate) accepted: Vec<String>,
     /// Namespace id of each rule (unique rules only).
-    pub(crate) rule_ns: Vec<Option<u8>>,
+    pub(crate) rule_ns: Vec<Option<u16>>,
     /// Attribute name -> slot, for the rules' attributes, objectClass and the scope's.
     index: AttrIndex,
     opts: ScanOptions,
@@ -159,16 +159,40 @@ pub(crate) struct ObjInfo {
     pub guid_len: u32,
 }
 
+/// What one rule found wrong with one decoded value of an entry.
+struct Hit {
+    /// Index of the rule in the rule set.
+    rule: usize,
+    /// Index of the value in the entry's decoded values.
+    value: usize,
+    detail: String,
+}
+
+/// A finding about to be recorded for an entry.
+struct NewFinding<'a> {
+    obj: u32,
+    rule: usize,
+    /// Line of the value (0 for a missing attribute).
+    value_line: u64,
+    value: &'a str,
+    detail: &'a str,
+    /// Findings on one value share it (and their suggestion's fate).
+    value_id: u32,
+    suggestion: Option<String>,
+    suggestion_keys: Vec<(u16, String)>,
+}
+
 /// A finding before the end of the run: its suggestion still has to prove unique.
 #[derive(Debug)]
 pub(crate) struct Pending {
     pub finding: Finding,
     pub obj: u32,
-    pub rule: u16,
+    /// Index of the rule in the rule set.
+    pub rule: usize,
     /// Identifies the attribute value within the part (findings on one value share a suggestion).
     pub value_id: u32,
     /// (namespace, normalised key) the suggestion must be unique in.
-    pub suggestion_keys: Vec<(u8, String)>,
+    pub suggestion_keys: Vec<(u16, String)>,
 }
 
 /// What one block leaves behind once its entries are dropped.
@@ -185,19 +209,30 @@ pub(crate) struct Part {
     pub diags: Vec<Diagnostic>,
 }
 
-impl Part {
-    pub fn text(&self, off: u32, len: u32) -> &str {
-        &self.arena[off as usize..(off + len) as usize]
-    }
-    fn push_text(&mut self, s: &str) -> (u32, u32) {
-        let off = self.arena.len() as u32;
-        self.arena.push_str(s);
-        (off, s.len() as u32)
-    }
+/// A part's arena, objects and findings are indexed with `u32`: a block holds at most
+/// `MAX_RECORD` plus one block size of input, far below 4 GiB, so these never fail in
+/// practice; if one did, the entry is reported as not checked rather than mis-indexed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PartFull;
+
+/// `n` as a part-local index.
+pub(crate) fn part_index(n: usize) -> Result<u32, PartFull> {
+    u32::try_from(n).map_err(|_| PartFull)
 }
 
-/// At most this many distinct attributes are read per entry (rules + scope).
-const MAX_SLOTS: usize = 128;
+impl Part {
+    pub fn text(&self, off: u32, len: u32) -> &str {
+        let start = off as usize;
+        self.arena.get(start..start + len as usize).unwrap_or("")
+    }
+    fn push_text(&mut self, s: &str) -> Result<(u32, u32), PartFull> {
+        let off = part_index(self.arena.len())?;
+        let len = part_index(s.len())?;
+        part_index(self.arena.len() + s.len())?;
+        self.arena.push_str(s);
+        Ok((off, len))
+    }
+}
 
 /// Maps attribute names to slots without allocating: candidates are bucketed by
 /// name length and compared ASCII case-insensitively.
@@ -205,10 +240,13 @@ struct AttrIndex {
     /// Buckets by (name length, first letter), each holding (last byte, the name as
     /// the rules spell it, slot): most attribute lines of an export hit an empty bucket,
     /// and most matches are spelt exactly as the rules spell them (a plain memcmp).
-    buckets: Vec<Vec<(u8, String, u16)>>,
-    object_class: u16,
+    buckets: Vec<Vec<(u8, String, usize)>>,
+    /// Number of slots: the rules' attributes first (a rule's `slot` is its index), then
+    /// objectClass, objectGUID and the scope's attributes. There is no fixed limit.
+    slots: usize,
+    object_class: usize,
     /// objectGUID is looked up but never decoded as text.
-    object_guid: u16,
+    object_guid: usize,
 }
 
 impl AttrIndex {
@@ -219,39 +257,40 @@ impl AttrIndex {
 
     fn new(rules: &RuleSet) -> AttrIndex {
         let mut names: Vec<String> = rules.attributes.clone();
-        let extras = ["objectClass".to_string(), "objectGUID".to_string()];
-        for extra in extras.into_iter().chain(rules.scope.attributes()) {
-            if !names.iter().any(|n| n.eq_ignore_ascii_case(&extra)) {
-                names.push(extra);
+        let mut slot_of = |name: &str| match names.iter().position(|n| n.eq_ignore_ascii_case(name))
+        {
+            Some(i) => i,
+            None => {
+                names.push(name.to_string());
+                names.len() - 1
             }
+        };
+        let object_class = slot_of("objectClass");
+        let object_guid = slot_of("objectGUID");
+        for extra in rules.scope.attributes() {
+            slot_of(&extra);
         }
-        names.truncate(MAX_SLOTS);
-        let mut buckets: Vec<Vec<(u8, String, u16)>> = vec![Vec::new(); 1024];
+        let mut buckets: Vec<Vec<(u8, String, usize)>> = vec![Vec::new(); 1024];
         for (slot, n) in names.iter().enumerate() {
             let b = n.as_bytes();
             if let (Some(&first), Some(&last)) = (b.first(), b.last()) {
                 buckets[Self::bucket(b.len(), first)].push((
                     last.to_ascii_lowercase(),
                     n.clone(),
-                    slot as u16,
+                    slot,
                 ));
             }
         }
-        let slot_of = |name: &str| {
-            names
-                .iter()
-                .position(|n| n.eq_ignore_ascii_case(name))
-                .unwrap_or(usize::MAX) as u16
-        };
         AttrIndex {
             buckets,
-            object_class: slot_of("objectClass"),
-            object_guid: slot_of("objectGUID"),
+            slots: names.len(),
+            object_class,
+            object_guid,
         }
     }
 
     #[inline]
-    fn lookup(&self, name: &str) -> Option<u16> {
+    fn lookup(&self, name: &str) -> Option<usize> {
         let b = name.as_bytes();
         let bucket = &self.buckets[Self::bucket(b.len(), *b.first()?)];
         if bucket.is_empty() {
@@ -267,55 +306,74 @@ impl AttrIndex {
     }
 }
 
+/// One value of an entry that a rule or the scope reads, decoded to text.
+struct DecodedValue<'e> {
+    /// Attribute slot (see [`AttrIndex`]).
+    slot: usize,
+    /// Index of the attribute line in `Entry::attrs`.
+    attr: usize,
+    /// The value; bytes that are not UTF-8 are kept escaped (see [`crate::text`]).
+    text: Cow<'e, str>,
+}
+
 /// Allocations carried from one entry to the next.
 #[derive(Default)]
 pub(crate) struct Scratch {
-    vals: Vec<(u16, u32, Cow<'static, str>)>,
+    vals: Vec<DecodedValue<'static>>,
+    ranges: Vec<(usize, usize)>,
 }
 
 /// An emptied vector with another lifetime parameter, keeping its allocation (the
 /// in-place `collect` of an empty `into_iter` reuses the buffer).
-fn reuse<'a, 'b>(mut v: Vec<(u16, u32, Cow<'a, str>)>) -> Vec<(u16, u32, Cow<'b, str>)> {
+fn reuse<'a, 'b>(mut v: Vec<DecodedValue<'a>>) -> Vec<DecodedValue<'b>> {
     v.clear();
     v.into_iter()
-        .map(|_| unreachable!("the vector is empty"))
+        .filter_map(|_| None::<DecodedValue<'b>>)
         .collect()
 }
 
 /// The decoded values of one entry that rules or the scope read, grouped by slot.
 struct Decoded<'a, 'e> {
     index: &'a AttrIndex,
-    /// (slot, attribute line index, text), sorted by slot after `group`.
-    vals: Vec<(u16, u32, Cow<'e, str>)>,
-    /// Range of `vals` per slot.
-    ranges: [(u16, u16); MAX_SLOTS],
+    /// Sorted by slot (then attribute line) after `group`.
+    vals: Vec<DecodedValue<'e>>,
+    /// Range of `vals` per slot, one entry per slot of the index.
+    ranges: Vec<(usize, usize)>,
 }
 
 impl Decoded<'_, '_> {
     fn group(&mut self) {
-        self.vals.sort_by_key(|v| (v.0, v.1));
+        self.vals.sort_by_key(|v| (v.slot, v.attr));
+        self.ranges.clear();
+        self.ranges.resize(self.index.slots, (0, 0));
         let mut i = 0;
         while i < self.vals.len() {
-            let slot = self.vals[i].0;
+            let slot = self.vals[i].slot;
             let mut j = i;
-            while j < self.vals.len() && self.vals[j].0 == slot {
+            while j < self.vals.len() && self.vals[j].slot == slot {
                 j += 1;
             }
-            self.ranges[slot as usize] = (i as u16, j as u16);
+            if let Some(r) = self.ranges.get_mut(slot) {
+                *r = (i, j);
+            }
             i = j;
         }
     }
 
-    fn slot(&self, slot: u16) -> &[(u16, u32, Cow<'_, str>)] {
-        let (a, b) = self.ranges[slot as usize];
-        &self.vals[a as usize..b as usize]
+    fn range(&self, slot: usize) -> std::ops::Range<usize> {
+        let (a, b) = self.ranges.get(slot).copied().unwrap_or((0, 0));
+        a..b
+    }
+
+    fn slot(&self, slot: usize) -> &[DecodedValue<'_>] {
+        &self.vals[self.range(slot)]
     }
 }
 
 impl AttrValues for Decoded<'_, '_> {
     fn any_value(&self, attr: &str, f: &mut dyn FnMut(&str) -> bool) -> bool {
         match self.index.lookup(attr) {
-            Some(slot) => self.slot(slot).iter().any(|v| f(&v.2)),
+            Some(slot) => self.slot(slot).iter().any(|v| f(&v.text)),
             None => false,
         }
     }
@@ -323,17 +381,18 @@ impl AttrValues for Decoded<'_, '_> {
 
 impl<'r> Engine<'r> {
     pub(crate) fn new(rules: &'r RuleSet, opts: &ScanOptions) -> Engine<'r> {
-        let mut namespaces: Vec<String> = Vec::new();
-        let rule_ns = rules
-            .rules
-            .iter()
-            .map(|r| match &r.check {
+        // A namespace's id is the index of the first rule naming it (the loader keeps
+        // rule indexes within u16).
+        let mut namespaces: Vec<(&str, u16)> = Vec::new();
+        let rule_ns = (0..=u16::MAX)
+            .zip(&rules.rules)
+            .map(|(ri, r)| match &r.check {
                 Check::Unique { namespace, .. } => {
-                    Some(match namespaces.iter().position(|n| n == namespace) {
-                        Some(i) => i as u8,
+                    Some(match namespaces.iter().find(|(n, _)| n == namespace) {
+                        Some(&(_, id)) => id,
                         None => {
-                            namespaces.push(namespace.clone());
-                            (namespaces.len() - 1) as u8
+                            namespaces.push((namespace, ri));
+                            ri
                         }
                     })
                 }
@@ -471,34 +530,44 @@ impl<'r> Engine<'r> {
     /// and for URL references, which are never fetched.
     fn decode<'e>(entry: &'e Entry, i: usize, name: &str, part: &mut Part) -> Option<Cow<'e, str>> {
         let attr = &entry.attrs[i];
-        match attr.encoding {
-            ValueEncoding::Url => None,
-            ValueEncoding::Plain => Some(match &attr.raw {
-                Cow::Borrowed(b) => match std::str::from_utf8(b) {
-                    Ok(s) => Cow::Borrowed(s),
-                    Err(_) => String::from_utf8_lossy(b),
-                },
-                Cow::Owned(b) => Cow::Owned(String::from_utf8_lossy(b).into_owned()),
-            }),
-            ValueEncoding::Base64 => {
-                match attr.decoded() {
-                    Ok(bytes) => Some(Cow::Owned(match String::from_utf8(bytes.into_owned()) {
-                        Ok(s) => s,
-                        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-                    })),
-                    Err(e) => {
-                        part.diags.push(Diagnostic {
+        let text = match attr.encoding {
+            ValueEncoding::Url => return None,
+            ValueEncoding::Plain => match &attr.raw {
+                Cow::Borrowed(b) => crate::text::decode(b),
+                Cow::Owned(b) => Cow::Owned(crate::text::decode(b).into_owned()),
+            },
+            ValueEncoding::Base64 => match attr.decoded() {
+                Ok(bytes) => Cow::Owned(crate::text::decode(&bytes).into_owned()),
+                Err(e) => {
+                    part.diags.push(Diagnostic {
                         level: DiagnosticLevel::Error,
                         file: name.to_string(),
                         line: attr.line,
                         column: 0,
-                        message: format!("invalid base64 in the value of {} ({e}); the value was not checked", attr.name),
+                        message: format!(
+                            "invalid base64 in the value of {} ({e}); the value was not checked",
+                            attr.name
+                        ),
                     });
-                        None
-                    }
+                    return None;
                 }
-            }
+            },
+        };
+        if crate::text::has_raw_bytes(&text) {
+            part.diags.push(Diagnostic {
+                level: DiagnosticLevel::Warning,
+                file: name.to_string(),
+                line: attr.line,
+                column: 0,
+                message: format!(
+                    "the value of {} is not valid UTF-8 (a Latin-1 or other legacy export?): it is \
+                     checked with the invalid bytes shown as U+FFFD, gets no suggestion, and \
+                     machine-readable reports carry its exact bytes as base64 (value_base64)",
+                    attr.name
+                ),
+            });
         }
+        Some(text)
     }
 
     /// Checks one entry. `scratch` carries the allocation of the decoded-values vector
@@ -513,11 +582,23 @@ impl<'r> Engine<'r> {
         let mut view = Decoded {
             index: &self.index,
             vals: reuse(scratch.vals),
-            ranges: [(0, 0); MAX_SLOTS],
+            ranges: scratch.ranges,
         };
-        self.check_decoded(entry, name, part, &mut view);
+        if self.check_decoded(entry, name, part, &mut view).is_err() {
+            part.diags.push(Diagnostic {
+                level: DiagnosticLevel::Error,
+                file: name.to_string(),
+                line: entry.line,
+                column: 0,
+                message: format!(
+                    "`{}` was not checked: the block holding it outgrew the engine's 4 GiB index",
+                    entry.dn
+                ),
+            });
+        }
         Scratch {
             vals: reuse(view.vals),
+            ranges: view.ranges,
         }
     }
 
@@ -527,14 +608,14 @@ impl<'r> Engine<'r> {
         name: &str,
         part: &mut Part,
         view: &mut Decoded<'_, 'e>,
-    ) {
+    ) -> Result<(), PartFull> {
         if entry.changetype != crate::model::ChangeType::Add {
             *part
                 .counts
                 .change
                 .entry(entry.changetype.as_str())
                 .or_default() += 1;
-            return;
+            return Ok(());
         }
         part.counts.objects_read += 1;
         // Decode, once, every value a rule or the scope reads.
@@ -546,7 +627,11 @@ impl<'r> Engine<'r> {
                     continue;
                 }
                 if let Some(text) = Self::decode(entry, i, name, part) {
-                    view.vals.push((slot, i as u32, text));
+                    view.vals.push(DecodedValue {
+                        slot,
+                        attr: i,
+                        text,
+                    });
                 }
             }
         }
@@ -556,11 +641,11 @@ impl<'r> Engine<'r> {
         let many: Vec<&str>;
         let classes: &[&str] = if class_vals.len() <= few.len() {
             for (slot, v) in few.iter_mut().zip(class_vals) {
-                *slot = v.2.trim();
+                *slot = v.text.trim();
             }
             &few[..class_vals.len()]
         } else {
-            many = class_vals.iter().map(|v| v.2.trim()).collect();
+            many = class_vals.iter().map(|v| v.text.trim()).collect();
             &many
         };
         let class = match self.rules.scope.judge(&entry.dn, classes, &*view) {
@@ -571,7 +656,7 @@ impl<'r> Engine<'r> {
                     .skipped
                     .entry("other-object-class".into())
                     .or_default() += 1;
-                return;
+                return Ok(());
             }
             Verdict::Excluded(reason) => {
                 match part.counts.skipped.get_mut(reason) {
@@ -580,17 +665,17 @@ impl<'r> Engine<'r> {
                         part.counts.skipped.insert(reason.to_string(), 1);
                     }
                 }
-                return;
+                return Ok(());
             }
         };
         part.counts.in_scope += 1;
-        let (dn_off, dn_len) = part.push_text(&entry.dn);
-        let guid_off = part.arena.len() as u32;
+        let (dn_off, dn_len) = part.push_text(&entry.dn)?;
+        let mut guid = String::new();
         if let Some(i) = guid_attr {
-            push_object_guid(&entry.attrs[i], &mut part.arena);
+            push_object_guid(&entry.attrs[i], &mut guid);
         }
-        let guid_len = part.arena.len() as u32 - guid_off;
-        let obj = part.objects.len() as u32;
+        let (guid_off, guid_len) = part.push_text(&guid)?;
+        let obj = part_index(part.objects.len())?;
         part.objects.push(ObjInfo {
             dn_off,
             dn_len,
@@ -602,33 +687,37 @@ impl<'r> Engine<'r> {
 
         let ctx = self.ctx();
         // (rule, index of the value in `view.vals`, detail) of the value findings.
-        let mut hits: Vec<(usize, usize, String)> = Vec::new();
-        for (ri, rule) in self.rules.rules.iter().enumerate() {
+        let mut hits: Vec<Hit> = Vec::new();
+        for (rule_id, rule) in (0..=u16::MAX).zip(&self.rules.rules) {
+            let ri = usize::from(rule_id);
             if !rule.applies_to(class) {
                 continue;
             }
-            let (start, end) = view.ranges[rule.slot];
-            let vals = start as usize..end as usize;
+            let vals = view.range(rule.slot);
             match &rule.check {
                 Check::Required => {
                     if vals.is_empty() {
                         self.push_finding(
                             part,
-                            obj,
-                            ri,
                             entry,
                             name,
                             class,
-                            None,
-                            String::new(),
-                            "is missing".into(),
-                            u32::MAX,
+                            NewFinding {
+                                obj,
+                                rule: ri,
+                                value_line: 0,
+                                value: "",
+                                detail: "is missing",
+                                value_id: u32::MAX,
+                                suggestion: None,
+                                suggestion_keys: Vec::new(),
+                            },
                         );
                     }
                 }
                 Check::Unique { .. } => {
                     for vi in vals {
-                        let (_, attr, text) = &view.vals[vi];
+                        let DecodedValue { attr, text, .. } = &view.vals[vi];
                         if let Some((skip, sub)) = filter_value(rule.def.values, text) {
                             if sub.trim().is_empty() {
                                 continue;
@@ -640,34 +729,41 @@ impl<'r> Engine<'r> {
                                     index::key_hash(ns, &index::scoped_key(Some(&domain), sub))
                                 }
                             };
-                            // UPN = mail = primary SMTP is the norm: store the text once per object.
+                            // UPN = mail = primary SMTP is the norm: store the text once per
+                            // object. Only the last few holders are compared, so an attribute
+                            // with 70,000 values stays linear.
                             let same = part
                                 .holders
                                 .iter()
                                 .rev()
+                                .take(8)
                                 .take_while(|h| h.obj == obj)
                                 .find(|h| part.text(h.off, h.len) == text.as_ref());
                             let (off, len) = match same {
                                 Some(h) => (h.off, h.len),
-                                None => part.push_text(text),
+                                None => part.push_text(text)?,
                             };
                             part.holders.push(Holder {
                                 hash,
                                 obj,
-                                rule: ri as u16,
-                                skip: skip as u16,
+                                rule: rule_id,
+                                skip,
                                 off,
                                 len,
-                                line: entry.attrs[*attr as usize].line,
+                                line: entry.attrs[*attr].line,
                             });
                         }
                     }
                 }
                 check => {
                     for vi in vals {
-                        if let Some((_, sub)) = filter_value(rule.def.values, &view.vals[vi].2) {
+                        if let Some((_, sub)) = filter_value(rule.def.values, &view.vals[vi].text) {
                             if let Some(detail) = check.check_value(sub, &ctx) {
-                                hits.push((ri, vi, detail));
+                                hits.push(Hit {
+                                    rule: ri,
+                                    value: vi,
+                                    detail,
+                                });
                             }
                         }
                     }
@@ -675,63 +771,62 @@ impl<'r> Engine<'r> {
             }
         }
         if hits.is_empty() {
-            return;
+            return Ok(());
         }
         // One suggestion per offending value, shared by all its findings.
-        hits.sort_by_key(|h| (h.1, h.0));
-        let mut i = 0;
-        while i < hits.len() {
-            let vi = hits[i].1;
-            let mut j = i;
-            while j < hits.len() && hits[j].1 == vi {
-                j += 1;
-            }
-            let (slot, attr, text) = &view.vals[vi];
-            let slot = *slot as usize;
-            let rule_ids: Vec<usize> = hits[i..j].iter().map(|h| h.0).collect();
-            let suggestion = self.suggest(text, slot, class, &rule_ids);
+        hits.sort_by_key(|h| (h.value, h.rule));
+        for group in hits.chunk_by(|a, b| a.value == b.value) {
+            let DecodedValue { slot, attr, text } = &view.vals[group[0].value];
+            let rule_ids: Vec<usize> = group.iter().map(|h| h.rule).collect();
+            // A value that is not UTF-8 gets no suggestion: a fix built on its escaped
+            // text would target bytes the directory does not hold.
+            let suggestion = if crate::text::has_raw_bytes(text) {
+                None
+            } else {
+                self.suggest(text, *slot, class, &rule_ids)
+            };
             let suggestion_keys = match &suggestion {
-                Some(s) => self.namespace_keys(slot, class, &entry.dn, s),
+                Some(s) => self.namespace_keys(*slot, class, &entry.dn, s),
                 None => Vec::new(),
             };
-            let value_id = part.pending.len() as u32;
-            let attr_line = entry.attrs[*attr as usize].line;
-            for (ri, _, detail) in hits[i..j].iter() {
-                let idx = part.pending.len();
+            let value_id = part_index(part.pending.len())?;
+            for hit in group {
                 self.push_finding(
                     part,
-                    obj,
-                    *ri,
                     entry,
                     name,
                     class,
-                    Some(attr_line),
-                    text.to_string(),
-                    detail.clone(),
-                    value_id,
+                    NewFinding {
+                        obj,
+                        rule: hit.rule,
+                        value_line: entry.attrs[*attr].line,
+                        value: text,
+                        detail: &hit.detail,
+                        value_id,
+                        suggestion: suggestion.clone(),
+                        suggestion_keys: suggestion_keys.clone(),
+                    },
                 );
-                part.pending[idx].finding.suggestion = suggestion.clone();
-                part.pending[idx].suggestion_keys = suggestion_keys.clone();
             }
-            i = j;
         }
+        Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn push_finding(
         &self,
         part: &mut Part,
-        obj: u32,
-        ri: usize,
         entry: &Entry,
         name: &str,
         class: ObjectClass,
-        value_line: Option<u64>,
-        value: String,
-        detail: String,
-        value_id: u32,
+        new: NewFinding<'_>,
     ) {
-        let rule = &self.rules.rules[ri];
+        let rule = &self.rules.rules[new.rule];
+        let (value, value_base64) = crate::text::for_report(new.value);
+        let object_guid = part
+            .objects
+            .get(new.obj as usize)
+            .filter(|o| o.guid_len > 0)
+            .map(|o| part.text(o.guid_off, o.guid_len).to_string());
         part.pending.push(Pending {
             finding: Finding {
                 rule: rule.def.id.clone(),
@@ -739,30 +834,28 @@ impl<'r> Engine<'r> {
                 category: rule.def.category,
                 dn: entry.dn.to_string(),
                 object_class: class.as_str().to_string(),
-                object_guid: {
-                    let o = &part.objects[obj as usize];
-                    (o.guid_len > 0).then(|| part.text(o.guid_off, o.guid_len).to_string())
-                },
+                object_guid,
                 attribute: rule.def.attribute.clone(),
                 value,
-                suggestion: None,
+                value_base64,
+                suggestion: new.suggestion,
                 related: Vec::new(),
                 related_total: None,
-                message: render_message(&rule.def.message, &rule.def.attribute, &detail),
+                message: render_message(&rule.def.message, &rule.def.attribute, new.detail),
                 uniqueness: None,
                 source: SourceRef {
                     file: name.to_string(),
                     line: entry.line,
                 },
-                value_line: value_line.unwrap_or(0),
+                value_line: new.value_line,
                 fingerprint: String::new(),
                 state: None,
                 exception: None,
             },
-            obj,
-            rule: ri as u16,
-            value_id,
-            suggestion_keys: Vec::new(),
+            obj: new.obj,
+            rule: new.rule,
+            value_id: new.value_id,
+            suggestion_keys: new.suggestion_keys,
         });
     }
 
@@ -780,7 +873,7 @@ impl<'r> Engine<'r> {
         // The fixes apply to the part of the value the rule looks at (after `smtp:`).
         let filter = fixes[0].def.values;
         let (skip, sub) = filter_value(filter, value)?;
-        let prefix = &value[..skip];
+        let prefix = &value[..usize::from(skip)];
         let mut s = sub.to_string();
         let has = |k: FixKind| fixes.iter().any(|r| r.def.fix == k);
         if has(FixKind::Trim) {
@@ -837,7 +930,7 @@ impl<'r> Engine<'r> {
         class: ObjectClass,
         dn: &str,
         value: &str,
-    ) -> Vec<(u8, String)> {
+    ) -> Vec<(u16, String)> {
         let mut keys = Vec::new();
         for (ri, r) in self.rules.rules.iter().enumerate() {
             if r.slot != slot || !r.applies_to(class) {
@@ -991,7 +1084,7 @@ impl<'r> Engine<'r> {
 
 /// The part of a value a rule looks at: `(prefix length, rest)`, or `None` when the
 /// rule's value filter skips the value.
-pub fn filter_value(filter: ValueFilter, value: &str) -> Option<(usize, &str)> {
+pub fn filter_value(filter: ValueFilter, value: &str) -> Option<(u8, &str)> {
     match filter {
         ValueFilter::Any => Some((0, value)),
         ValueFilter::Smtp => {
@@ -1039,10 +1132,14 @@ mod tests {
 
     #[test]
     fn reuse_keeps_the_allocation() {
-        let mut v: Vec<(u16, u32, Cow<'static, str>)> = Vec::with_capacity(16);
-        v.push((1, 2, Cow::Borrowed("x")));
+        let mut v: Vec<DecodedValue<'static>> = Vec::with_capacity(16);
+        v.push(DecodedValue {
+            slot: 1,
+            attr: 2,
+            text: Cow::Borrowed("x"),
+        });
         let ptr = v.as_ptr() as usize;
-        let w: Vec<(u16, u32, Cow<'_, str>)> = reuse(v);
+        let w: Vec<DecodedValue<'_>> = reuse(v);
         assert!(w.is_empty());
         assert!(w.capacity() >= 16);
         assert_eq!(w.as_ptr() as usize, ptr);

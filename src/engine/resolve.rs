@@ -36,13 +36,13 @@ impl View<'_> {
         let h = self.holder(r);
         self.parts[r.part as usize].text(h.off, h.len)
     }
-    fn key(&self, r: &HolderRef) -> (u8, String) {
+    fn key(&self, r: &HolderRef) -> (u16, String) {
         let h = self.holder(r);
-        let ns = self.engine.rule_ns[h.rule as usize].unwrap_or(0);
+        let ns = self.engine.rule_ns[usize::from(h.rule)].unwrap_or(0);
         let domain = self.domain(r);
         (
             ns,
-            index::scoped_key(domain.as_deref(), &self.value(r)[h.skip as usize..]),
+            index::scoped_key(domain.as_deref(), &self.value(r)[usize::from(h.skip)..]),
         )
     }
     /// The holder's domain when its rule compares per domain.
@@ -51,7 +51,7 @@ impl View<'_> {
         let p = &self.parts[r.part as usize];
         let o = &p.objects[h.obj as usize];
         self.engine
-            .unique_domain(h.rule as usize, p.text(o.dn_off, o.dn_len))
+            .unique_domain(usize::from(h.rule), p.text(o.dn_off, o.dn_len))
     }
     fn slot(&self, r: &HolderRef) -> usize {
         self.engine.rules.rules[self.holder(r).rule as usize].slot
@@ -63,13 +63,15 @@ impl View<'_> {
         let h = self.holder(r);
         let p = &self.parts[r.part as usize];
         let o = &p.objects[h.obj as usize];
+        let (value, value_base64) = crate::text::for_report(self.value(r));
         Related {
             dn: p.text(o.dn_off, o.dn_len).to_string(),
-            attribute: self.engine.rules.rules[h.rule as usize]
+            attribute: self.engine.rules.rules[usize::from(h.rule)]
                 .def
                 .attribute
                 .clone(),
-            value: self.value(r).to_string(),
+            value,
+            value_base64,
             source: SourceRef {
                 file: self.file(r.part),
                 line: o.line,
@@ -82,19 +84,23 @@ impl View<'_> {
 }
 
 /// A suggested value: (namespace, key), part, value id, object, attribute slot.
-type Proposal = ((u8, String), u32, u32, u32, usize);
+type Proposal = ((u16, String), u32, u32, u32, usize);
 
 pub(crate) fn resolve(engine: &Engine, parts: &[Part]) -> Vec<(FKey, Finding)> {
     let view = View { engine, parts };
-    let mut refs: Vec<HolderRef> = parts
+    // Part and holder indexes fit u32: a run has far fewer blocks, and a part far fewer
+    // holders, than that (see `part_index`); the zips cannot cut anything short.
+    let numbered: Vec<(u32, &Part)> = (0..=u32::MAX).zip(parts).collect();
+    let mut refs: Vec<HolderRef> = numbered
         .par_iter()
-        .enumerate()
-        .flat_map_iter(|(pi, p)| {
-            p.holders.iter().enumerate().map(move |(hi, h)| HolderRef {
-                hash: h.hash,
-                part: pi as u32,
-                idx: hi as u32,
-            })
+        .flat_map_iter(|&(pi, p)| {
+            (0..=u32::MAX)
+                .zip(&p.holders)
+                .map(move |(hi, h)| HolderRef {
+                    hash: h.hash,
+                    part: pi,
+                    idx: hi,
+                })
         })
         .collect();
     refs.par_sort_unstable();
@@ -117,7 +123,7 @@ pub(crate) fn resolve(engine: &Engine, parts: &[Part]) -> Vec<(FKey, Finding)> {
                     .all(|(k, r)| refs[i..i + k].iter().all(|o| view.slot(o) != view.slot(r)))
         };
         if j - i >= 2 && !one_object_distinct_attributes() {
-            let mut members: Vec<((u8, String), HolderRef)> =
+            let mut members: Vec<((u16, String), HolderRef)> =
                 refs[i..j].iter().map(|r| (view.key(r), *r)).collect();
             members.sort();
             let mut a = 0;
@@ -140,23 +146,23 @@ pub(crate) fn resolve(engine: &Engine, parts: &[Part]) -> Vec<(FKey, Finding)> {
     // and not proposed for two different values.
     let mut rejected: HashSet<(u32, u32)> = HashSet::new(); // (part, value_id)
     let mut proposals: Vec<Proposal> = Vec::new();
-    for (pi, p) in parts.iter().enumerate() {
+    for &(pi, p) in &numbered {
         for f in &p.pending {
             if f.finding.suggestion.is_none() {
                 continue;
             }
-            let slot = engine.rules.rules[f.rule as usize].slot;
+            let slot = engine.rules.rules[f.rule].slot;
             for (ns, key) in &f.suggestion_keys {
                 let h = index::key_hash(*ns, key);
                 let start = refs.partition_point(|r| r.hash < h);
                 let taken = refs[start..].iter().take_while(|r| r.hash == h).any(|r| {
                     view.key(r) == (*ns, key.clone())
-                        && (view.obj(r) != (pi as u32, f.obj) || view.slot(r) == slot)
+                        && (view.obj(r) != (pi, f.obj) || view.slot(r) == slot)
                 });
                 if taken {
-                    rejected.insert((pi as u32, f.value_id));
+                    rejected.insert((pi, f.value_id));
                 }
-                proposals.push(((*ns, key.clone()), pi as u32, f.value_id, f.obj, slot));
+                proposals.push(((*ns, key.clone()), pi, f.value_id, f.obj, slot));
             }
         }
     }
@@ -181,15 +187,15 @@ pub(crate) fn resolve(engine: &Engine, parts: &[Part]) -> Vec<(FKey, Finding)> {
         a = b;
     }
 
-    for (pi, p) in parts.iter().enumerate() {
+    for &(pi, p) in &numbered {
         for f in &p.pending {
             let mut finding = f.finding.clone();
-            if rejected.contains(&(pi as u32, f.value_id)) {
+            if rejected.contains(&(pi, f.value_id)) {
                 finding.suggestion = None;
             }
             out.push((
                 FKey {
-                    part: pi as u32,
+                    part: pi,
                     obj: f.obj,
                 },
                 finding,
@@ -220,7 +226,8 @@ fn duplicate_findings(view: &View, group: &[HolderRef], out: &mut Vec<(FKey, Fin
         let h = view.holder(r);
         let p = &view.parts[r.part as usize];
         let o = &p.objects[h.obj as usize];
-        let rule = &view.engine.rules.rules[h.rule as usize];
+        let rule = &view.engine.rules.rules[usize::from(h.rule)];
+        let (value, value_base64) = crate::text::for_report(view.value(r));
         let first = &related[0];
         let domain = view.domain(r);
         let mut detail = if total == 1 {
@@ -240,7 +247,7 @@ fn duplicate_findings(view: &View, group: &[HolderRef], out: &mut Vec<(FKey, Fin
             } => Some(Uniqueness {
                 namespace: namespace.clone(),
                 label: label.clone(),
-                key: index::normalize(&view.value(r)[h.skip as usize..]).into_owned(),
+                key: index::normalize(&view.value(r)[usize::from(h.skip)..]).into_owned(),
                 domain,
             }),
             _ => None,
@@ -258,7 +265,8 @@ fn duplicate_findings(view: &View, group: &[HolderRef], out: &mut Vec<(FKey, Fin
                 object_class: o.class.as_str().to_string(),
                 object_guid: (o.guid_len > 0).then(|| p.text(o.guid_off, o.guid_len).to_string()),
                 attribute: rule.def.attribute.clone(),
-                value: view.value(r).to_string(),
+                value,
+                value_base64,
                 suggestion: None,
                 related,
                 related_total: (total > RELATED_CAP).then_some(total),

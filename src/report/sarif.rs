@@ -135,6 +135,9 @@ fn result(f: &Finding, rule_index: Option<usize>, with_baseline: bool, art: &Art
     props.insert("category".into(), json!(f.category.as_str()));
     props.insert("attribute".into(), json!(f.attribute));
     props.insert("value".into(), json!(f.value));
+    if let Some(b) = &f.value_base64 {
+        props.insert("valueBase64".into(), json!(b));
+    }
     if let Some(g) = &f.object_guid {
         props.insert("objectGuid".into(), json!(g));
     }

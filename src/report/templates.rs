@@ -1046,6 +1046,7 @@ fn holder_of(f: &Finding) -> Related {
         dn: f.dn.clone(),
         attribute: f.attribute.clone(),
         value: f.value.clone(),
+        value_base64: f.value_base64.clone(),
         source: f.source.clone(),
     }
 }
@@ -1325,6 +1326,7 @@ mod tests {
             object_guid: None,
             attribute: attr.into(),
             value: value.into(),
+            value_base64: None,
             suggestion: None,
             related: vec![],
             related_total: None,
@@ -1558,6 +1560,7 @@ mod tests {
                     dn: dn.to_string(),
                     attribute: attr.to_string(),
                     value: value.to_string(),
+                    value_base64: None,
                     source: src("export.ldf", 10),
                 })
                 .collect();

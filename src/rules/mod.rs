@@ -373,6 +373,9 @@ impl RuleSet {
     }
 }
 
+/// Most rules one run can hold: the engine numbers rules with `u16`.
+pub const MAX_RULES: usize = 1 << 16;
+
 #[derive(Default)]
 struct Loader {
     rules: Vec<Rule>,
@@ -473,8 +476,20 @@ impl Loader {
                 slot: 0,
                 origin: file.to_string(),
             };
-            match self.rules.iter_mut().find(|r| r.def.id == rule.def.id) {
-                Some(existing) => *existing = rule,
+            let known = self.rules.iter().position(|r| r.def.id == rule.def.id);
+            match known {
+                Some(i) => self.rules[i] = rule,
+                None if self.rules.len() >= MAX_RULES => {
+                    return Err(RuleError {
+                        file: file.into(),
+                        line: line_of_id,
+                        column: 1,
+                        message: format!(
+                            "rule `{}`: a rule set holds at most {MAX_RULES} rules; this one is past the limit",
+                            rule.def.id
+                        ),
+                    });
+                }
                 None => self.rules.push(rule),
             }
         }

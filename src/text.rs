@@ -1,0 +1,129 @@
+//! Directory values as text, without losing bytes. LDIF values are usually UTF-8, but
+//! exports from legacy tools carry Latin-1 or broken bytes. Such a value is decoded with
+//! every byte that is not part of valid UTF-8 mapped to one private-use character
+//! (U+10FF00 + byte), so checks, the uniqueness index and reports still see one exact,
+//! reversible value. Reports show those bytes as U+FFFD and carry the original bytes as
+//! base64 beside the value.
+
+use base64::Engine as _;
+use std::borrow::Cow;
+
+/// First code point of the range that stands for raw bytes.
+const RAW_BASE: u32 = 0x10_FF00;
+
+/// Decodes a value: borrowed when it is UTF-8, escaped (see the module docs) when not.
+pub fn decode(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => Cow::Owned(escape(bytes)),
+    }
+}
+
+fn escape(mut bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() + 8);
+    while !bytes.is_empty() {
+        match std::str::from_utf8(bytes) {
+            Ok(s) => {
+                out.push_str(s);
+                break;
+            }
+            Err(e) => {
+                let (good, rest) = bytes.split_at(e.valid_up_to());
+                out.push_str(std::str::from_utf8(good).unwrap_or_default());
+                let bad = e.error_len().unwrap_or(rest.len());
+                for &b in &rest[..bad] {
+                    out.push(raw_char(b));
+                }
+                bytes = &rest[bad..];
+            }
+        }
+    }
+    out
+}
+
+fn raw_char(b: u8) -> char {
+    char::from_u32(RAW_BASE + u32::from(b)).unwrap_or(char::REPLACEMENT_CHARACTER)
+}
+
+fn raw_byte(c: char) -> Option<u8> {
+    u8::try_from(u32::from(c).checked_sub(RAW_BASE)?).ok()
+}
+
+/// True when the text holds escaped raw bytes (the value was not UTF-8).
+#[inline]
+pub fn has_raw_bytes(s: &str) -> bool {
+    // Every escape is encoded as F4 8F Bx xx: no search unless the lead byte occurs.
+    memchr::memchr(0xF4, s.as_bytes()).is_some() && s.chars().any(|c| raw_byte(c).is_some())
+}
+
+/// The bytes the value had in the source.
+pub fn original_bytes(s: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut buf = [0u8; 4];
+    for c in s.chars() {
+        match raw_byte(c) {
+            Some(b) => out.push(b),
+            None => out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes()),
+        }
+    }
+    out
+}
+
+/// The value as reports show it (raw bytes as U+FFFD) and, when it was not UTF-8, its
+/// original bytes as base64.
+pub fn for_report(s: &str) -> (String, Option<String>) {
+    if !has_raw_bytes(s) {
+        return (s.to_string(), None);
+    }
+    let shown = s
+        .chars()
+        .map(|c| match raw_byte(c) {
+            Some(_) => char::REPLACEMENT_CHARACTER,
+            None => c,
+        })
+        .collect();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(original_bytes(s));
+    (shown, Some(b64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf8_is_borrowed_and_unmarked() {
+        assert!(matches!(decode("jörg@x.com".as_bytes()), Cow::Borrowed(_)));
+        assert!(!has_raw_bytes("jörg@x.com"));
+        assert_eq!(for_report("jörg"), ("jörg".to_string(), None));
+    }
+
+    #[test]
+    fn latin1_round_trips_exactly() {
+        let raw = b"j\xf6rg@contoso.com";
+        let text = decode(raw);
+        assert!(has_raw_bytes(&text));
+        assert_eq!(original_bytes(&text), raw);
+        let (shown, b64) = for_report(&text);
+        assert_eq!(shown, "j\u{FFFD}rg@contoso.com");
+        assert_eq!(
+            base64::engine::general_purpose::STANDARD
+                .decode(b64.unwrap())
+                .unwrap(),
+            raw
+        );
+    }
+
+    #[test]
+    fn different_bad_bytes_stay_different() {
+        assert_ne!(decode(b"j\xf6rg"), decode(b"j\xfcrg"));
+        // Truncated sequences and valid text after them.
+        for raw in [
+            &b"\xe2\x82"[..],
+            b"a\xffb\xc3\xa9",
+            b"\xf4\x90\x80\x80",
+            b"\xc0\xaf",
+        ] {
+            assert_eq!(original_bytes(&decode(raw)), raw, "{raw:?}");
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! Regression tests for inputs past the engine's old internal limits: nothing is
+//! skipped silently, nothing panics, and no value is altered on the way to a report.
+
+mod common;
+use base64::Engine as _;
+use common::*;
+use serde_json::Value;
+
+fn json(o: &std::process::Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(o)))
+}
+
+/// A user with 70,000 proxyAddresses (past the old u16 value counter) is checked like any
+/// other: in scope, and its one bad value is found.
+#[test]
+fn an_attribute_with_70000_values_is_checked() {
+    let dir = tempdir();
+    let mut ldif = String::from(
+        "dn: CN=Big,OU=Staff,DC=contoso,DC=com\nobjectClass: top\nobjectClass: user\nuserPrincipalName: big@contoso.com\n",
+    );
+    for i in 0..70_000 {
+        ldif.push_str(&format!("proxyAddresses: smtp:alias{i}@contoso.com\n"));
+    }
+    ldif.push_str("proxyAddresses: smtp:bad alias@contoso.com\n");
+    let p = write(dir.path(), "big.ldif", &ldif);
+    let o = run(&["scan", p.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let r = json(&o);
+    assert_eq!(r["summary"]["objects_in_scope"], 1, "{}", r["summary"]);
+    assert!(r["summary"]["skipped"].as_object().unwrap().is_empty());
+    let f = &r["findings"].as_array().unwrap();
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0]["rule"], "proxy-smtp-invalid-character");
+    assert_eq!(f[0]["value"], "smtp:bad alias@contoso.com");
+    assert_eq!(f[0]["value_line"], 70_005);
+}
+
+/// A rule pack reading 300 distinct attributes (the old engine panicked past ~117).
+#[test]
+fn a_rule_pack_reading_300_attributes_runs() {
+    let dir = tempdir();
+    let mut rules = String::new();
+    let mut ldif = String::from("dn: CN=A,DC=contoso,DC=com\nobjectClass: user\n");
+    for i in 0..300 {
+        rules.push_str(&format!(
+            "- id: attr{i}-no-x\n  title: t\n  severity: warning\n  category: character\n  attribute: extAttr{i}\n  check: {{ kind: charset, forbidden: \"[x]\" }}\n  message: \"extAttr{i} {{detail}}\"\n  fix: strip\n  examples: {{ valid: [\"a\"], invalid: [\"x\"] }}\n"
+        ));
+        ldif.push_str(&format!(
+            "extAttr{i}: {}\n",
+            if i % 100 == 99 { "x1" } else { "ok" }
+        ));
+    }
+    let r = write(dir.path(), "many.yaml", &rules);
+    let p = write(dir.path(), "a.ldif", &ldif);
+    let o = run(&[
+        "scan",
+        p.to_str().unwrap(),
+        "--rules",
+        r.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let r = json(&o);
+    let got: Vec<(&str, &str)> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap(),
+                f["suggestion"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("attr99-no-x", "1"),
+            ("attr199-no-x", "1"),
+            ("attr299-no-x", "1")
+        ]
+    );
+}
+
+/// A UPN that is not UTF-8 (a Latin-1 export): a warning names file and line, the value
+/// is checked, no suggestion is made, and every machine-readable output carries its
+/// exact bytes.
+#[test]
+fn a_value_that_is_not_utf8_is_reported_and_kept_exactly() {
+    let dir = tempdir();
+    let raw: &[u8] = b"j\xf6rg@contoso.com";
+    let mut ldif: Vec<u8> = b"dn: CN=Joerg,OU=Staff,DC=contoso,DC=com\nobjectClass: user\nsAMAccountName: joerg\nuserPrincipalName: ".to_vec();
+    ldif.extend_from_slice(raw);
+    ldif.extend_from_slice(
+        b"\n\ndn: CN=Jorg2,OU=Staff,DC=contoso,DC=com\nobjectClass: user\nuserPrincipalName:: ",
+    );
+    // The same bytes, base64 in the LDIF: the same value, so a duplicate of it.
+    ldif.extend_from_slice(
+        base64::engine::general_purpose::STANDARD
+            .encode(raw)
+            .as_bytes(),
+    );
+    ldif.extend_from_slice(b"\n\ndn: CN=Jurg,OU=Staff,DC=contoso,DC=com\nobjectClass: user\nuserPrincipalName: j\xfcrg@contoso.com\n");
+    let p = dir.path().join("latin1.ldif");
+    std::fs::write(&p, &ldif).unwrap();
+    let ps = p.to_str().unwrap();
+    let sarif = dir.path().join("r.sarif");
+    let jsonl = dir.path().join("r.jsonl");
+    let o = run(&[
+        "scan",
+        ps,
+        "--format",
+        "json",
+        "-o",
+        sarif.to_str().unwrap(),
+        "-o",
+        jsonl.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!(
+            "{ps}:4: warning: the value of userPrincipalName is not valid UTF-8"
+        )),
+        "{}",
+        stderr(&o)
+    );
+    let r = json(&o);
+    let b64 = base64::engine::general_purpose::STANDARD.encode(raw);
+    let upn: Vec<&Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["attribute"] == "userPrincipalName")
+        .collect();
+    // Character findings on all three; a duplicate only between the two equal values
+    // (j\xf6rg and j\xfcrg are different values, though both show as j\u{FFFD}rg).
+    let rules: Vec<(&str, &str)> = upn
+        .iter()
+        .map(|f| (f["dn"].as_str().unwrap(), f["rule"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        rules,
+        vec![
+            ("CN=Joerg,OU=Staff,DC=contoso,DC=com", "upn-duplicate"),
+            (
+                "CN=Joerg,OU=Staff,DC=contoso,DC=com",
+                "upn-invalid-character"
+            ),
+            ("CN=Jorg2,OU=Staff,DC=contoso,DC=com", "upn-duplicate"),
+            (
+                "CN=Jorg2,OU=Staff,DC=contoso,DC=com",
+                "upn-invalid-character"
+            ),
+            (
+                "CN=Jurg,OU=Staff,DC=contoso,DC=com",
+                "upn-invalid-character"
+            ),
+        ]
+    );
+    for f in &upn[..4] {
+        assert_eq!(f["value"], "j\u{FFFD}rg@contoso.com");
+        assert_eq!(f["value_base64"], b64.as_str(), "{f}");
+        assert!(f["suggestion"].is_null(), "{f}");
+    }
+    assert_eq!(upn[0]["related"][0]["value_base64"], b64.as_str());
+    let sarif: Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    let props = &sarif["runs"][0]["results"][0]["properties"];
+    assert_eq!(props["valueBase64"], b64.as_str(), "{props}");
+    let jsonl = std::fs::read_to_string(&jsonl).unwrap();
+    assert!(
+        jsonl.contains(&format!("\"value_base64\":\"{b64}\"")),
+        "{jsonl}"
+    );
+}
