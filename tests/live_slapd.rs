@@ -489,7 +489,7 @@ fn duplicates_across_an_ldif_file_and_a_live_source_and_keep_going() {
     assert!(stderr(&o).contains(&dead_url), "{}", stderr(&o));
     let r: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(r["summary"]["incomplete"], true);
-    assert_eq!(r["summary"]["objects_read"], 1, "the file was scanned");
+    assert_eq!(r["summary"]["objects_read"], 3, "the file was scanned");
     let diag = &r["diagnostics"][0];
     assert_eq!(diag["level"], "error");
     assert_eq!(diag["file"], dead_url.as_str());
