@@ -482,6 +482,18 @@ fn accepted_domains_and_per_domain_sam_follow_the_revised_contract() {
     let md = dir.path().join("r.md");
     args.extend(["-o", html.to_str().unwrap(), "-o", md.to_str().unwrap()]);
     run(&args);
+    let terminal = run(&[
+        "scan",
+        files[0],
+        files[1],
+        "--accepted-domain",
+        "contoso.com",
+    ]);
+    assert!(
+        stdout(&terminal).contains("accepted domains: contoso.com, onmicrosoft.com (always)"),
+        "{}",
+        stdout(&terminal)
+    );
     for p in [&html, &md] {
         let text = std::fs::read_to_string(p).unwrap();
         assert!(text.contains("onmicrosoft.com"), "{}", p.display());

@@ -40,6 +40,15 @@ pub fn render(report: &Report, color: bool) -> String {
         let parts: Vec<String> = s.skipped.iter().map(|(k, v)| format!("{k} {v}")).collect();
         let _ = writeln!(out, "out of scope: {}", parts.join(", "));
     }
+    if !s.accepted_domains.is_empty() {
+        let mut parts: Vec<String> = s.accepted_domains.iter().map(|d| printable(d)).collect();
+        parts.extend(
+            s.implicit_accepted_domains
+                .iter()
+                .map(|d| format!("{} (always)", printable(d))),
+        );
+        let _ = writeln!(out, "accepted domains: {}", parts.join(", "));
+    }
     if !s.change_records.is_empty() {
         let parts: Vec<String> = s
             .change_records
