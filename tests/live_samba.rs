@@ -8,7 +8,7 @@
 mod common;
 mod live;
 use common::*;
-use live::{make_certs, tool};
+use live::{make_certs, skip_without, tool};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -79,6 +79,12 @@ const UAC_RULE: &str = r#"- id: test-uac-disabled-no-password
 
 #[test]
 fn samba_ad_dc_live_scan_has_binary_guids_a_continuation_reference_and_user_objects() {
+    if skip_without(
+        "samba_ad_dc_live_scan",
+        &["samba-tool", "samba", "ldapadd", "openssl"],
+    ) {
+        return;
+    }
     let t0 = Instant::now();
     let samba_tool = tool("samba-tool");
     let samba = tool("samba");

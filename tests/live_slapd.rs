@@ -36,6 +36,12 @@ fn file_scan(path: &str) -> Value {
 
 #[test]
 fn live_scan_equals_file_scan_over_starttls_and_ldaps_and_the_snapshot_is_citable() {
+    if skip_without(
+        "live_scan_equals_file_scan_over_starttls_and_ldaps_and_the_snapshot_is_citable",
+        SLAPD_TOOLS,
+    ) {
+        return;
+    }
     let s = Slapd::start(SUFFIX, &contoso());
     let expected = file_scan("examples/contoso.ldif");
     assert!(!findings(&expected).is_empty());
@@ -144,6 +150,12 @@ fn live_scan_equals_file_scan_over_starttls_and_ldaps_and_the_snapshot_is_citabl
 
 #[test]
 fn bad_password_unreachable_tls_missing_base_and_limits_are_one_line_errors_exit_2() {
+    if skip_without(
+        "bad_password_unreachable_tls_missing_base_and_limits_are_one_line_errors_exit_2",
+        SLAPD_TOOLS,
+    ) {
+        return;
+    }
     let s = Slapd::start(SUFFIX, &contoso());
     let ca = s.ca.to_str().unwrap().to_string();
     let reader = s.reader_dn();
@@ -339,6 +351,12 @@ fn many_users(n: usize, values: usize) -> String {
 
 #[test]
 fn paging_past_the_1000_entry_limit_as_a_non_admin_and_an_entry_with_1500_values() {
+    if skip_without(
+        "paging_past_the_1000_entry_limit_as_a_non_admin_and_an_entry_with_1500_values",
+        SLAPD_TOOLS,
+    ) {
+        return;
+    }
     let data = many_users(2500, 1500);
     let s = Slapd::start(SUFFIX, data.as_bytes());
     let ca = s.ca.to_str().unwrap().to_string();
@@ -395,6 +413,12 @@ fn paging_past_the_1000_entry_limit_as_a_non_admin_and_an_entry_with_1500_values
 
 #[test]
 fn duplicates_across_an_ldif_file_and_a_live_source_and_keep_going() {
+    if skip_without(
+        "duplicates_across_an_ldif_file_and_a_live_source_and_keep_going",
+        SLAPD_TOOLS,
+    ) {
+        return;
+    }
     let s = Slapd::start(SUFFIX, many_users(3, 0).as_bytes());
     let ca = s.ca.to_str().unwrap().to_string();
     let reader = s.reader_dn();
