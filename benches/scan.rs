@@ -9,6 +9,13 @@
 //! The export is generated once (by the `gen_export` example) under target/bench/.
 //! Timings are the best of `--runs` (default 3); the file is read once first so every
 //! run sees it in the page cache, as grep does.
+// A data generator and benchmark driver, not library code: casts of generated
+// numbers and unwraps on its own output are fine here.
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::unwrap_used,
+    clippy::expect_used
+)]
 
 use dirready::engine::{self, Input, ScanOptions};
 use dirready::rules::RuleSet;

@@ -359,7 +359,10 @@ fn scan(args: ScanArgs) -> u8 {
     }
     if let Some(path) = &args.write_baseline {
         let b = baseline::build(&report.tool, &report.findings);
-        if let Err(e) = std::fs::write(path, baseline::to_json(&b)) {
+        let written = baseline::to_json(&b)
+            .map_err(|e| e.to_string())
+            .and_then(|text| std::fs::write(path, text).map_err(|e| e.to_string()));
+        if let Err(e) = written {
             return error(format!("{}: cannot write baseline: {e}", path.display()));
         }
     }

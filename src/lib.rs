@@ -6,6 +6,8 @@
 //! `checks`) → `engine` (parallel per-entry checks + cross-entry uniqueness index) →
 //! `findings` → `report` (JSON, Markdown, HTML, terminal). `cli` is the command line.
 
+#![forbid(unsafe_code)]
+
 pub mod checks;
 pub mod cli;
 pub mod dn;

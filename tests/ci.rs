@@ -1,6 +1,12 @@
 //! CI formats and memory between runs: SARIF (schema-validated), JUnit (parsed back),
 //! CSV, JSON Lines, the GitHub step summary, baselines, `dirready diff`, exceptions and
 //! display selection, all through the binary.
+// Test code: an unwrap is an assertion, and casts of test sizes are fine.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation
+)]
 
 mod common;
 use common::*;

@@ -1,4 +1,10 @@
 //! CLI tests: run the binary on fixture exports and compare whole outputs.
+// Test code: an unwrap is an assertion, and casts of test sizes are fine.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation
+)]
 
 mod common;
 use common::*;

@@ -1,5 +1,11 @@
 //! Regression tests for inputs past the engine's old internal limits: nothing is
 //! skipped silently, nothing panics, and no value is altered on the way to a report.
+// Test code: an unwrap is an assertion, and casts of test sizes are fine.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation
+)]
 
 mod common;
 use base64::Engine as _;

@@ -4,6 +4,12 @@
 //! no panic), real `user` objects, defaultNamingContext discovery. Samba listens on the
 //! fixed ports 389/636 of `lo`; this file holds one test so only one DC runs at a time.
 //! It fails, not skips, when Samba is not installed (.ci/run installs it).
+// Test code: an unwrap is an assertion, and casts of test sizes are fine.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation
+)]
 
 mod common;
 mod live;

@@ -1,5 +1,11 @@
 //! Live-source tests against a real OpenLDAP slapd started on free loopback ports (see
 //! tests/live/mod.rs). They fail, not skip, when slapd is not installed.
+// Test code: an unwrap is an assertion, and casts of test sizes are fine.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation
+)]
 
 mod common;
 mod live;

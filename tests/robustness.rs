@@ -1,5 +1,11 @@
 //! The engine never panics on hostile input: mutated real exports go through the whole
 //! scan (parser, every rule, suggestions, uniqueness, every renderer).
+// Test code: an unwrap is an assertion, and casts of test sizes are fine.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation
+)]
 
 use dirready::engine::{self, Input, ScanOptions};
 use dirready::report::{self, OutputFormat};

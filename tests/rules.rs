@@ -1,4 +1,10 @@
 //! Every built-in rule's own examples pass, and the pack is well formed.
+// Test code: an unwrap is an assertion, and casts of test sizes are fine.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation
+)]
 
 use dirready::rules::{builtin_files, examples, RuleSet};
 

@@ -2,6 +2,12 @@
 //! `tests/fixtures/spec/` holds two exports (ldifde and ldapsearch styles) made by
 //! `gen_spec_corpus.py` with every defect and exclusion the spec describes, and the
 //! expected (dn, attribute, category) of every finding. Nothing more, nothing less.
+// Test code: an unwrap is an assertion, and casts of test sizes are fine.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation
+)]
 
 mod common;
 use common::*;

@@ -62,10 +62,13 @@ static DNS_CHAR: [bool; 256] = byte_table(b"-");
 
 const fn byte_table(extra: &[u8]) -> [bool; 256] {
     let mut t = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        t[b] = (b as u8).is_ascii_alphanumeric();
-        b += 1;
+    let mut c: u8 = 0;
+    loop {
+        t[c as usize] = c.is_ascii_alphanumeric();
+        if c == u8::MAX {
+            break;
+        }
+        c += 1;
     }
     let mut i = 0;
     while i < extra.len() {

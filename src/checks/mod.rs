@@ -27,8 +27,8 @@ impl CharClass {
             .map_err(|e| format!("invalid character class `{class}`: {e}"))?;
         let mut ascii = [false; 128];
         let mut buf = [0u8; 4];
-        for (b, slot) in ascii.iter_mut().enumerate() {
-            *slot = regex.is_match((b as u8 as char).encode_utf8(&mut buf));
+        for (b, slot) in (0u8..128).zip(ascii.iter_mut()) {
+            *slot = regex.is_match(char::from(b).encode_utf8(&mut buf));
         }
         Ok(CharClass {
             ascii,

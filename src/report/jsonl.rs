@@ -13,19 +13,24 @@ use crate::findings::Report;
 use serde_json::json;
 
 /// `{"type": kind, ...fields of item}` as one line, `type` first.
-fn push_tagged<T: serde::Serialize>(out: &mut String, kind: &str, item: &T) {
-    let body = serde_json::to_string(item).expect("serialisable");
+fn push_tagged<T: serde::Serialize>(
+    out: &mut String,
+    kind: &str,
+    item: &T,
+) -> Result<(), serde_json::Error> {
+    let body = serde_json::to_string(item)?;
     let rest = body.strip_prefix('{').unwrap_or("}");
     out.push_str("{\"type\":");
-    out.push_str(&serde_json::to_string(kind).expect("string"));
+    out.push_str(&serde_json::to_string(kind)?);
     if rest != "}" {
         out.push(',');
     }
     out.push_str(rest);
     out.push('\n');
+    Ok(())
 }
 
-pub fn render(report: &Report) -> String {
+pub fn render(report: &Report) -> Result<String, serde_json::Error> {
     let mut out = String::new();
     push_tagged(
         &mut out,
@@ -36,12 +41,12 @@ pub fn render(report: &Report) -> String {
             "inputs": report.summary.inputs,
             "rules": report.rules.len(),
         }),
-    );
+    )?;
     for f in &report.findings {
-        push_tagged(&mut out, "finding", f);
+        push_tagged(&mut out, "finding", f)?;
     }
     for d in &report.diagnostics {
-        push_tagged(&mut out, "diagnostic", d);
+        push_tagged(&mut out, "diagnostic", d)?;
     }
     let mut summary = json!({ "summary": report.summary });
     for (k, v) in [
@@ -56,6 +61,6 @@ pub fn render(report: &Report) -> String {
             }
         }
     }
-    push_tagged(&mut out, "summary", &summary);
-    out
+    push_tagged(&mut out, "summary", &summary)?;
+    Ok(out)
 }

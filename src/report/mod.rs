@@ -52,33 +52,48 @@ impl OutputFormat {
     }
 }
 
+/// Why a report could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// A template in the template directory exists but could not be read.
+    #[error("cannot read template {}: {source}", path.display())]
+    Io {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    /// The template has a syntax error or failed while rendering.
+    #[error("template error: {0:#}")]
+    Template(#[from] minijinja::Error),
+    /// A JSON-based format could not be serialised.
+    #[error("cannot serialise the report: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
 /// Renders a report. `color` only affects the terminal format.
 pub fn render(
     format: OutputFormat,
     report: &Report,
     template_dir: Option<&Path>,
     color: bool,
-) -> Result<String, String> {
-    match format {
+) -> Result<String, RenderError> {
+    Ok(match format {
         OutputFormat::Json => {
-            let mut s = serde_json::to_string_pretty(report).map_err(|e| e.to_string())?;
+            let mut s = serde_json::to_string_pretty(report)?;
             s.push('\n');
-            Ok(s)
+            s
         }
-        OutputFormat::Terminal => Ok(terminal::render(report, color)),
+        OutputFormat::Terminal => terminal::render(report, color),
         OutputFormat::Markdown => {
-            templates::render(templates::TemplateKind::Markdown, report, template_dir)
-                .map_err(|e| e.to_string())
+            templates::render(templates::TemplateKind::Markdown, report, template_dir)?
         }
         OutputFormat::Html => {
-            templates::render(templates::TemplateKind::Html, report, template_dir)
-                .map_err(|e| e.to_string())
+            templates::render(templates::TemplateKind::Html, report, template_dir)?
         }
-        OutputFormat::Sarif => Ok(sarif::render(report)),
-        OutputFormat::Junit => Ok(junit::render(report)),
-        OutputFormat::Csv => Ok(csv::render(report)),
-        OutputFormat::Jsonl => Ok(jsonl::render(report)),
-    }
+        OutputFormat::Sarif => sarif::render(report)?,
+        OutputFormat::Junit => junit::render(report),
+        OutputFormat::Csv => csv::render(report),
+        OutputFormat::Jsonl => jsonl::render(report)?,
+    })
 }
 
 #[cfg(test)]

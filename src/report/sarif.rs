@@ -110,10 +110,12 @@ fn result(f: &Finding, rule_index: Option<usize>, with_baseline: bool, art: &Art
         ));
         json!({})
     };
-    loc.as_object_mut().expect("object").insert(
-        "logicalLocations".into(),
-        json!([{ "fullyQualifiedName": f.dn, "kind": "object" }]),
-    );
+    if let Some(obj) = loc.as_object_mut() {
+        obj.insert(
+            "logicalLocations".into(),
+            json!([{ "fullyQualifiedName": f.dn, "kind": "object" }]),
+        );
+    }
     let mut related = Vec::new();
     if let Some(file) = art.file(&f.source.file, f.value_line) {
         let mut l = location(file, f.value_line);
@@ -186,13 +188,13 @@ fn result(f: &Finding, rule_index: Option<usize>, with_baseline: bool, art: &Art
 /// GitHub code scanning rejects a run with more results than this.
 pub const MAX_RESULTS: usize = 25_000;
 
-pub fn render(report: &Report) -> String {
+pub fn render(report: &Report) -> Result<String, serde_json::Error> {
     render_capped(report, MAX_RESULTS)
 }
 
 /// Renders at most `cap` results: errors first, then warnings, then infos, each in report
 /// order; the run says how many were left out and where to find them all.
-fn render_capped(report: &Report, cap: usize) -> String {
+fn render_capped(report: &Report, cap: usize) -> Result<String, serde_json::Error> {
     let art = Artifacts::of(report);
     let rules: Vec<Value> = report
         .rules
@@ -312,9 +314,9 @@ fn render_capped(report: &Report, cap: usize) -> String {
             "properties": { "findings": report.findings.len(), "resultsOmitted": omitted },
         }],
     });
-    let mut s = serde_json::to_string_pretty(&log).expect("serialisable");
+    let mut s = serde_json::to_string_pretty(&log)?;
     s.push('\n');
-    s
+    Ok(s)
 }
 
 #[cfg(test)]
@@ -329,7 +331,7 @@ mod tests {
         report.findings[3].severity = Severity::Warning;
         report.findings[5].severity = Severity::Info;
         let total = report.findings.len();
-        let v: Value = serde_json::from_str(&render_capped(&report, total - 2)).unwrap();
+        let v: Value = serde_json::from_str(&render_capped(&report, total - 2).unwrap()).unwrap();
         let run = &v["runs"][0];
         let results = run["results"].as_array().unwrap();
         assert_eq!(results.len(), total - 2);
@@ -344,7 +346,7 @@ mod tests {
         assert!(notes
             .iter()
             .any(|n| n["message"]["text"].as_str().unwrap().contains("at most")));
-        let all: Value = serde_json::from_str(&render(&report)).unwrap();
+        let all: Value = serde_json::from_str(&render(&report).unwrap()).unwrap();
         assert_eq!(all["runs"][0]["results"].as_array().unwrap().len(), total);
         assert_eq!(all["runs"][0]["properties"]["resultsOmitted"], 0);
     }

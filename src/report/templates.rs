@@ -16,13 +16,13 @@ use crate::findings::{
     BaselineEntry, Category, ChangeCounts, ExceptionsSummary, Finding, Related, Report,
     RuleSummary, SelectionSummary, Severity,
 };
+use crate::report::RenderError;
 use minijinja::value::Serde;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use serde::Serialize;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Rows shown per rule (and holders per duplicate group, groups, diagnostics) before the
 /// report says how many more exist. The JSON output always has everything.
@@ -53,44 +53,6 @@ impl TemplateKind {
             TemplateKind::Html => HTML_TEMPLATE,
             TemplateKind::Markdown => MARKDOWN_TEMPLATE,
         }
-    }
-}
-
-/// Why a report could not be rendered.
-#[derive(Debug)]
-pub enum RenderError {
-    /// A template in the template directory exists but could not be read.
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    /// The template has a syntax error or failed while rendering.
-    Template(minijinja::Error),
-}
-
-impl fmt::Display for RenderError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RenderError::Io { path, source } => {
-                write!(f, "cannot read template {}: {source}", path.display())
-            }
-            RenderError::Template(e) => write!(f, "template error: {e:#}"),
-        }
-    }
-}
-
-impl std::error::Error for RenderError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            RenderError::Io { source, .. } => Some(source),
-            RenderError::Template(e) => Some(e),
-        }
-    }
-}
-
-impl From<minijinja::Error> for RenderError {
-    fn from(e: minijinja::Error) -> Self {
-        RenderError::Template(e)
     }
 }
 
@@ -131,7 +93,7 @@ fn render_view(
     mut view: ReportView,
 ) -> Result<String, RenderError> {
     view.csp_script_src = script_hashes(source);
-    let env = environment();
+    let env = environment()?;
     let name = kind.file_name();
     let tmpl = env.template_from_named_str(name, source)?;
     Ok(tmpl.render(Value::from(Serde(&view)))?)
@@ -139,7 +101,7 @@ fn render_view(
 
 /// The template environment: HTML autoescaping for `*.html.j2`, strict undefined values
 /// (a typo in a template is an error, not an empty cell), and the report filters.
-fn environment() -> Environment<'static> {
+fn environment() -> Result<Environment<'static>, minijinja::Error> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|name| {
         let name = name.strip_suffix(".j2").unwrap_or(name);
@@ -155,14 +117,13 @@ fn environment() -> Environment<'static> {
             .trim_blocks(true)
             .lstrip_blocks(true)
             .keep_trailing_newline(true)
-            .build()
-            .expect("valid syntax config"),
+            .build()?,
     );
     env.add_filter("md", md_escape);
     env.add_filter("visible", visible);
     env.add_filter("num", group_thousands);
     env.add_filter("bytes", human_bytes);
-    env
+    Ok(env)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -618,7 +579,8 @@ fn width(part: u64, total: u64) -> String {
 
 /// `part / total` in percent, rounded down to one decimal: `"97.3"`.
 fn per_mille_str(part: u64, total: u64) -> String {
-    let pm = (u128::from(part) * 1000 / u128::from(total.max(1))) as u64;
+    // At most 1000 when part <= total; saturate rather than wrap otherwise.
+    let pm = u64::try_from(u128::from(part) * 1000 / u128::from(total.max(1))).unwrap_or(u64::MAX);
     format!("{}.{}", pm / 10, pm % 10)
 }
 

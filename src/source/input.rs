@@ -412,6 +412,7 @@ impl BlockReader {
 }
 
 #[cfg(test)]
+#[allow(clippy::cast_possible_truncation)] // test data generators
 mod tests {
     use super::*;
     use crate::source::testutil::read_all;

@@ -665,10 +665,10 @@ fn fetch(url: &str, o: &LiveOptions, sink: &mut Sink) -> Fetch<()> {
             let dn = e.dn.clone();
             let (mut attrs, pending) = assemble(e);
             for (i, name, next) in pending {
-                if ranger.is_none() {
-                    ranger = Some(connect(url, o).map_err(Err)?);
-                }
-                let c = ranger.as_mut().expect("connected");
+                let c = match &mut ranger {
+                    Some(c) => c,
+                    None => ranger.insert(connect(url, o).map_err(Err)?),
+                };
                 complete_range(c, o, &dn, &name, next, &mut attrs[i].1).map_err(Err)?;
             }
             ldif_writer::write_entry(&mut sink.buf, &dn, &attrs).map_err(w)?;

@@ -74,11 +74,13 @@ fn is_ws(b: u8) -> bool {
 /// Bytes allowed after the first letter of an attribute type: letters, digits, `-`.
 static TYPE_CHAR: [bool; 256] = {
     let mut t = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        t[b] = c.is_ascii_alphanumeric() || c == b'-';
-        b += 1;
+    let mut c: u8 = 0;
+    loop {
+        t[c as usize] = c.is_ascii_alphanumeric() || c == b'-';
+        if c == u8::MAX {
+            break;
+        }
+        c += 1;
     }
     t
 };
@@ -91,17 +93,11 @@ fn trim_end(v: &[u8]) -> &[u8] {
     &v[..e]
 }
 
-/// Attribute types and options are validated as ASCII by `field` before they get
-/// here; skipping a second UTF-8 validation of every name is worth it on the hot path.
+/// Attribute types and options are validated as ASCII by `field` before they get here.
 #[inline]
 fn ascii(b: &[u8]) -> &str {
     debug_assert!(b.is_ascii());
-    if b.is_ascii() {
-        // SAFETY: ASCII bytes are valid UTF-8.
-        unsafe { std::str::from_utf8_unchecked(b) }
-    } else {
-        ""
-    }
+    std::str::from_utf8(b).unwrap_or("")
 }
 
 fn show_byte(b: u8) -> String {
@@ -764,6 +760,7 @@ fn trim_cow(v: Cow<'_, [u8]>) -> Cow<'_, [u8]> {
 }
 
 #[cfg(test)]
+#[allow(clippy::cast_possible_truncation)] // test data generators
 mod tests {
     use super::*;
     use crate::model::DiagnosticLevel::{Error, Note, Warning};

@@ -54,10 +54,10 @@ pub fn build<'a>(tool: &ToolInfo, findings: impl IntoIterator<Item = &'a Finding
     }
 }
 
-pub fn to_json(b: &BaselineFile) -> String {
-    let mut s = serde_json::to_string_pretty(b).expect("serialisable");
+pub fn to_json(b: &BaselineFile) -> Result<String, serde_json::Error> {
+    let mut s = serde_json::to_string_pretty(b)?;
     s.push('\n');
-    s
+    Ok(s)
 }
 
 /// Reads a baseline file, or a JSON report used as one.

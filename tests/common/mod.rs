@@ -1,6 +1,6 @@
 //! Helpers shared by the CLI tests: run the binary, compare whole outputs with
 //! snapshots (set UPDATE_SNAPSHOTS=1 to rewrite them after a reviewed change).
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

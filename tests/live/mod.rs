@@ -10,6 +10,7 @@
 //! rules). Data is loaded with `slapadd -s` (no object-class schema check), so AD class
 //! names like `user`, `contact` and `group` need no definitions.
 #![allow(dead_code)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use dirready::source::input::BlockReader;
 use dirready::source::ldif::LdifParser;
