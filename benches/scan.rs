@@ -147,7 +147,7 @@ fn parse_only(path: &Path) -> u64 {
 
 fn full_scan(path: &Path, set: &RuleSet) -> (u64, u64) {
     let opts = ScanOptions::default();
-    let input = Input::open(path.to_str().unwrap(), &opts).unwrap();
+    let input = Input::open(path.to_str().unwrap(), opts.block_size).unwrap();
     let report = engine::scan(vec![input], set, &opts).unwrap();
     (report.summary.objects_read, report.summary.findings_total)
 }

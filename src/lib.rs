@@ -13,6 +13,7 @@ pub mod cli;
 pub mod dn;
 pub mod engine;
 pub mod findings;
+pub mod gate;
 pub mod model;
 pub mod report;
 pub mod rules;

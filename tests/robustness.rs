@@ -105,8 +105,8 @@ fn mutated_exports_never_panic() {
             ..Default::default()
         };
         let inputs = vec![
-            Input::from_bytes("a.ldif", data.clone(), &opts),
-            Input::from_bytes("b.ldif", data, &opts),
+            Input::from_bytes("a.ldif", data.clone(), opts.block_size),
+            Input::from_bytes("b.ldif", data, opts.block_size),
         ];
         let report = engine::scan(inputs, &set, &opts).expect("in-memory input is always readable");
         for f in [

@@ -107,7 +107,7 @@ fn suggestions_never_move_an_address_into_another_domain_except_a_upn() {
                     class.as_str(),
                     rule.def.attribute
                 );
-                let input = Input::from_bytes("t", doc.into_bytes(), &opts);
+                let input = Input::from_bytes("t", doc.into_bytes(), opts.block_size);
                 let report = engine::scan(vec![input], &set, &opts).unwrap();
                 for f in &report.findings {
                     let Some(s) = &f.suggestion else { continue };

@@ -14,8 +14,9 @@ use crate::model::{Diagnostic, DiagnosticLevel, Entry, ValueEncoding};
 use crate::rules::{
     domain_may_move, AttrValues, FixKind, ObjectClass, RuleSet, UniquePer, ValueFilter, Verdict,
 };
-use crate::source::input::{Block, BlockReader};
+use crate::source::input::Block;
 use crate::source::ldif::LdifParser;
+pub use crate::source::{Input, InputError};
 use index::Holder;
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -44,47 +45,6 @@ impl Default for ScanOptions {
             block_size: 2 << 20,
             progress: None,
             keep_going: false,
-        }
-    }
-}
-
-/// An input that could not be read at all.
-#[derive(Debug)]
-pub struct InputError {
-    pub input: String,
-    pub message: String,
-}
-
-impl std::fmt::Display for InputError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.input, self.message)
-    }
-}
-
-/// A source of record-aligned LDIF blocks with a name (a file, stdin, or text in memory).
-pub struct Input {
-    pub name: String,
-    pub reader: BlockReader,
-}
-
-impl Input {
-    pub fn open(name: &str, opts: &ScanOptions) -> Result<Input, InputError> {
-        let reader = BlockReader::open(name, opts.block_size).map_err(|e| InputError {
-            input: name.to_string(),
-            message: format!("cannot read: {e}"),
-        })?;
-        Ok(Input {
-            name: name.to_string(),
-            reader,
-        })
-    }
-
-    pub fn from_bytes(name: &str, data: Vec<u8>, opts: &ScanOptions) -> Input {
-        let reader =
-            BlockReader::from_reader(name, Box::new(std::io::Cursor::new(data)), opts.block_size);
-        Input {
-            name: name.to_string(),
-            reader,
         }
     }
 }

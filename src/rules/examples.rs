@@ -77,7 +77,7 @@ pub fn run(set: &RuleSet, only: Option<&[String]>) -> (usize, Vec<ExampleFailure
         for (example, expect) in cases {
             count += 1;
             let doc = example_ldif(rule, example);
-            let input = Input::from_bytes("example", doc.into_bytes(), &opts);
+            let input = Input::from_bytes("example", doc.into_bytes(), opts.block_size);
             let report = match engine::scan(vec![input], set, &opts) {
                 Ok(r) => r,
                 Err(e) => {

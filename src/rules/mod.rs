@@ -330,12 +330,15 @@ impl RuleSet {
     }
 
     /// Turns rules off by id.
-    pub fn disable(&mut self, ids: &[String]) -> Result<(), String> {
+    pub fn disable(&mut self, ids: &[String]) -> Result<(), RuleError> {
         for id in ids {
             if !self.rules.iter().any(|r| &r.def.id == id) {
-                return Err(format!(
-                    "--disable {id}: no rule has this id (see `dirready rules list`)"
-                ));
+                return Err(RuleError {
+                    file: format!("--disable {id}"),
+                    line: 0,
+                    column: 0,
+                    message: "no rule has this id (see `dirready rules list`)".into(),
+                });
             }
         }
         self.rules.retain(|r| !ids.contains(&r.def.id));

@@ -15,8 +15,8 @@
 //! into an input error for this source: the scan is never reported as complete.
 
 use super::ldif_writer;
-use crate::engine::Input;
 use crate::source::input::BlockReader;
+use crate::source::Input;
 use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
 use ldap3::{LdapConn, LdapConnSettings, LdapError, LdapResult, Scope, SearchEntry};
 use std::collections::HashMap;
@@ -131,21 +131,49 @@ pub fn requested_attributes(rules: &crate::rules::RuleSet) -> Vec<String> {
     out
 }
 
+/// A live-source setting that cannot work, found before any network traffic.
+#[derive(Debug, thiserror::Error)]
+pub enum LiveConfigError {
+    #[error("unknown URL scheme `{0}`")]
+    UnknownScheme(String),
+    #[error("--starttls applies to ldap:// URLs only")]
+    StartTlsNeedsLdap,
+    #[error("refusing a simple bind over plain ldap:// (the password would cross the network in clear text): use ldaps://, --starttls, or --allow-plaintext-bind")]
+    PlaintextBind,
+    #[error("--page-size must be 1 to {MAX_PAGE_SIZE}")]
+    PageSize,
+    #[error("--timeout must be at least 1 second")]
+    Timeout,
+    #[error("{}: cannot read the password file: {source}", path.display())]
+    PasswordFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("DIRREADY_BIND_PASSWORD is not valid UTF-8")]
+    PasswordNotUtf8,
+    #[error("cannot read the password: {0}")]
+    Prompt(std::io::Error),
+    #[error("--bind-dn {0} needs a password: set DIRREADY_BIND_PASSWORD, use --password-file FILE, or run on a terminal to be prompted")]
+    NoPassword(String),
+    #[error("the password for {0} is empty")]
+    EmptyPassword(String),
+}
+
 /// Refusals that need no network: a simple bind over plain `ldap://` without StartTLS,
 /// a bad page size.
-pub fn precheck(url: &str, o: &LiveOptions) -> Result<(), String> {
+pub fn precheck(url: &str, o: &LiveOptions) -> Result<(), LiveConfigError> {
     let s = scheme(url);
     if !matches!(s.as_str(), "ldap" | "ldaps" | "ldapi") {
-        return Err(format!("unknown URL scheme `{s}`"));
+        return Err(LiveConfigError::UnknownScheme(s));
     }
     if o.starttls && s != "ldap" {
-        return Err("--starttls applies to ldap:// URLs only".into());
+        return Err(LiveConfigError::StartTlsNeedsLdap);
     }
     if o.bind_dn.is_some() && s == "ldap" && !o.starttls && !o.allow_plaintext_bind {
-        return Err("refusing a simple bind over plain ldap:// (the password would cross the network in clear text): use ldaps://, --starttls, or --allow-plaintext-bind".into());
+        return Err(LiveConfigError::PlaintextBind);
     }
     if !(1..=MAX_PAGE_SIZE).contains(&o.page_size) {
-        return Err(format!("--page-size must be 1 to {MAX_PAGE_SIZE}"));
+        return Err(LiveConfigError::PageSize);
     }
     Ok(())
 }
@@ -169,13 +197,13 @@ pub fn open_input(
     opts: Arc<LiveOptions>,
     snapshot: Option<PathBuf>,
     block_size: usize,
-) -> Result<Input, crate::engine::InputError> {
+) -> Result<Input, crate::source::InputError> {
     let name = display_url(url);
-    let err = |message: String| crate::engine::InputError {
+    let err = |message: String| crate::source::InputError {
         input: name.clone(),
         message,
     };
-    precheck(url, &opts).map_err(err)?;
+    precheck(url, &opts).map_err(|e| err(e.to_string()))?;
     let snapshot = match snapshot {
         Some(p) => Some((
             BufWriter::new(
@@ -745,6 +773,7 @@ mod tests {
         };
         assert!(precheck("ldap://h", &o)
             .unwrap_err()
+            .to_string()
             .contains("--allow-plaintext-bind"));
         assert!(precheck("ldaps://h", &o).is_ok());
         assert!(precheck("ldapi://%2Fs", &o).is_ok());

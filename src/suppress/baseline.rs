@@ -60,34 +60,59 @@ pub fn to_json(b: &BaselineFile) -> Result<String, serde_json::Error> {
     Ok(s)
 }
 
-/// Reads a baseline file, or a JSON report used as one.
-pub fn load(path: &Path) -> Result<Vec<BaselineEntry>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("{}: cannot read baseline: {e}", path.display()))?;
-    parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+/// Why a baseline could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    #[error("{}: cannot read baseline: {source}", path.display())]
+    Read {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: {source}", path.display())]
+    In {
+        path: std::path::PathBuf,
+        source: Box<BaselineError>,
+    },
+    #[error("{}:{}: not JSON: {source}", source.line(), source.column())]
+    NotJson { source: serde_json::Error },
+    #[error("not a dirready baseline: {0}")]
+    NotABaseline(serde_json::Error),
+    #[error("not a dirready JSON report: {0}")]
+    NotAReport(serde_json::Error),
+    #[error("baseline format {0} is newer than this dirready understands ({FORMAT_VERSION})")]
+    TooNew(u32),
+    #[error("neither a dirready baseline nor a dirready JSON report")]
+    UnknownKind,
 }
 
-pub fn parse(text: &str) -> Result<Vec<BaselineEntry>, String> {
-    let v: serde_json::Value = serde_json::from_str(text)
-        .map_err(|e| format!("{}:{}: not JSON: {e}", e.line(), e.column()))?;
+/// Reads a baseline file, or a JSON report used as one.
+pub fn load(path: &Path) -> Result<Vec<BaselineEntry>, BaselineError> {
+    let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse(&text).map_err(|e| BaselineError::In {
+        path: path.to_path_buf(),
+        source: Box::new(e),
+    })
+}
+
+pub fn parse(text: &str) -> Result<Vec<BaselineEntry>, BaselineError> {
+    let v: serde_json::Value =
+        serde_json::from_str(text).map_err(|source| BaselineError::NotJson { source })?;
     if v.get("dirready_baseline").is_some() {
-        let b: BaselineFile =
-            serde_json::from_value(v).map_err(|e| format!("not a dirready baseline: {e}"))?;
+        let b: BaselineFile = serde_json::from_value(v).map_err(BaselineError::NotABaseline)?;
         if b.dirready_baseline > FORMAT_VERSION {
-            return Err(format!(
-                "baseline format {} is newer than this dirready understands ({FORMAT_VERSION})",
-                b.dirready_baseline
-            ));
+            return Err(BaselineError::TooNew(b.dirready_baseline));
         }
         return Ok(b.entries);
     }
     if v.get("findings").is_some() {
-        let mut r: Report =
-            serde_json::from_value(v).map_err(|e| format!("not a dirready JSON report: {e}"))?;
+        let mut r: Report = serde_json::from_value(v).map_err(BaselineError::NotAReport)?;
         r.fill_fingerprints();
         return Ok(build(&r.tool, &r.findings).entries);
     }
-    Err("neither a dirready baseline nor a dirready JSON report".into())
+    Err(BaselineError::UnknownKind)
 }
 
 /// Marks the report's findings against `entries`.

@@ -149,16 +149,40 @@ fn entry_lines(text: &str) -> Vec<u64> {
     lines
 }
 
-pub fn load(path: &Path) -> Result<Exceptions, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("{}: cannot read exceptions file: {e}", path.display()))?;
+/// A problem with the exceptions file, naming the file and (where known) line and column.
+#[derive(Debug, thiserror::Error)]
+pub enum ExceptionsError {
+    #[error("{}: cannot read exceptions file: {source}", path.display())]
+    Read {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    /// Not YAML of the expected shape (`at` is `file:line:column` or `file`).
+    #[error("{at}: {source}")]
+    Yaml {
+        at: String,
+        source: serde_yaml::Error,
+    },
+    /// An entry that cannot be used (`at` is `file:line:column` of the entry).
+    #[error("{at}: {problem}")]
+    Entry { at: String, problem: String },
+}
+
+pub fn load(path: &Path) -> Result<Exceptions, ExceptionsError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ExceptionsError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     parse(&path.display().to_string(), &text)
 }
 
-pub fn parse(name: &str, text: &str) -> Result<Exceptions, String> {
-    let doc: FileDoc = serde_yaml::from_str(text).map_err(|e| match e.location() {
-        Some(l) => format!("{name}:{}:{}: {e}", l.line(), l.column()),
-        None => format!("{name}: {e}"),
+pub fn parse(name: &str, text: &str) -> Result<Exceptions, ExceptionsError> {
+    let doc: FileDoc = serde_yaml::from_str(text).map_err(|source| ExceptionsError::Yaml {
+        at: match source.location() {
+            Some(l) => format!("{name}:{}:{}", l.line(), l.column()),
+            None => name.to_string(),
+        },
+        source,
     })?;
     let lines = entry_lines(text);
     let lines_ok = lines.len() == doc.exceptions.len();
@@ -171,25 +195,22 @@ pub fn parse(name: &str, text: &str) -> Result<Exceptions, String> {
             format!("{name}: exception #{}", i + 1)
         };
         let empty = |s: &Option<String>| s.as_deref().is_none_or(|v| v.trim().is_empty());
-        if raw.rule.trim().is_empty() {
-            return Err(format!("{at}: `rule` must not be empty"));
-        }
-        if raw.reason.trim().is_empty() {
-            return Err(format!(
-                "{at}: `reason` must not be empty (say why the finding is accepted)"
-            ));
-        }
-        if empty(&raw.dn) && empty(&raw.guid) && empty(&raw.value) {
-            return Err(format!(
-                "{at}: give at least one of `dn` (glob), `guid` or `value` to match"
-            ));
-        }
-        if let Some(d) = &raw.expires {
-            if !valid_date(d.trim()) {
-                return Err(format!(
-                    "{at}: `expires: {d}` is not a date (use YYYY-MM-DD)"
-                ));
+        let problem = if raw.rule.trim().is_empty() {
+            Some("`rule` must not be empty".to_string())
+        } else if raw.reason.trim().is_empty() {
+            Some("`reason` must not be empty (say why the finding is accepted)".to_string())
+        } else if empty(&raw.dn) && empty(&raw.guid) && empty(&raw.value) {
+            Some("give at least one of `dn` (glob), `guid` or `value` to match".to_string())
+        } else {
+            match &raw.expires {
+                Some(d) if !valid_date(d.trim()) => {
+                    Some(format!("`expires: {d}` is not a date (use YYYY-MM-DD)"))
+                }
+                _ => None,
             }
+        };
+        if let Some(problem) = problem {
+            return Err(ExceptionsError::Entry { at, problem });
         }
         entries.push(Exception {
             rule: raw.rule.trim().to_string(),
@@ -385,20 +406,23 @@ mod tests {
             "ex.yaml",
             "exceptions:\n  - rule: upn-format\n    dn: CN=A*\n",
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.starts_with("ex.yaml:"), "{e}");
         assert!(e.contains("reason"), "{e}");
         let e = parse(
             "ex.yaml",
             "exceptions:\n  - rule: upn-format\n    reason: ok\n    dn: CN=A\n  - rule: upn-format\n    reason: ok\n",
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.starts_with("ex.yaml:5:3:"), "{e}");
         let e = parse(
             "ex.yaml",
             "exceptions:\n  - rule: upn-format\n    reason: ok\n    dn: CN=A\n    expires: soon\n",
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(
             e.starts_with("ex.yaml:2:3:") && e.contains("YYYY-MM-DD"),
             "{e}"
@@ -407,7 +431,8 @@ mod tests {
             "ex.yaml",
             "exceptions:\n  - rule: x\n    reason: y\n    dn: z\n    colour: red\n",
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.starts_with("ex.yaml:"), "{e}");
         assert!(e.contains("colour"), "{e}");
     }

@@ -1,0 +1,205 @@
+//! The command-line arguments (clap): one struct per command, shared flag groups.
+
+use crate::findings::Severity;
+use crate::report::OutputFormat;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "dirready",
+    version,
+    about = "Find the directory objects that will fail or collide before you switch on Microsoft 365 / Entra ID directory synchronization.",
+    long_about = "Find the directory objects that will fail or collide before you switch on Microsoft 365 / Entra ID \
+directory synchronization, and how to fix each one.\n\ndirready only reads: it never writes to a directory."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Scan LDIF exports (files, .gz, or - for stdin) and live directories (ldap://, ldaps://,
+    /// ldapi://) as one tenant, and report every object that will fail sync.
+    Scan(Box<ScanArgs>),
+    /// Compare two JSON reports (`-o report.json`): new, fixed and unchanged findings,
+    /// by rule and category, in any output format.
+    Diff(DiffArgs),
+    /// List, show and test rules.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+}
+
+#[derive(Args)]
+pub struct ScanArgs {
+    /// LDIF exports (gzip is detected; `-` reads stdin) and live directories
+    /// (`ldap://`, `ldaps://`, `ldapi://` URLs) to scan as one tenant.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<String>,
+    #[command(flatten)]
+    pub live: LiveArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub gate: GateArgs,
+    /// Mark findings whose fingerprint is in this baseline (or JSON report) as baselined:
+    /// only new findings count for the exit code; fixed entries are listed.
+    #[arg(long = "baseline", value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write the fingerprints of every finding of this scan to FILE (a baseline).
+    #[arg(long = "write-baseline", value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// YAML file of accepted findings (rule, dn glob / guid / value, reason, expires, owner).
+    #[arg(long = "exceptions", value_name = "FILE")]
+    pub exceptions: Option<PathBuf>,
+    /// A verified domain of the tenant (repeatable; subdomains and onmicrosoft.com are
+    /// accepted too): a UPN in another domain is an error with the suggestion
+    /// `name@<first accepted domain>`; a mail or smtp: alias of a user or group in another
+    /// domain is a warning. Contacts and targetAddress are never checked against it.
+    #[arg(long = "accepted-domain", value_name = "DOMAIN")]
+    pub accepted_domains: Vec<String>,
+    /// Rule file or folder adding rules or replacing built-in rules by id (repeatable).
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// Turn a rule off by id (repeatable).
+    #[arg(long = "disable", value_name = "RULE")]
+    pub disable: Vec<String>,
+    /// No progress bar, no warnings or notes on stderr (errors are still printed).
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Bytes per record-aligned block handed to a worker (tuning and tests).
+    #[arg(long = "block-size", value_name = "BYTES", default_value_t = 2 << 20, hide = true)]
+    pub block_size: usize,
+}
+
+/// What is shown and what fails the run (shared by `scan` and `diff`).
+#[derive(Args)]
+pub struct GateArgs {
+    /// Show only rules with these ids or id prefixes (`upn,proxy`); comma-separated or repeated.
+    /// A display filter: the summary still counts every finding.
+    #[arg(long = "select", value_name = "RULES", value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Hide rules with these ids or id prefixes (wins over --select).
+    #[arg(long = "ignore", value_name = "RULES", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Exit 1 when a counted finding of this severity or higher is shown.
+    #[arg(long = "fail-on", value_name = "SEVERITY", default_value = "error", value_parser = parse_severity)]
+    pub fail_on: Severity,
+    /// Exit 0 even when findings would fail the run (input errors still exit 2).
+    #[arg(long = "exit-zero")]
+    pub exit_zero: bool,
+}
+
+/// Where reports go (shared by `scan` and `diff`).
+#[derive(Args)]
+pub struct OutputArgs {
+    /// Write a report to FILE; its format comes from the extension (.json, .md, .html, .txt,
+    /// .sarif/.sarif.json, .xml = JUnit, .csv, .jsonl). Repeatable.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub outputs: Vec<PathBuf>,
+    /// Format written to stdout.
+    #[arg(long, value_enum, default_value = "terminal")]
+    pub format: OutputFormat,
+    /// Folder with report.html.j2 / report.md.j2 replacing the built-in templates.
+    #[arg(long = "template-dir", value_name = "DIR")]
+    pub template_dir: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct DiffArgs {
+    /// The older JSON report (or baseline file).
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+    /// The newer JSON report.
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub gate: GateArgs,
+    /// No warnings on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Options of the live sources (URL inputs). The bind password is read from
+/// DIRREADY_BIND_PASSWORD, --password-file, or a prompt on a terminal; no flag takes it.
+#[derive(Args)]
+#[command(next_help_heading = "Live directories (URL inputs)")]
+pub struct LiveArgs {
+    /// Search base (default: the server's defaultNamingContext or first namingContexts).
+    #[arg(long, value_name = "DN")]
+    pub base: Option<String>,
+    /// LDAP search filter.
+    #[arg(long, value_name = "FILTER", default_value = "(objectClass=*)")]
+    pub filter: String,
+    /// Simple bind as this DN (AD also takes `DOMAIN\user` or a UPN); anonymous without it.
+    #[arg(long = "bind-dn", value_name = "DN")]
+    pub bind_dn: Option<String>,
+    /// Read the bind password from the first line of FILE (instead of DIRREADY_BIND_PASSWORD).
+    #[arg(long = "password-file", value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// Upgrade ldap:// connections with StartTLS.
+    #[arg(long)]
+    pub starttls: bool,
+    /// Trust only the CA certificates in this PEM file (default: the system roots).
+    #[arg(long = "ca-file", value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Do not verify the server's TLS certificate (test servers only).
+    #[arg(long = "insecure-skip-verify")]
+    pub insecure_skip_verify: bool,
+    /// Allow a simple bind over plain ldap:// without StartTLS (the password travels in clear).
+    #[arg(long = "allow-plaintext-bind")]
+    pub allow_plaintext_bind: bool,
+    /// Entries per page of the paged search (1 to 1000).
+    #[arg(long = "page-size", value_name = "N", default_value_t = 500)]
+    pub page_size: i32,
+    /// Seconds to wait for a connection or a server reply.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub timeout: u64,
+    /// Write what was read from the live source as LDIF (ldapsearch style, unfolded) to FILE;
+    /// findings cite its line numbers. With several live sources: FILE-1.ext, FILE-2.ext, ...
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+    /// With several inputs, scan the others when one fails, and mark the report incomplete.
+    #[arg(long = "keep-going")]
+    pub keep_going: bool,
+}
+
+#[derive(Subcommand)]
+pub enum RulesCommand {
+    /// List the rules (built-in plus --rules).
+    List {
+        #[arg(long = "rules", value_name = "PATH")]
+        rules: Vec<PathBuf>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one rule in full.
+    Show {
+        id: String,
+        #[arg(long = "rules", value_name = "PATH")]
+        rules: Vec<PathBuf>,
+    },
+    /// Run the rules' own examples (the built-in pack, or the rules in PATH).
+    Test {
+        #[arg(value_name = "PATH")]
+        path: Option<PathBuf>,
+    },
+}
+
+pub fn parse_severity(s: &str) -> Result<Severity, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "error" => Ok(Severity::Error),
+        "warning" => Ok(Severity::Warning),
+        "info" => Ok(Severity::Info),
+        _ => Err(format!("`{s}` is not a severity (error, warning, info)")),
+    }
+}

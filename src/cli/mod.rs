@@ -1,0 +1,77 @@
+//! The command line: argument parsing, running a command, exit codes.
+//!
+//! Exit codes: 0 no counted finding at or above `--fail-on` (or `--exit-zero`); 1 counted
+//! findings at or above it; 2 usage, input or rule errors (including a scan that could
+//! not read every record, even with `--exit-zero`). A finding is counted when it is shown
+//! (not hidden by `--select`/`--ignore`), not in the `--baseline` and not excepted by
+//! `--exceptions` (see [`crate::gate`]).
+
+mod args;
+mod diff;
+mod live;
+mod output;
+mod rules_cmd;
+mod scan;
+
+use crate::gate::ExitStatus;
+use crate::report::RenderError;
+use args::{Cli, Command};
+use clap::Parser;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Why a command could not run to the end (exit status 2).
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// A flag or a combination of flags that cannot work.
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Rules(#[from] crate::rules::RuleError),
+    #[error(transparent)]
+    Input(#[from] crate::source::InputError),
+    #[error(transparent)]
+    Exceptions(#[from] crate::suppress::exceptions::ExceptionsError),
+    #[error(transparent)]
+    Baseline(#[from] crate::suppress::baseline::BaselineError),
+    #[error(transparent)]
+    Live(#[from] crate::source::ldap::LiveConfigError),
+    #[error("{}: {source}", path.display())]
+    Render { path: PathBuf, source: RenderError },
+    #[error("{}: cannot write: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}:{}:{}: not a dirready JSON report: {source}", path.display(), source.line(), source.column())]
+    NotAReport {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let result = match cli.command {
+        Command::Scan(args) => scan::run(*args),
+        Command::Diff(args) => diff::run(args),
+        Command::Rules { command } => rules_cmd::run(command),
+    };
+    let status = result.unwrap_or_else(|e| {
+        eprintln!("dirready: error: {e}");
+        ExitStatus::Error
+    });
+    ExitCode::from(status.code())
+}

@@ -1,0 +1,153 @@
+//! Where a finished report goes: files by extension, stdout, the GitHub step summary, and
+//! input diagnostics on stderr.
+
+use super::args::GateArgs;
+use super::CliError;
+use crate::findings::Report;
+use crate::gate::{ExitStatus, GateOptions};
+use crate::model::DiagnosticLevel;
+use crate::report::{self, OutputFormat};
+use crate::selection::Selection;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+/// Where a finished report goes.
+pub struct Outputs<'a> {
+    pub files: &'a [(PathBuf, OutputFormat)],
+    pub stdout: OutputFormat,
+    pub template_dir: Option<&'a std::path::Path>,
+    pub quiet: bool,
+}
+
+/// Appends the GitHub step summary and writes every output of a report whose gate is
+/// decided; the exit status.
+pub fn conclude(
+    report: &Report,
+    status: ExitStatus,
+    out: &Outputs,
+    command: &str,
+) -> Result<ExitStatus, CliError> {
+    if let Err(e) = report::github::append_step_summary(report, command) {
+        eprintln!("dirready: warning: {e}");
+    }
+    write_outputs(report, out.files, out.stdout, out.template_dir, out.quiet)?;
+    Ok(status)
+}
+
+/// What fails the run, from the flags.
+pub fn gate_options(args: &GateArgs) -> GateOptions {
+    GateOptions {
+        fail_on: args.fail_on,
+        exit_zero: args.exit_zero,
+    }
+}
+
+pub fn output_formats(paths: &[PathBuf]) -> Result<Vec<(PathBuf, OutputFormat)>, CliError> {
+    let mut outputs = Vec::new();
+    for path in paths {
+        match OutputFormat::from_path(path) {
+            Some(f) => outputs.push((path.clone(), f)),
+            None => {
+                return Err(CliError::Usage(format!(
+                    "{}: cannot tell the report format from the extension (use .json, .md, .html, .txt, \
+                     .sarif, .xml, .csv or .jsonl)",
+                    path.display()
+                )))
+            }
+        }
+    }
+    Ok(outputs)
+}
+
+/// The display filter of the command line; selectors that match no rule are warned about.
+pub fn selection_of(args: &GateArgs, report: &Report, quiet: bool) -> Selection {
+    let selection = Selection {
+        select: args
+            .select
+            .iter()
+            .filter(|s| !s.is_empty())
+            .cloned()
+            .collect(),
+        ignore: args
+            .ignore
+            .iter()
+            .filter(|s| !s.is_empty())
+            .cloned()
+            .collect(),
+    };
+    if !quiet {
+        let ids: Vec<&str> = report.rules.iter().map(|r| r.id.as_str()).collect();
+        for s in selection.unknown(&ids) {
+            eprintln!("dirready: warning: `{s}` in --select/--ignore matches no rule");
+        }
+    }
+    selection
+}
+
+fn write_outputs(
+    report: &Report,
+    outputs: &[(PathBuf, OutputFormat)],
+    format: OutputFormat,
+    template_dir: Option<&std::path::Path>,
+    quiet: bool,
+) -> Result<(), CliError> {
+    for (path, format) in outputs {
+        let text = report::render(*format, report, template_dir, false).map_err(|source| {
+            CliError::Render {
+                path: path.clone(),
+                source,
+            }
+        })?;
+        std::fs::write(path, text).map_err(|source| CliError::Write {
+            path: path.clone(),
+            source,
+        })?;
+    }
+    if !(quiet && format == OutputFormat::Terminal) {
+        let color = format == OutputFormat::Terminal
+            && std::io::stdout().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none();
+        match report::render(format, report, template_dir, color) {
+            Ok(text) => {
+                let mut out = std::io::stdout().lock();
+                // A closed pipe (`| head`) is not an error.
+                let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+            }
+            Err(source) => {
+                return Err(CliError::Render {
+                    path: PathBuf::from("<stdout>"),
+                    source,
+                })
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Input problems go to stderr: errors always, warnings and notes unless quiet; at most
+/// 20 of each level (the reports list them all).
+pub fn print_diagnostics(report: &Report, quiet: bool) {
+    for level in [
+        DiagnosticLevel::Error,
+        DiagnosticLevel::Warning,
+        DiagnosticLevel::Note,
+    ] {
+        if quiet && level != DiagnosticLevel::Error {
+            continue;
+        }
+        let all: Vec<_> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.level == level)
+            .collect();
+        for d in all.iter().take(20) {
+            eprintln!("{}", report::terminal::printable(&d.to_string()));
+        }
+        if all.len() > 20 {
+            eprintln!(
+                "... and {} more (the reports list them all)",
+                all.len() - 20
+            );
+        }
+    }
+}
