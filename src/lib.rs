@@ -16,6 +16,7 @@ pub mod findings;
 pub mod gate;
 pub mod model;
 pub mod report;
+pub mod rule_examples;
 pub mod rules;
 pub mod selection;
 pub mod source;

@@ -559,8 +559,9 @@ fn bench_live_scan_vs_ldapsearch() {
     let ca = s.ca.to_str().unwrap().to_string();
     let reader = s.reader_dn();
     let url = s.ldap_url();
-    let attrs =
-        dirready::source::ldap::requested_attributes(&dirready::rules::RuleSet::builtin().unwrap());
+    let attrs = dirready::rules::RuleSet::builtin()
+        .unwrap()
+        .read_attributes();
     let t = Instant::now();
     let o = std::process::Command::new(tool("ldapsearch"))
         .args([

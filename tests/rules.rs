@@ -6,7 +6,8 @@
     clippy::cast_possible_truncation
 )]
 
-use dirready::rules::{builtin_files, examples, RuleSet};
+use dirready::rule_examples as examples;
+use dirready::rules::{builtin_files, RuleSet};
 
 #[test]
 fn builtin_rule_examples() {

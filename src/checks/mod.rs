@@ -3,8 +3,8 @@
 
 pub mod address;
 
-use crate::rules::{CheckDef, LengthPart, UniquePer};
 use regex::Regex;
+use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
 /// What a check needs besides the value.
@@ -22,19 +22,27 @@ pub struct CharClass {
 }
 
 impl CharClass {
-    pub fn new(class: &str) -> Result<CharClass, String> {
-        let regex = Regex::new(&format!("^{class}$"))
-            .map_err(|e| format!("invalid character class `{class}`: {e}"))?;
+    /// A class from its regex, anchored (`^[...]$`) by the caller; `source` is the class as
+    /// written.
+    pub fn from_regex(regex: Regex, source: &str) -> CharClass {
         let mut ascii = [false; 128];
         let mut buf = [0u8; 4];
         for (b, slot) in (0u8..128).zip(ascii.iter_mut()) {
             *slot = regex.is_match(char::from(b).encode_utf8(&mut buf));
         }
-        Ok(CharClass {
+        CharClass {
             ascii,
             regex,
-            source: class.to_string(),
-        })
+            source: source.to_string(),
+        }
+    }
+
+    /// A class from text such as `[A-Za-z]` (tests and built-in classes).
+    pub fn new(class: &str) -> Result<CharClass, regex::Error> {
+        Ok(CharClass::from_regex(
+            Regex::new(&format!("^{class}$"))?,
+            class,
+        ))
     }
 
     #[inline]
@@ -118,6 +126,30 @@ impl Charset {
     }
 }
 
+/// Which part of a value a length limit applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LengthPart {
+    #[default]
+    Value,
+    /// Before the last `@`.
+    Local,
+    /// After the last `@`.
+    Domain,
+}
+
+/// Where a `unique` check's values must be unique.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UniquePer {
+    /// Across every in-scope object of the run (all inputs are one tenant).
+    #[default]
+    Run,
+    /// Among objects of the same Active Directory domain (the DN's trailing `DC=` parts).
+    Domain,
+}
+
+/// A compiled check (see `rules::CheckDef` for how rules write them).
 #[derive(Debug, Clone)]
 pub enum Check {
     Charset(Box<Charset>),
@@ -149,61 +181,6 @@ pub enum Check {
 }
 
 impl Check {
-    pub fn compile(def: &CheckDef) -> Result<Check, String> {
-        let class = |s: &Option<String>| s.as_deref().map(CharClass::new).transpose();
-        Ok(match def {
-            CheckDef::Charset {
-                allowed,
-                forbidden,
-                whitespace,
-                non_ascii,
-                control,
-            } => {
-                let cs = Charset::new(
-                    class(allowed)?,
-                    class(forbidden)?,
-                    *whitespace,
-                    *non_ascii,
-                    *control,
-                );
-                if cs.allowed.is_none()
-                    && cs.forbidden.is_none()
-                    && !cs.whitespace
-                    && !cs.non_ascii
-                    && !cs.control
-                {
-                    return Err("a charset check needs `allowed`, `forbidden`, `whitespace`, `non_ascii` or `control`".into());
-                }
-                Check::Charset(Box::new(cs))
-            }
-            CheckDef::MaxLength { max, part } => Check::MaxLength {
-                max: *max,
-                part: *part,
-            },
-            CheckDef::Pattern { regex, must_match } => Check::Pattern {
-                regex: Regex::new(regex).map_err(|e| format!("invalid regex: {e}"))?,
-                must_match: *must_match,
-            },
-            CheckDef::Required => Check::Required,
-            CheckDef::NotBlank => Check::NotBlank,
-            CheckDef::Upn { skip } => Check::Upn { skip: class(skip)? },
-            CheckDef::SmtpAddress { skip } => Check::SmtpAddress { skip: class(skip)? },
-            CheckDef::DomainRoutable { accepted } => Check::DomainRoutable {
-                accepted: *accepted,
-            },
-            CheckDef::DomainAccepted => Check::DomainAccepted,
-            CheckDef::Unique {
-                namespace,
-                per,
-                label,
-            } => Check::Unique {
-                namespace: namespace.clone(),
-                per: *per,
-                label: label.clone().unwrap_or_else(|| namespace.clone()),
-            },
-        })
-    }
-
     /// Checks one value; `Some(detail)` describes the problem. `Required` and `Unique`
     /// are not value checks and always pass here.
     pub fn check_value(&self, value: &str, ctx: &CheckContext) -> Option<String> {

@@ -33,7 +33,7 @@ pub fn live_options(args: &ScanArgs, set: &RuleSet) -> Result<ldap::LiveOptions,
         allow_plaintext_bind: l.allow_plaintext_bind,
         page_size: l.page_size,
         timeout: std::time::Duration::from_secs(l.timeout),
-        attributes: ldap::requested_attributes(set),
+        attributes: set.read_attributes(),
     })
 }
 

@@ -49,7 +49,7 @@ pub fn run(cmd: RulesCommand) -> Result<ExitStatus, CliError> {
                 None => RuleSet::builtin(),
             };
             let set = set?;
-            let (count, failures) = rules::examples::run(&set, None);
+            let (count, failures) = crate::rule_examples::run(&set, None);
             for f in &failures {
                 println!("FAIL {f}");
             }

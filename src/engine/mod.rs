@@ -216,20 +216,16 @@ impl AttrIndex {
     }
 
     fn new(rules: &RuleSet) -> AttrIndex {
-        let mut names: Vec<String> = rules.attributes.clone();
-        let mut slot_of = |name: &str| match names.iter().position(|n| n.eq_ignore_ascii_case(name))
-        {
-            Some(i) => i,
-            None => {
-                names.push(name.to_string());
-                names.len() - 1
-            }
+        // The rules' attributes come first, so a rule's `slot` is its attribute's slot.
+        let names = rules.read_attributes();
+        let slot_of = |name: &str| {
+            names
+                .iter()
+                .position(|n| n.eq_ignore_ascii_case(name))
+                .unwrap_or(names.len())
         };
         let object_class = slot_of("objectClass");
         let object_guid = slot_of("objectGUID");
-        for extra in rules.scope.attributes() {
-            slot_of(&extra);
-        }
         let mut buckets: Vec<Vec<(u8, String, usize)>> = vec![Vec::new(); 1024];
         for (slot, n) in names.iter().enumerate() {
             let b = n.as_bytes();

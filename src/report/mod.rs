@@ -1,12 +1,15 @@
 //! Renderers: every output format is a view of one [`Report`].
 
 pub mod csv;
+mod error;
 pub mod github;
 pub mod jsonl;
 pub mod junit;
 pub mod sarif;
 pub mod templates;
 pub mod terminal;
+
+pub use error::RenderError;
 
 use crate::findings::Report;
 use std::path::Path;
@@ -50,23 +53,6 @@ impl OutputFormat {
             _ => None,
         }
     }
-}
-
-/// Why a report could not be rendered.
-#[derive(Debug, thiserror::Error)]
-pub enum RenderError {
-    /// A template in the template directory exists but could not be read.
-    #[error("cannot read template {}: {source}", path.display())]
-    Io {
-        path: std::path::PathBuf,
-        source: std::io::Error,
-    },
-    /// The template has a syntax error or failed while rendering.
-    #[error("template error: {0:#}")]
-    Template(#[from] minijinja::Error),
-    /// A JSON-based format could not be serialised.
-    #[error("cannot serialise the report: {0}")]
-    Json(#[from] serde_json::Error),
 }
 
 /// Renders a report. `color` only affects the terminal format.

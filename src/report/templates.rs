@@ -12,11 +12,11 @@
 //! report's Content-Security-Policy allows only the inline `<script>` blocks of the
 //! template itself, by hash (see [`script_hashes`]).
 
+use super::error::RenderError;
 use crate::findings::{
     BaselineEntry, Category, ChangeCounts, ExceptionsSummary, Finding, Related, Report,
     RuleSummary, SelectionSummary, Severity,
 };
-use crate::report::RenderError;
 use minijinja::value::Serde;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use serde::Serialize;

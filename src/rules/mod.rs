@@ -4,28 +4,17 @@
 //! A rule file holds one rule (a mapping), a list of rules, or the pack's scope
 //! (a mapping with a `scope:` key). See `rules/m365/` for the built-in pack.
 
-pub mod examples;
+mod compile;
 mod scope;
 
 pub use scope::{AttrValues, ObjectClass, Scope, ScopeDef, Verdict};
 
 use crate::checks::Check;
+pub use crate::checks::{LengthPart, UniquePer};
 use crate::findings::{Category, Severity};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::{Path, PathBuf};
-
-/// Which part of a value a length limit applies to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LengthPart {
-    #[default]
-    Value,
-    /// Before the last `@`.
-    Local,
-    /// After the last `@`.
-    Domain,
-}
 
 /// The typed check a rule runs. Checks are implemented in Rust (`src/checks`); rules
 /// choose and parameterise them.
@@ -93,17 +82,6 @@ pub enum CheckDef {
         #[serde(default)]
         label: Option<String>,
     },
-}
-
-/// Where a `unique` check's values must be unique.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UniquePer {
-    /// Across every in-scope object of the run (all inputs are one tenant).
-    #[default]
-    Run,
-    /// Among objects of the same Active Directory domain (the DN's trailing `DC=` parts).
-    Domain,
 }
 
 impl CheckDef {
@@ -354,6 +332,21 @@ impl RuleSet {
         set
     }
 
+    /// Every attribute a scan must read, once each (case-insensitively): the rules'
+    /// attributes first, in slot order (a rule's `slot` indexes this list), then
+    /// objectClass, objectGUID and the scope's. The LDIF decoder and the live search both
+    /// use this one list.
+    pub fn read_attributes(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.attributes.clone();
+        let extra = ["objectClass".to_string(), "objectGUID".to_string()];
+        for a in extra.into_iter().chain(self.scope.attributes()) {
+            if !out.iter().any(|o| o.eq_ignore_ascii_case(&a)) {
+                out.push(a);
+            }
+        }
+        out
+    }
+
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.def.id == id)
     }
@@ -470,7 +463,7 @@ impl Loader {
             }
             seen_here.push(def.id.clone());
             validate(&def).map_err(fail)?;
-            let check = Check::compile(&def.check).map_err(fail)?;
+            let check = compile::check(&def.check).map_err(|e| fail(e.to_string()))?;
             let classes = def.objects.iter().fold(0u8, |m, c| m | c.bit());
             let rule = Rule {
                 def,
@@ -597,4 +590,35 @@ fn validate(def: &RuleDef) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_attributes_list_each_attribute_once_rules_first() {
+        let set = RuleSet::builtin().unwrap();
+        let a = set.read_attributes();
+        // A rule's slot indexes this list.
+        for r in &set.rules {
+            assert!(
+                a[r.slot].eq_ignore_ascii_case(&r.def.attribute),
+                "{}",
+                r.def.id
+            );
+        }
+        for want in [
+            "objectClass",
+            "objectGUID",
+            "userPrincipalName",
+            "proxyAddresses",
+            "isCriticalSystemObject",
+        ] {
+            assert!(a.iter().any(|x| x == want), "{a:?}");
+        }
+        let lower: std::collections::HashSet<String> =
+            a.iter().map(|x| x.to_ascii_lowercase()).collect();
+        assert_eq!(lower.len(), a.len());
+    }
 }

@@ -15,8 +15,7 @@
 //! into an input error for this source: the scan is never reported as complete.
 
 use super::ldif_writer;
-use crate::source::input::BlockReader;
-use crate::source::Input;
+use crate::source::input::{BlockReader, Input, InputError};
 use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
 use ldap3::{LdapConn, LdapConnSettings, LdapError, LdapResult, Scope, SearchEntry};
 use std::collections::HashMap;
@@ -115,22 +114,6 @@ impl Default for LiveOptions {
     }
 }
 
-/// The attributes a live scan asks for: the rules' attributes, the scope's, objectClass
-/// and objectGUID (once each, case-insensitively).
-pub fn requested_attributes(rules: &crate::rules::RuleSet) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for a in ["objectClass".to_string(), "objectGUID".to_string()]
-        .into_iter()
-        .chain(rules.attributes.iter().cloned())
-        .chain(rules.scope.attributes())
-    {
-        if !out.iter().any(|o| o.eq_ignore_ascii_case(&a)) {
-            out.push(a);
-        }
-    }
-    out
-}
-
 /// A live-source setting that cannot work, found before any network traffic.
 #[derive(Debug, thiserror::Error)]
 pub enum LiveConfigError {
@@ -197,9 +180,9 @@ pub fn open_input(
     opts: Arc<LiveOptions>,
     snapshot: Option<PathBuf>,
     block_size: usize,
-) -> Result<Input, crate::source::InputError> {
+) -> Result<Input, InputError> {
     let name = display_url(url);
-    let err = |message: String| crate::source::InputError {
+    let err = |message: String| InputError {
         input: name.clone(),
         message,
     };
@@ -845,23 +828,5 @@ mod tests {
         assert_eq!(names, ["objectClass", "mail", "member", "objectGUID"]);
         assert_eq!(out[3].1, vec![vec![0xffu8, 0, 1]]);
         assert_eq!(pending, vec![(2, "member".to_string(), 2)]);
-    }
-
-    #[test]
-    fn requested_attributes_come_from_the_rules() {
-        let set = crate::rules::RuleSet::builtin().unwrap();
-        let a = requested_attributes(&set);
-        assert_eq!(a[0], "objectClass");
-        assert_eq!(a[1], "objectGUID");
-        for want in [
-            "userPrincipalName",
-            "proxyAddresses",
-            "isCriticalSystemObject",
-        ] {
-            assert!(a.iter().any(|x| x == want), "{a:?}");
-        }
-        let lower: std::collections::HashSet<String> =
-            a.iter().map(|x| x.to_ascii_lowercase()).collect();
-        assert_eq!(lower.len(), a.len());
     }
 }

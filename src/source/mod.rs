@@ -20,45 +20,7 @@ pub mod ldap;
 pub mod ldif;
 pub mod ldif_writer;
 
-use input::BlockReader;
-
-/// An input that could not be read at all.
-#[derive(Debug, thiserror::Error)]
-#[error("{input}: {message}")]
-pub struct InputError {
-    pub input: String,
-    pub message: String,
-}
-
-/// A source of record-aligned LDIF blocks with a name (a file, stdin, or text in memory).
-pub struct Input {
-    pub name: String,
-    pub reader: BlockReader,
-}
-
-impl Input {
-    /// Opens a file (`-` for stdin), cut into blocks of about `block_size` bytes.
-    pub fn open(name: &str, block_size: usize) -> Result<Input, InputError> {
-        let reader = BlockReader::open(name, block_size).map_err(|e| InputError {
-            input: name.to_string(),
-            message: format!("cannot read: {e}"),
-        })?;
-        Ok(Input {
-            name: name.to_string(),
-            reader,
-        })
-    }
-
-    /// An input held in memory (rule examples, tests).
-    pub fn from_bytes(name: &str, data: Vec<u8>, block_size: usize) -> Input {
-        let reader =
-            BlockReader::from_reader(name, Box::new(std::io::Cursor::new(data)), block_size);
-        Input {
-            name: name.to_string(),
-            reader,
-        }
-    }
-}
+pub use input::{Input, InputError};
 
 #[cfg(test)]
 pub(crate) mod testutil {

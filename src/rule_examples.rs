@@ -1,9 +1,11 @@
-//! Runs every rule's own examples: each `valid` example must not trigger the rule,
-//! each `invalid` one must. Examples run with the whole rule set the rule belongs to,
-//! so `unique` rules see the other attributes of their namespace.
+//! Runs every rule's own examples: each `valid` example must not trigger the rule, each
+//! `invalid` one must. Examples run with the whole rule set the rule belongs to, so
+//! `unique` rules see the other attributes of their namespace. This sits above the engine
+//! (it drives whole scans), not inside `rules`, which the engine depends on.
 
-use super::{ObjectClass, Rule, RuleSet};
-use crate::engine::{self, Input, ScanOptions};
+use crate::engine::{self, ScanOptions};
+use crate::rules::{ObjectClass, Rule, RuleSet};
+use crate::source::Input;
 use base64::Engine as _;
 
 /// A rule example that did not behave as declared.
