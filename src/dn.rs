@@ -1,8 +1,109 @@
-//! Distinguished names (RFC 4514 string form, as AD and OpenLDAP write them): split into
-//! RDNs respecting `\` escapes (`\,` and hex pairs `\2C`) and quoted values, and the
-//! forms the rest of the tool compares: the domain a DN lives in and a normalised key.
+//! Distinguished names (RFC 4514 string form, as AD and OpenLDAP write them): the one
+//! place that splits DNs into RDNs (respecting `\` escapes, hex pairs such as `\2C`, and
+//! quoted values), compares them, and escapes values. `CN=Smith\, John` and
+//! `cn=smith\2c john` are the same DN; `Smith\, John` and `Smith\,John` are not.
 
 use std::borrow::Cow;
+
+/// A parsed DN: its RDNs, leaf first, each a list of (type, value) with escapes resolved.
+/// Parsing never fails: a DN is data, and a malformed one keeps its text as values.
+#[derive(Debug, Clone)]
+pub struct Dn {
+    rdns: Vec<Vec<(String, String)>>,
+}
+
+impl Dn {
+    pub fn parse(dn: &str) -> Dn {
+        Dn {
+            rdns: rdns(dn)
+                .into_iter()
+                .map(|rdn| {
+                    avas(rdn)
+                        .into_iter()
+                        .map(|(t, v)| (t.to_string(), unescape(v).into_owned()))
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+
+    /// The canonical form compared for identity: types and values lowercased, no spaces
+    /// around separators, the AVAs of a multi-valued RDN sorted, values escaped the
+    /// RFC 4514 way.
+    pub fn normalized(&self) -> String {
+        let mut out = String::new();
+        for (i, rdn) in self.rdns.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            let mut avas: Vec<String> = rdn
+                .iter()
+                .map(|(t, v)| match t.as_str() {
+                    // Not an AVA (a glob's `*`, a malformed DN): the value alone.
+                    "" => escape_value(&v.to_lowercase()),
+                    t => format!(
+                        "{}={}",
+                        t.to_ascii_lowercase(),
+                        escape_value(&v.to_lowercase())
+                    ),
+                })
+                .collect();
+            avas.sort();
+            out.push_str(&avas.join("+"));
+        }
+        out
+    }
+
+    /// The value of the first (leaf) RDN's first AVA, unescaped: `Smith, John`.
+    pub fn leaf_value(&self) -> &str {
+        self.rdns
+            .first()
+            .and_then(|r| r.first())
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+}
+
+impl PartialEq for Dn {
+    fn eq(&self, other: &Dn) -> bool {
+        self.normalized() == other.normalized()
+    }
+}
+
+impl Eq for Dn {}
+
+/// `dn` in the canonical form of [`Dn::normalized`].
+pub fn normalize(dn: &str) -> String {
+    Dn::parse(dn).normalized()
+}
+
+/// The first RDN of a DN as written (escapes kept): up to the first unescaped `,`.
+pub fn first_rdn(dn: &str) -> &str {
+    rdns(dn).first().copied().unwrap_or(dn)
+}
+
+/// Escapes an attribute value for a DN string (RFC 4514 section 2.4): `" + , ; < > \`
+/// anywhere, `#` or a space at the start, a space at the end, and NUL.
+pub fn escape_value(v: &str) -> String {
+    let mut out = String::with_capacity(v.len() + 4);
+    let last = v.chars().count().saturating_sub(1);
+    for (i, c) in v.chars().enumerate() {
+        match c {
+            '"' | '+' | ',' | ';' | '<' | '>' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '#' | ' ' if i == 0 => {
+                out.push('\\');
+                out.push(c);
+            }
+            ' ' if i == last => out.push_str("\\ "),
+            '\0' => out.push_str("\\00"),
+            c => out.push(c),
+        }
+    }
+    out
+}
 
 /// The RDNs of a DN, first (leaf) to last, each as written (escapes kept). A DN that
 /// ends in an escape or an open quote keeps the rest as its last RDN: a DN is data
@@ -105,8 +206,10 @@ fn unescape_plain(value: &str) -> Cow<'_, str> {
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'\\' && i + 1 < b.len() {
+            // Two hex digits exactly (from_str_radix alone would take `+b` as 11).
             let hex = b
                 .get(i + 1..i + 3)
+                .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
                 .and_then(|h| std::str::from_utf8(h).ok())
                 .and_then(|h| u8::from_str_radix(h, 16).ok());
             match hex {
@@ -180,6 +283,55 @@ mod tests {
         assert_eq!(unescape(r#""quoted, value""#), "quoted, value");
         assert_eq!(unescape(r"trail\ "), "trail ");
         assert_eq!(unescape("trail  "), "trail");
+    }
+
+    #[test]
+    fn equal_dns_by_rdn_not_by_text() {
+        assert_eq!(
+            Dn::parse(r"CN=Smith\, John,OU=Staff"),
+            Dn::parse(r"cn=smith\2c john,ou=staff")
+        );
+        assert_eq!(
+            normalize(" CN=Smith\\, John , OU = Staff,DC=Contoso,DC=com "),
+            r"cn=smith\, john,ou=staff,dc=contoso,dc=com"
+        );
+        assert_ne!(normalize(r"CN=Smith\, John"), normalize(r"CN=Smith\,John"));
+        assert_eq!(normalize("cn=a+sn=b,dc=x"), normalize("SN=B+CN=A,DC=X"));
+        assert_eq!(normalize(r#"CN="a, b",DC=x"#), normalize(r"cn=a\, b,dc=x"));
+        assert_eq!(normalize("CN=Ann Lee,DC=x"), "cn=ann lee,dc=x");
+        // Exception globs keep their shape.
+        assert_eq!(
+            normalize("CN=svc-* , OU=Service,*"),
+            "cn=svc-*,ou=service,*"
+        );
+        assert_eq!(
+            Dn::parse(r"CN=Smith\, John,OU=x,DC=y").leaf_value(),
+            "Smith, John"
+        );
+        assert_eq!(Dn::parse("").leaf_value(), "");
+        assert_eq!(
+            first_rdn(r"CN=Smith\, John,OU=Staff,DC=x"),
+            r"CN=Smith\, John"
+        );
+        assert_eq!(first_rdn("CN=a"), "CN=a");
+    }
+
+    #[test]
+    fn escape_value_round_trips() {
+        for v in [
+            "Smith, John",
+            "#1",
+            " lead",
+            "trail ",
+            "a+b=c",
+            "back\\slash",
+            "quote\"d",
+            "plain",
+        ] {
+            let e = escape_value(v);
+            assert_eq!(unescape(&e), v, "{e}");
+            assert_eq!(rdns(&format!("cn={e},dc=x")).len(), 2, "{e}");
+        }
     }
 
     #[test]

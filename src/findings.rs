@@ -173,33 +173,6 @@ pub struct ExceptionRef {
     pub location: String,
 }
 
-/// A DN compared for identity: lowercased, without the spaces around `,` and `=`.
-pub fn normalize_dn(dn: &str) -> String {
-    let lower = dn.trim().to_lowercase();
-    let mut out = String::with_capacity(lower.len());
-    let mut pending_space = String::new();
-    let mut after_sep = false;
-    for c in lower.chars() {
-        if c == ' ' {
-            if !after_sep {
-                pending_space.push(c);
-            }
-            continue;
-        }
-        if c == ',' || c == '=' {
-            pending_space.clear();
-            out.push(c);
-            after_sep = true;
-            continue;
-        }
-        out.push_str(&pending_space);
-        pending_space.clear();
-        after_sep = false;
-        out.push(c);
-    }
-    out
-}
-
 /// The stable fingerprint of a finding: sha256 over the rule id, the object's identity
 /// (objectGUID when present, else the normalised DN), the attribute name and the
 /// lowercased value, as 32 hex digits. Line numbers and message text never enter it, so
@@ -214,7 +187,7 @@ pub fn fingerprint(
     use sha2::{Digest, Sha256};
     let identity = match object_guid {
         Some(g) if !g.is_empty() => format!("guid:{g}"),
-        _ => format!("dn:{}", normalize_dn(dn)),
+        _ => format!("dn:{}", crate::dn::normalize(dn)),
     };
     let mut h = Sha256::new();
     for part in [
@@ -464,15 +437,6 @@ pub struct ToolInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dns_normalise_case_and_spaces_around_separators() {
-        assert_eq!(
-            normalize_dn(" CN=Smith, John , OU = Staff,DC=Contoso,DC=com "),
-            "cn=smith,john,ou=staff,dc=contoso,dc=com"
-        );
-        assert_eq!(normalize_dn("CN=Ann Lee,DC=x"), "cn=ann lee,dc=x");
-    }
 
     #[test]
     fn fingerprints_ignore_lines_and_case_but_not_identity() {

@@ -39,31 +39,6 @@ pub fn neutralize(cell: &str) -> String {
     }
 }
 
-/// The value of the DN's first RDN (`CN=Smith\, John,OU=x` → `Smith, John`).
-pub fn common_name(dn: &str) -> String {
-    let mut out = String::new();
-    let mut chars = dn.chars();
-    let mut in_value = false;
-    while let Some(c) = chars.next() {
-        if !in_value {
-            if c == '=' {
-                in_value = true;
-            }
-            continue;
-        }
-        match c {
-            '\\' => {
-                if let Some(n) = chars.next() {
-                    out.push(n);
-                }
-            }
-            ',' | '+' => break,
-            c => out.push(c),
-        }
-    }
-    out.trim().to_string()
-}
-
 fn error_type(c: Category) -> &'static str {
     match c {
         Category::Domain => "topleveldomain",
@@ -83,9 +58,10 @@ pub fn render(report: &Report) -> String {
             _ => "",
         };
         let line = f.source.line.to_string();
+        let dn = crate::dn::Dn::parse(&f.dn);
         let row = [
             f.dn.as_str(),
-            &common_name(&f.dn),
+            dn.leaf_value(),
             &f.object_class,
             &f.attribute,
             error_type(f.category),
@@ -116,12 +92,5 @@ mod tests {
         }
         assert_eq!(neutralize("CN=A"), "CN=A");
         assert_eq!(neutralize(""), "");
-    }
-
-    #[test]
-    fn common_names() {
-        assert_eq!(common_name("CN=Smith\\, John,OU=x,DC=y"), "Smith, John");
-        assert_eq!(common_name("CN=A,DC=y"), "A");
-        assert_eq!(common_name(""), "");
     }
 }

@@ -204,7 +204,7 @@ fn matches(x: &ExclusionDef, dn: &str, classes: &[&str], values: &dyn AttrValues
         }
     }
     if !x.first_rdn_contains.is_empty() {
-        let rdn = first_rdn(dn);
+        let rdn = crate::dn::first_rdn(dn);
         if !x.first_rdn_contains.iter().any(|p| contains_ci(rdn, p)) {
             return false;
         }
@@ -233,32 +233,9 @@ fn matches(x: &ExclusionDef, dn: &str, classes: &[&str], values: &dyn AttrValues
     true
 }
 
-/// The first RDN of a DN: up to the first `,` not escaped by a backslash.
-pub fn first_rdn(dn: &str) -> &str {
-    let b = dn.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'\\' => i += 2,
-            b',' => return &dn[..i],
-            _ => i += 1,
-        }
-    }
-    dn
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn first_rdn_respects_escapes() {
-        assert_eq!(
-            first_rdn(r"CN=Smith\, John,OU=Staff,DC=x"),
-            r"CN=Smith\, John"
-        );
-        assert_eq!(first_rdn("CN=a"), "CN=a");
-    }
 
     #[test]
     fn class_precedence() {

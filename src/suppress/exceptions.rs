@@ -25,7 +25,7 @@
 //! Errors in the file name file:line:column.
 
 use crate::findings::{
-    normalize_dn, ExceptionRef, ExceptionStatus, ExceptionsSummary, Finding, FindingState, Report,
+    ExceptionRef, ExceptionStatus, ExceptionsSummary, Finding, FindingState, Report,
 };
 use crate::model::{Diagnostic, DiagnosticLevel};
 use serde::Deserialize;
@@ -246,7 +246,7 @@ impl Exception {
             return false;
         }
         if let Some(p) = &self.dn {
-            if !glob(&normalize_dn(p), &normalize_dn(&f.dn)) {
+            if !glob(&crate::dn::normalize(p), &crate::dn::normalize(&f.dn)) {
                 return false;
             }
         }

@@ -165,27 +165,12 @@ pub fn make_certs(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
     (p("ca.pem"), p("cert.pem"), p("key.pem"))
 }
 
-/// Splits a DN at unescaped commas.
+/// Splits a DN at unescaped commas (the library's one DN splitter).
 fn rdns(dn: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut esc = false;
-    for c in dn.chars() {
-        if esc {
-            cur.push(c);
-            esc = false;
-        } else if c == '\\' {
-            cur.push(c);
-            esc = true;
-        } else if c == ',' {
-            out.push(cur.trim().to_string());
-            cur.clear();
-        } else {
-            cur.push(c);
-        }
-    }
-    out.push(cur.trim().to_string());
-    out
+    dirready::dn::rdns(dn)
+        .into_iter()
+        .map(|r| r.trim().to_string())
+        .collect()
 }
 
 /// AD-style LDIF → LDIF for the test schema (see the module doc). Returns the LDIF and
@@ -509,5 +494,5 @@ pub fn findings(report: &serde_json::Value) -> BTreeSet<(String, String, String,
 }
 
 pub fn norm_dn(dn: &str) -> String {
-    rdns(dn).join(",").to_lowercase()
+    dirready::dn::normalize(dn)
 }
