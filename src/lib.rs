@@ -2,9 +2,18 @@
 //! directory synchronization to Microsoft 365 / Entra ID.
 //!
 //! The pipeline, one module per stage:
-//! `source` (LDIF files, stdin) → `model` (entries) → `rules` (YAML rules, compiled
-//! `checks`) → `engine` (parallel per-entry checks + cross-entry uniqueness index) →
-//! `findings` → `report` (JSON, Markdown, HTML, terminal). `cli` is the command line.
+//!
+//! ```text
+//! source ──► engine::decode ──► engine::evaluate ──► fixes ──► engine::resolve ──► gate ──► report
+//! LDIF files,  values the rules   scope + per-object   suggested   duplicates,        exceptions,  JSON, SARIF,
+//! stdin, live  read, by slot      checks (rules,       values      suggestion         selection,   HTML, ...
+//! LDAP: blocks (text, dn)         checks), uniqueness              uniqueness,        baseline,
+//!                                 index                            engine::assemble   exit status
+//! ```
+//!
+//! `rules` turns YAML into compiled `checks` (a leaf); `findings` is the report model
+//! every renderer views; `rule_examples` runs each rule's own examples through the engine;
+//! `cli` is the command line.
 
 #![forbid(unsafe_code)]
 
@@ -13,6 +22,7 @@ pub mod cli;
 pub mod dn;
 pub mod engine;
 pub mod findings;
+pub mod fixes;
 pub mod gate;
 pub mod model;
 pub mod report;

@@ -1,11 +1,10 @@
-//! The typed checks a rule can name, compiled for fast evaluation, and the value
-//! transformations behind suggestions.
+//! The typed checks a rule can name, compiled for fast evaluation. A leaf: rules
+//! compile into these, the engine runs them, fixes read them.
 
 pub mod address;
 
 use regex::Regex;
 use serde::{Deserialize, Serialize};
-use unicode_normalization::UnicodeNormalization;
 
 /// What a check needs besides the value.
 pub struct CheckContext<'a> {
@@ -269,45 +268,6 @@ fn describe_chars(chars: &[char]) -> String {
     parts.join(", ")
 }
 
-/// Removes the characters a charset check rejects. Accented letters are decomposed
-/// first, so `Jürgen` becomes `Jurgen` rather than `Jrgen`.
-pub fn strip_chars(value: &str, cs: &Charset) -> String {
-    value
-        .nfd()
-        .filter(|&c| !cs.is_bad(c))
-        .collect::<String>()
-        .nfc()
-        .collect()
-}
-
-/// Cuts a value (or its local part) to `max` characters.
-pub fn truncate(value: &str, max: usize, part: LengthPart) -> Option<String> {
-    let cut = |s: &str| s.chars().take(max).collect::<String>();
-    match part {
-        LengthPart::Value => Some(cut(value)),
-        LengthPart::Local => {
-            let (l, d) = address::split_at_last_at(value)?;
-            Some(format!("{}@{d}", cut(l).trim_end_matches('.')))
-        }
-        LengthPart::Domain => None,
-    }
-}
-
-/// Removes leading and trailing dots and collapses runs of dots, in the local part of
-/// an address (or the whole value when there is no `@`).
-pub fn tidy_dots(value: &str) -> String {
-    fn tidy(s: &str) -> String {
-        s.split('.')
-            .filter(|p| !p.is_empty())
-            .collect::<Vec<_>>()
-            .join(".")
-    }
-    match address::split_at_last_at(value) {
-        Some((l, d)) => format!("{}@{}", tidy(l), tidy(d)),
-        None => tidy(value),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -317,34 +277,5 @@ mod tests {
         let c = CharClass::new(r"[A-Za-z0-9'._!#^~@-]").unwrap();
         assert!(c.contains('a') && c.contains('-') && c.contains('~'));
         assert!(!c.contains(' ') && !c.contains('ü') && !c.contains('$'));
-    }
-
-    #[test]
-    fn strip_decomposes_accents() {
-        let cs = Charset::new(
-            Some(CharClass::new(r"[A-Za-z0-9'._!#^~@-]").unwrap()),
-            None,
-            false,
-            false,
-            false,
-        );
-        assert_eq!(
-            strip_chars("Jürgen Groß@contoso.com", &cs),
-            "JurgenGro@contoso.com"
-        );
-    }
-
-    #[test]
-    fn tidy_and_truncate() {
-        assert_eq!(
-            tidy_dots(".john..smith.@contoso.com"),
-            "john.smith@contoso.com"
-        );
-        assert_eq!(tidy_dots("..nick.."), "nick");
-        assert_eq!(
-            truncate("abcdef@x.com", 3, LengthPart::Local).unwrap(),
-            "abc@x.com"
-        );
-        assert_eq!(truncate("abcdef", 3, LengthPart::Value).unwrap(), "abc");
     }
 }

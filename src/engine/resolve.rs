@@ -2,7 +2,8 @@
 //! every suggestion is new in its namespaces (against holders and other suggestions).
 
 use super::index::{self, HolderRef};
-use super::{Engine, Part};
+use super::part::Part;
+use super::Engine;
 use crate::findings::{Finding, Related, SourceRef, Uniqueness};
 use rayon::prelude::*;
 use std::collections::HashSet;

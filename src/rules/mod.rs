@@ -114,6 +114,29 @@ pub enum ValueFilter {
     OtherTyped,
 }
 
+impl ValueFilter {
+    /// The part of a value a rule looks at: `(prefix length, rest)`, or `None` when the
+    /// filter skips the value (`smtp:` values are looked at without their prefix).
+    pub fn select(self, value: &str) -> Option<(u8, &str)> {
+        match self {
+            ValueFilter::Any => Some((0, value)),
+            ValueFilter::Smtp => {
+                let b = value.as_bytes();
+                (b.len() >= 5 && b[..5].eq_ignore_ascii_case(b"smtp:")).then(|| (5, &value[5..]))
+            }
+            ValueFilter::OtherTyped => {
+                let colon = value.find(':')?;
+                let ty = &value[..colon];
+                let typed = !ty.is_empty()
+                    && ty
+                        .bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-');
+                (typed && !ty.eq_ignore_ascii_case("smtp")).then_some((0, value))
+            }
+        }
+    }
+}
+
 /// How a suggestion is derived from the value for this rule's findings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -1,0 +1,143 @@
+//! Report assembly: after the stream, duplicates are resolved, findings sorted into a
+//! stable order (independent of threads and block sizes), and the summary counted.
+
+use super::part::Part;
+use super::{resolve, Engine};
+use crate::checks;
+use crate::findings::{InputSummary, Report, RuleSummary, Severity, Summary, ToolInfo};
+use crate::model::{Diagnostic, DiagnosticLevel};
+use std::collections::BTreeMap;
+
+impl Engine<'_> {
+    pub(crate) fn finish(
+        &self,
+        parts: Vec<Part>,
+        inputs: Vec<InputSummary>,
+        mut diagnostics: Vec<Diagnostic>,
+    ) -> Report {
+        let mut findings = resolve::resolve(self, &parts);
+        for (_, f) in &mut findings {
+            f.fingerprint = f.compute_fingerprint();
+        }
+        for p in &parts {
+            diagnostics.extend(p.diags.iter().cloned());
+        }
+        // Reader diagnostics first for an input, then by line: stable and thread-independent.
+        let order: BTreeMap<&str, usize> = inputs
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.path.as_str(), i))
+            .collect();
+        diagnostics.sort_by(|a, b| {
+            (order.get(a.file.as_str()), a.line, a.column, &a.message).cmp(&(
+                order.get(b.file.as_str()),
+                b.line,
+                b.column,
+                &b.message,
+            ))
+        });
+        diagnostics.dedup();
+        let rule_pos: BTreeMap<&str, usize> = self
+            .rules
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.def.id.as_str(), i))
+            .collect();
+        findings.sort_by(|(ka, a), (kb, b)| {
+            (
+                ka,
+                a.source.line,
+                a.value_line,
+                rule_pos.get(a.rule.as_str()),
+                &a.value,
+            )
+                .cmp(&(
+                    kb,
+                    b.source.line,
+                    b.value_line,
+                    rule_pos.get(b.rule.as_str()),
+                    &b.value,
+                ))
+        });
+
+        let mut summary = Summary {
+            inputs,
+            ..Default::default()
+        };
+        let mut error_objs = std::collections::HashSet::new();
+        let mut any_objs = std::collections::HashSet::new();
+        for p in &parts {
+            summary.objects_read += p.counts.objects_read;
+            summary.objects_in_scope += p.counts.in_scope;
+            for (k, v) in &p.counts.skipped {
+                *summary.skipped.entry(k.clone()).or_default() += v;
+            }
+            for (k, v) in &p.counts.change {
+                *summary.change_records.entry(k.to_string()).or_default() += v;
+            }
+        }
+        for (key, f) in &findings {
+            any_objs.insert(key.obj_key());
+            if f.severity == Severity::Error {
+                error_objs.insert(key.obj_key());
+            }
+            summary.count(f);
+        }
+        summary.findings_total = findings.len() as u64;
+        summary.objects_with_errors = error_objs.len() as u64;
+        summary.objects_with_findings = any_objs.len() as u64;
+        for d in &diagnostics {
+            let level = match d.level {
+                DiagnosticLevel::Error => "error",
+                DiagnosticLevel::Warning => "warning",
+                DiagnosticLevel::Note => "note",
+            };
+            *summary.diagnostics.entry(level.into()).or_default() += 1;
+        }
+        summary.incomplete = diagnostics
+            .iter()
+            .any(|d| d.level == DiagnosticLevel::Error);
+        summary.accepted_domains = self.accepted.clone();
+        if !self.accepted.is_empty() {
+            summary.implicit_accepted_domains = checks::address::IMPLICIT_ACCEPTED_DOMAINS
+                .iter()
+                .map(|d| d.to_string())
+                .collect();
+        }
+
+        let rules = self
+            .rules
+            .rules
+            .iter()
+            .map(|r| RuleSummary {
+                id: r.def.id.clone(),
+                title: r.def.title.clone(),
+                severity: r.def.severity,
+                category: r.def.category,
+                attribute: r.def.attribute.clone(),
+                docs: r.def.docs.clone(),
+                fix: r.def.fix.as_str().to_string(),
+                findings: summary
+                    .findings_by_rule
+                    .get(&r.def.id)
+                    .copied()
+                    .unwrap_or(0),
+            })
+            .collect();
+        Report {
+            tool: ToolInfo {
+                name: "dirready".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            },
+            findings: findings.into_iter().map(|(_, f)| f).collect(),
+            summary,
+            diagnostics,
+            rules,
+            gate: None,
+            selection: None,
+            baseline: None,
+            exceptions: None,
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! Decode: the values of an entry that the rules or the scope read, found by attribute
+//! name (no allocation per line), decoded once (base64, non-UTF-8 bytes kept exactly) and
+//! grouped by attribute slot.
+
+use super::part::Part;
+use crate::model::{Attr, Diagnostic, DiagnosticLevel, Entry, ValueEncoding};
+use crate::rules::{AttrValues, RuleSet};
+use std::borrow::Cow;
+
+/// Maps attribute names to slots without allocating: candidates are bucketed by
+/// name length and compared ASCII case-insensitively.
+pub(crate) struct AttrIndex {
+    /// Buckets by (name length, first letter), each holding (last byte, the name as
+    /// the rules spell it, slot): most attribute lines of an export hit an empty bucket,
+    /// and most matches are spelt exactly as the rules spell them (a plain memcmp).
+    buckets: Vec<Vec<(u8, String, usize)>>,
+    /// Number of slots: the rules' attributes first (a rule's `slot` is its index), then
+    /// objectClass, objectGUID and the scope's attributes. There is no fixed limit.
+    pub(crate) slots: usize,
+    pub(crate) object_class: usize,
+    /// objectGUID is looked up but never decoded as text.
+    pub(crate) object_guid: usize,
+}
+
+impl AttrIndex {
+    #[inline]
+    fn bucket(len: usize, first: u8) -> usize {
+        ((len & 31) << 5) | (first.to_ascii_lowercase() as usize & 31)
+    }
+
+    pub(crate) fn new(rules: &RuleSet) -> AttrIndex {
+        // The rules' attributes come first, so a rule's `slot` is its attribute's slot.
+        let names = rules.read_attributes();
+        let slot_of = |name: &str| {
+            names
+                .iter()
+                .position(|n| n.eq_ignore_ascii_case(name))
+                .unwrap_or(names.len())
+        };
+        let object_class = slot_of("objectClass");
+        let object_guid = slot_of("objectGUID");
+        let mut buckets: Vec<Vec<(u8, String, usize)>> = vec![Vec::new(); 1024];
+        for (slot, n) in names.iter().enumerate() {
+            let b = n.as_bytes();
+            if let (Some(&first), Some(&last)) = (b.first(), b.last()) {
+                buckets[Self::bucket(b.len(), first)].push((
+                    last.to_ascii_lowercase(),
+                    n.clone(),
+                    slot,
+                ));
+            }
+        }
+        AttrIndex {
+            buckets,
+            slots: names.len(),
+            object_class,
+            object_guid,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn lookup(&self, name: &str) -> Option<usize> {
+        let b = name.as_bytes();
+        let bucket = &self.buckets[Self::bucket(b.len(), *b.first()?)];
+        if bucket.is_empty() {
+            return None;
+        }
+        let last = b[b.len() - 1].to_ascii_lowercase();
+        bucket
+            .iter()
+            .find(|(l, n, _)| {
+                *l == last && (n.as_bytes() == b || n.as_bytes().eq_ignore_ascii_case(b))
+            })
+            .map(|x| x.2)
+    }
+}
+
+/// One value of an entry that a rule or the scope reads, decoded to text.
+pub(crate) struct DecodedValue<'e> {
+    /// Attribute slot (see [`AttrIndex`]).
+    pub(crate) slot: usize,
+    /// Index of the attribute line in `Entry::attrs`.
+    pub(crate) attr: usize,
+    /// The value; bytes that are not UTF-8 are kept escaped (see [`crate::text`]).
+    pub(crate) text: Cow<'e, str>,
+}
+
+/// Allocations carried from one entry to the next.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    pub(crate) vals: Vec<DecodedValue<'static>>,
+    pub(crate) ranges: Vec<(usize, usize)>,
+}
+
+/// An emptied vector with another lifetime parameter, keeping its allocation (the
+/// in-place `collect` of an empty `into_iter` reuses the buffer).
+pub(crate) fn reuse<'a, 'b>(mut v: Vec<DecodedValue<'a>>) -> Vec<DecodedValue<'b>> {
+    v.clear();
+    // Nothing is mapped (the vector is empty); the collect only changes the lifetime.
+    #[allow(clippy::unnecessary_filter_map)]
+    v.into_iter()
+        .filter_map(|_| None::<DecodedValue<'b>>)
+        .collect()
+}
+
+/// The decoded values of one entry that rules or the scope read, grouped by slot.
+pub(crate) struct Decoded<'a, 'e> {
+    pub(crate) index: &'a AttrIndex,
+    /// Sorted by slot (then attribute line) after `group`.
+    pub(crate) vals: Vec<DecodedValue<'e>>,
+    /// Range of `vals` per slot, one entry per slot of the index.
+    pub(crate) ranges: Vec<(usize, usize)>,
+}
+
+impl Decoded<'_, '_> {
+    pub(crate) fn group(&mut self) {
+        self.vals.sort_by_key(|v| (v.slot, v.attr));
+        self.ranges.clear();
+        self.ranges.resize(self.index.slots, (0, 0));
+        let mut i = 0;
+        while i < self.vals.len() {
+            let slot = self.vals[i].slot;
+            let mut j = i;
+            while j < self.vals.len() && self.vals[j].slot == slot {
+                j += 1;
+            }
+            if let Some(r) = self.ranges.get_mut(slot) {
+                *r = (i, j);
+            }
+            i = j;
+        }
+    }
+
+    pub(crate) fn range(&self, slot: usize) -> std::ops::Range<usize> {
+        let (a, b) = self.ranges.get(slot).copied().unwrap_or((0, 0));
+        a..b
+    }
+
+    pub(crate) fn slot(&self, slot: usize) -> &[DecodedValue<'_>] {
+        &self.vals[self.range(slot)]
+    }
+}
+
+impl AttrValues for Decoded<'_, '_> {
+    fn any_value(&self, attr: &str, f: &mut dyn FnMut(&str) -> bool) -> bool {
+        match self.index.lookup(attr) {
+            Some(slot) => self.slot(slot).iter().any(|v| f(&v.text)),
+            None => false,
+        }
+    }
+}
+
+/// Decodes an attribute value to text; `None` (with a diagnostic) for bad base64
+/// and for URL references, which are never fetched.
+pub(crate) fn decode<'e>(
+    entry: &'e Entry,
+    i: usize,
+    name: &str,
+    part: &mut Part,
+) -> Option<Cow<'e, str>> {
+    let attr = &entry.attrs[i];
+    let text = match attr.encoding {
+        ValueEncoding::Url => return None,
+        ValueEncoding::Plain => match &attr.raw {
+            Cow::Borrowed(b) => crate::text::decode(b),
+            Cow::Owned(b) => Cow::Owned(crate::text::decode(b).into_owned()),
+        },
+        ValueEncoding::Base64 => match attr.decoded() {
+            Ok(bytes) => Cow::Owned(crate::text::decode(&bytes).into_owned()),
+            Err(e) => {
+                part.diags.push(Diagnostic {
+                    level: DiagnosticLevel::Error,
+                    file: name.to_string(),
+                    line: attr.line,
+                    column: 0,
+                    message: format!(
+                        "invalid base64 in the value of {} ({e}); the value was not checked",
+                        attr.name
+                    ),
+                });
+                return None;
+            }
+        },
+    };
+    if crate::text::has_raw_bytes(&text) {
+        part.diags.push(Diagnostic {
+            level: DiagnosticLevel::Warning,
+            file: name.to_string(),
+            line: attr.line,
+            column: 0,
+            message: format!(
+                "the value of {} is not valid UTF-8 (a Latin-1 or other legacy export?): it is \
+                 checked with the invalid bytes shown as U+FFFD, gets no suggestion, and \
+                 machine-readable reports carry its exact bytes as base64 (value_base64)",
+                attr.name
+            ),
+        });
+    }
+    Some(text)
+}
+
+/// Appends the object's objectGUID as base64 (as ldifde and ldapsearch write it).
+pub(crate) fn push_object_guid(a: &Attr, out: &mut String) {
+    use base64::Engine as _;
+    match a.encoding {
+        ValueEncoding::Base64 => out.extend(
+            a.raw
+                .iter()
+                .filter(|b| !b.is_ascii_whitespace())
+                .map(|&b| b as char),
+        ),
+        ValueEncoding::Plain => {
+            base64::engine::general_purpose::STANDARD.encode_string(&a.raw, out)
+        }
+        ValueEncoding::Url => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reuse_keeps_the_allocation() {
+        let mut v: Vec<DecodedValue<'static>> = Vec::with_capacity(16);
+        v.push(DecodedValue {
+            slot: 1,
+            attr: 2,
+            text: Cow::Borrowed("x"),
+        });
+        let ptr = v.as_ptr() as usize;
+        let w: Vec<DecodedValue<'_>> = reuse(v);
+        assert!(w.is_empty());
+        assert!(w.capacity() >= 16);
+        assert_eq!(w.as_ptr() as usize, ptr);
+    }
+}

@@ -1,0 +1,356 @@
+//! Evaluate: one entry's decoded values against the scope and every rule that applies to
+//! its class; value findings (with their suggestion) and the values the uniqueness index
+//! must hold.
+
+use super::decode::{decode, push_object_guid, reuse, Decoded, DecodedValue, Scratch};
+use super::index::{self, Holder};
+use super::part::{part_index, ObjInfo, Part, PartFull, Pending};
+use super::Engine;
+use crate::checks::Check;
+use crate::findings::{Finding, SourceRef};
+use crate::model::{Diagnostic, DiagnosticLevel, Entry};
+use crate::rules::{ObjectClass, Verdict};
+
+/// What one rule found wrong with one decoded value of an entry.
+struct Hit {
+    /// Index of the rule in the rule set.
+    rule: usize,
+    /// Index of the value in the entry's decoded values.
+    value: usize,
+    detail: String,
+}
+
+/// A finding about to be recorded for an entry.
+struct NewFinding<'a> {
+    obj: u32,
+    rule: usize,
+    /// Line of the value (0 for a missing attribute).
+    value_line: u64,
+    value: &'a str,
+    detail: &'a str,
+    /// Findings on one value share it (and their suggestion's fate).
+    value_id: u32,
+    suggestion: Option<String>,
+    suggestion_keys: Vec<(u16, String)>,
+}
+
+impl Engine<'_> {
+    /// Checks one entry. `scratch` carries the allocation of the decoded-values vector
+    /// from one entry to the next (a fresh one per entry costs a malloc/free pair).
+    pub(crate) fn check_entry(
+        &self,
+        entry: &Entry,
+        name: &str,
+        part: &mut Part,
+        scratch: Scratch,
+    ) -> Scratch {
+        let mut view = Decoded {
+            index: &self.index,
+            vals: reuse(scratch.vals),
+            ranges: scratch.ranges,
+        };
+        if self.check_decoded(entry, name, part, &mut view).is_err() {
+            part.diags.push(Diagnostic {
+                level: DiagnosticLevel::Error,
+                file: name.to_string(),
+                line: entry.line,
+                column: 0,
+                message: format!(
+                    "`{}` was not checked: the block holding it outgrew the engine's 4 GiB index",
+                    entry.dn
+                ),
+            });
+        }
+        Scratch {
+            vals: reuse(view.vals),
+            ranges: view.ranges,
+        }
+    }
+
+    fn check_decoded<'e>(
+        &self,
+        entry: &'e Entry,
+        name: &str,
+        part: &mut Part,
+        view: &mut Decoded<'_, 'e>,
+    ) -> Result<(), PartFull> {
+        if entry.changetype != crate::model::ChangeType::Add {
+            *part
+                .counts
+                .change
+                .entry(entry.changetype.as_str())
+                .or_default() += 1;
+            return Ok(());
+        }
+        part.counts.objects_read += 1;
+        // Decode, once, every value a rule or the scope reads.
+        let mut guid_attr = None;
+        for (i, a) in entry.attrs.iter().enumerate() {
+            if let Some(slot) = self.index.lookup(a.name) {
+                if slot == self.index.object_guid {
+                    guid_attr.get_or_insert(i);
+                    continue;
+                }
+                if let Some(text) = decode(entry, i, name, part) {
+                    view.vals.push(DecodedValue {
+                        slot,
+                        attr: i,
+                        text,
+                    });
+                }
+            }
+        }
+        view.group();
+        let class_vals = view.slot(self.index.object_class);
+        let mut few = [""; 8];
+        let many: Vec<&str>;
+        let classes: &[&str] = if class_vals.len() <= few.len() {
+            for (slot, v) in few.iter_mut().zip(class_vals) {
+                *slot = v.text.trim();
+            }
+            &few[..class_vals.len()]
+        } else {
+            many = class_vals.iter().map(|v| v.text.trim()).collect();
+            &many
+        };
+        let class = match self.rules.scope.judge(&entry.dn, classes, &*view) {
+            Verdict::InScope(c) => c,
+            Verdict::OtherClass => {
+                *part
+                    .counts
+                    .skipped
+                    .entry("other-object-class".into())
+                    .or_default() += 1;
+                return Ok(());
+            }
+            Verdict::Excluded(reason) => {
+                match part.counts.skipped.get_mut(reason) {
+                    Some(n) => *n += 1,
+                    None => {
+                        part.counts.skipped.insert(reason.to_string(), 1);
+                    }
+                }
+                return Ok(());
+            }
+        };
+        part.counts.in_scope += 1;
+        let (dn_off, dn_len) = part.push_text(&entry.dn)?;
+        let mut guid = String::new();
+        if let Some(i) = guid_attr {
+            push_object_guid(&entry.attrs[i], &mut guid);
+        }
+        let (guid_off, guid_len) = part.push_text(&guid)?;
+        let obj = part_index(part.objects.len())?;
+        part.objects.push(ObjInfo {
+            dn_off,
+            dn_len,
+            line: entry.line,
+            class,
+            guid_off,
+            guid_len,
+        });
+
+        let ctx = self.ctx();
+        // (rule, index of the value in `view.vals`, detail) of the value findings.
+        let mut hits: Vec<Hit> = Vec::new();
+        for (rule_id, rule) in (0..=u16::MAX).zip(&self.rules.rules) {
+            let ri = usize::from(rule_id);
+            if !rule.applies_to(class) {
+                continue;
+            }
+            let vals = view.range(rule.slot);
+            match &rule.check {
+                Check::Required => {
+                    if vals.is_empty() {
+                        self.push_finding(
+                            part,
+                            entry,
+                            name,
+                            class,
+                            NewFinding {
+                                obj,
+                                rule: ri,
+                                value_line: 0,
+                                value: "",
+                                detail: "is missing",
+                                value_id: u32::MAX,
+                                suggestion: None,
+                                suggestion_keys: Vec::new(),
+                            },
+                        );
+                    }
+                }
+                Check::Unique { .. } => {
+                    for vi in vals {
+                        let DecodedValue { attr, text, .. } = &view.vals[vi];
+                        if let Some((skip, sub)) = rule.def.values.select(text) {
+                            if sub.trim().is_empty() {
+                                continue;
+                            }
+                            let ns = self.rule_ns[ri].unwrap_or(0);
+                            let hash = match self.unique_domain(ri, &entry.dn) {
+                                None => index::value_hash(ns, sub),
+                                Some(domain) => {
+                                    index::key_hash(ns, &index::scoped_key(Some(&domain), sub))
+                                }
+                            };
+                            // UPN = mail = primary SMTP is the norm: store the text once per
+                            // object. Only the last few holders are compared, so an attribute
+                            // with 70,000 values stays linear.
+                            let same = part
+                                .holders
+                                .iter()
+                                .rev()
+                                .take(8)
+                                .take_while(|h| h.obj == obj)
+                                .find(|h| part.text(h.off, h.len) == text.as_ref());
+                            let (off, len) = match same {
+                                Some(h) => (h.off, h.len),
+                                None => part.push_text(text)?,
+                            };
+                            part.holders.push(Holder {
+                                hash,
+                                obj,
+                                rule: rule_id,
+                                skip,
+                                off,
+                                len,
+                                line: entry.attrs[*attr].line,
+                            });
+                        }
+                    }
+                }
+                check => {
+                    for vi in vals {
+                        if let Some((_, sub)) = rule.def.values.select(&view.vals[vi].text) {
+                            if let Some(detail) = check.check_value(sub, &ctx) {
+                                hits.push(Hit {
+                                    rule: ri,
+                                    value: vi,
+                                    detail,
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if hits.is_empty() {
+            return Ok(());
+        }
+        // One suggestion per offending value, shared by all its findings.
+        hits.sort_by_key(|h| (h.value, h.rule));
+        for group in hits.chunk_by(|a, b| a.value == b.value) {
+            let DecodedValue { slot, attr, text } = &view.vals[group[0].value];
+            let rule_ids: Vec<usize> = group.iter().map(|h| h.rule).collect();
+            // A value that is not UTF-8 gets no suggestion: a fix built on its escaped
+            // text would target bytes the directory does not hold.
+            let suggestion = if crate::text::has_raw_bytes(text) {
+                None
+            } else {
+                crate::fixes::suggest(self.rules, &self.ctx(), text, *slot, class, &rule_ids)
+            };
+            let suggestion_keys = match &suggestion {
+                Some(s) => self.namespace_keys(*slot, class, &entry.dn, s),
+                None => Vec::new(),
+            };
+            let value_id = part_index(part.pending.len())?;
+            for hit in group {
+                self.push_finding(
+                    part,
+                    entry,
+                    name,
+                    class,
+                    NewFinding {
+                        obj,
+                        rule: hit.rule,
+                        value_line: entry.attrs[*attr].line,
+                        value: text,
+                        detail: &hit.detail,
+                        value_id,
+                        suggestion: suggestion.clone(),
+                        suggestion_keys: suggestion_keys.clone(),
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn push_finding(
+        &self,
+        part: &mut Part,
+        entry: &Entry,
+        name: &str,
+        class: ObjectClass,
+        new: NewFinding<'_>,
+    ) {
+        let rule = &self.rules.rules[new.rule];
+        let (value, value_base64) = crate::text::for_report(new.value);
+        let object_guid = part
+            .objects
+            .get(new.obj as usize)
+            .filter(|o| o.guid_len > 0)
+            .map(|o| part.text(o.guid_off, o.guid_len).to_string());
+        part.pending.push(Pending {
+            finding: Finding {
+                rule: rule.def.id.clone(),
+                severity: rule.def.severity,
+                category: rule.def.category,
+                dn: entry.dn.to_string(),
+                object_class: class.as_str().to_string(),
+                object_guid,
+                attribute: rule.def.attribute.clone(),
+                value,
+                value_base64,
+                suggestion: new.suggestion,
+                related: Vec::new(),
+                related_total: None,
+                message: render_message(&rule.def.message, &rule.def.attribute, new.detail),
+                uniqueness: None,
+                source: SourceRef {
+                    file: name.to_string(),
+                    line: entry.line,
+                },
+                value_line: new.value_line,
+                fingerprint: String::new(),
+                state: None,
+                exception: None,
+            },
+            obj: new.obj,
+            rule: new.rule,
+            value_id: new.value_id,
+            suggestion_keys: new.suggestion_keys,
+        });
+    }
+
+    /// The uniqueness namespaces (with normalised keys) a suggested value must be new in.
+    fn namespace_keys(
+        &self,
+        slot: usize,
+        class: ObjectClass,
+        dn: &str,
+        value: &str,
+    ) -> Vec<(u16, String)> {
+        let mut keys = Vec::new();
+        for (ri, r) in self.rules.rules.iter().enumerate() {
+            if r.slot != slot || !r.applies_to(class) {
+                continue;
+            }
+            if let (Some(ns), Some((_, sub))) = (self.rule_ns[ri], r.def.values.select(value)) {
+                let domain = self.unique_domain(ri, dn);
+                let k = (ns, index::scoped_key(domain.as_deref(), sub));
+                if !keys.contains(&k) {
+                    keys.push(k);
+                }
+            }
+        }
+        keys
+    }
+}
+
+fn render_message(template: &str, attribute: &str, detail: &str) -> String {
+    template
+        .replace("{detail}", detail)
+        .replace("{attribute}", attribute)
+}

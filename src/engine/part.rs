@@ -1,0 +1,82 @@
+//! What one block leaves behind once its entries are dropped: the in-scope objects (DN
+//! and objectGUID in an arena), the values held for the uniqueness index, the findings
+//! waiting for the end of the run, counters and diagnostics.
+
+use super::index::Holder;
+use crate::findings::Finding;
+use crate::model::Diagnostic;
+use crate::rules::ObjectClass;
+use std::collections::BTreeMap;
+
+/// Counters one block contributes to the summary.
+#[derive(Default, Debug)]
+pub(crate) struct Counts {
+    pub objects_read: u64,
+    pub in_scope: u64,
+    pub skipped: BTreeMap<String, u64>,
+    pub change: BTreeMap<&'static str, u64>,
+}
+
+/// An in-scope object, kept for reporting duplicates.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ObjInfo {
+    pub dn_off: u32,
+    pub dn_len: u32,
+    pub line: u64,
+    pub class: ObjectClass,
+    /// objectGUID as base64 (the text of an `objectGUID::` line), in the arena; len 0 when absent.
+    pub guid_off: u32,
+    pub guid_len: u32,
+}
+
+/// A finding before the end of the run: its suggestion still has to prove unique.
+#[derive(Debug)]
+pub(crate) struct Pending {
+    pub finding: Finding,
+    pub obj: u32,
+    /// Index of the rule in the rule set.
+    pub rule: usize,
+    /// Identifies the attribute value within the part (findings on one value share a suggestion).
+    pub value_id: u32,
+    /// (namespace, normalised key) the suggestion must be unique in.
+    pub suggestion_keys: Vec<(u16, String)>,
+}
+
+/// What one block leaves behind once its entries are dropped.
+#[derive(Default)]
+pub(crate) struct Part {
+    /// The input's name as the user gave it.
+    pub file: String,
+    pub block: usize,
+    pub pending: Vec<Pending>,
+    pub objects: Vec<ObjInfo>,
+    pub arena: String,
+    pub holders: Vec<Holder>,
+    pub counts: Counts,
+    pub diags: Vec<Diagnostic>,
+}
+
+/// A part's arena, objects and findings are indexed with `u32`: a block holds at most
+/// `MAX_RECORD` plus one block size of input, far below 4 GiB, so these never fail in
+/// practice; if one did, the entry is reported as not checked rather than mis-indexed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PartFull;
+
+/// `n` as a part-local index.
+pub(crate) fn part_index(n: usize) -> Result<u32, PartFull> {
+    u32::try_from(n).map_err(|_| PartFull)
+}
+
+impl Part {
+    pub fn text(&self, off: u32, len: u32) -> &str {
+        let start = off as usize;
+        self.arena.get(start..start + len as usize).unwrap_or("")
+    }
+    pub(crate) fn push_text(&mut self, s: &str) -> Result<(u32, u32), PartFull> {
+        let off = part_index(self.arena.len())?;
+        let len = part_index(s.len())?;
+        part_index(self.arena.len() + s.len())?;
+        self.arena.push_str(s);
+        Ok((off, len))
+    }
+}

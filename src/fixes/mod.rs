@@ -1,0 +1,152 @@
+//! Fixes: suggested replacement values, derived from the value itself (strip invalid
+//! characters, trim, tidy dots, truncate; a UPN's domain may move to the first accepted
+//! domain), and kept only when the result passes every rule of its attribute. Their
+//! uniqueness across the run is settled after the stream (`engine::resolve`). This is
+//! also where fix files (change LDIF, undo, PowerShell) will be built from findings.
+
+use crate::checks::{address, Charset, Check, CheckContext, LengthPart};
+use crate::rules::{domain_may_move, FixKind, ObjectClass, Rule, RuleSet};
+use unicode_normalization::UnicodeNormalization;
+
+/// Derives a replacement from the value by the fixes of its findings, in a fixed
+/// order, and keeps it only if every value rule of the attribute then passes.
+pub fn suggest(
+    rules: &RuleSet,
+    ctx: &CheckContext,
+    value: &str,
+    slot: usize,
+    class: ObjectClass,
+    rule_ids: &[usize],
+) -> Option<String> {
+    let fixes: Vec<&Rule> = rule_ids
+        .iter()
+        .filter_map(|&r| rules.rules.get(r))
+        .collect();
+    let first_fix = fixes.first()?;
+    // The fixes apply to the part of the value the rule looks at (after `smtp:`).
+    let filter = first_fix.def.values;
+    let (skip, sub) = filter.select(value)?;
+    let prefix = &value[..usize::from(skip)];
+    let mut s = sub.to_string();
+    let has = |k: FixKind| fixes.iter().any(|r| r.def.fix == k);
+    if has(FixKind::Trim) {
+        s = s.trim().to_string();
+    }
+    for r in fixes.iter().filter(|r| r.def.fix == FixKind::Strip) {
+        if let Check::Charset(cs) = &r.check {
+            s = strip_chars(&s, cs);
+        }
+    }
+    if has(FixKind::TidyDots) {
+        s = tidy_dots(&s);
+    }
+    if has(FixKind::AcceptedDomain) && domain_may_move(&first_fix.def.attribute) {
+        let first = ctx.accepted_domains.first()?;
+        let local = address::split_at_last_at(&s).map(|(l, _)| l.to_string())?;
+        s = format!("{local}@{first}");
+    }
+    for r in fixes.iter().filter(|r| r.def.fix == FixKind::Truncate) {
+        if let Check::MaxLength { max, part } = &r.check {
+            s = truncate(&s, *max, *part)?;
+        }
+    }
+    let candidate = format!("{prefix}{s}");
+    if s.trim().is_empty() || candidate == value {
+        return None;
+    }
+    // Only a UPN may be moved into another domain; any other address keeps its own.
+    if !domain_may_move(&first_fix.def.attribute) {
+        if let Some(before) = address::comparable_domain(sub) {
+            if address::comparable_domain(&s).as_ref() != Some(&before) {
+                return None;
+            }
+        }
+    }
+    let ok = rules
+        .rules
+        .iter()
+        .filter(|r| r.slot == slot && r.applies_to(class))
+        .all(|r| match &r.check {
+            Check::Unique { .. } | Check::Required => true,
+            c => r
+                .def
+                .values
+                .select(&candidate)
+                .is_none_or(|(_, sub)| c.check_value(sub, ctx).is_none()),
+        });
+    ok.then_some(candidate)
+}
+
+/// Removes the characters a charset check rejects. Accented letters are decomposed
+/// first, so `Jürgen` becomes `Jurgen` rather than `Jrgen`.
+pub fn strip_chars(value: &str, cs: &Charset) -> String {
+    value
+        .nfd()
+        .filter(|&c| !cs.is_bad(c))
+        .collect::<String>()
+        .nfc()
+        .collect()
+}
+
+/// Cuts a value (or its local part) to `max` characters.
+pub fn truncate(value: &str, max: usize, part: LengthPart) -> Option<String> {
+    let cut = |s: &str| s.chars().take(max).collect::<String>();
+    match part {
+        LengthPart::Value => Some(cut(value)),
+        LengthPart::Local => {
+            let (l, d) = address::split_at_last_at(value)?;
+            Some(format!("{}@{d}", cut(l).trim_end_matches('.')))
+        }
+        LengthPart::Domain => None,
+    }
+}
+
+/// Removes leading and trailing dots and collapses runs of dots, in the local part of
+/// an address (or the whole value when there is no `@`).
+pub fn tidy_dots(value: &str) -> String {
+    fn tidy(s: &str) -> String {
+        s.split('.')
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join(".")
+    }
+    match address::split_at_last_at(value) {
+        Some((l, d)) => format!("{}@{}", tidy(l), tidy(d)),
+        None => tidy(value),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::CharClass;
+
+    #[test]
+    fn strip_decomposes_accents() {
+        let cs = Charset::new(
+            Some(CharClass::new(r"[A-Za-z0-9'._!#^~@-]").unwrap()),
+            None,
+            false,
+            false,
+            false,
+        );
+        assert_eq!(
+            strip_chars("Jürgen Groß@contoso.com", &cs),
+            "JurgenGro@contoso.com"
+        );
+    }
+
+    #[test]
+    fn tidy_and_truncate() {
+        assert_eq!(
+            tidy_dots(".john..smith.@contoso.com"),
+            "john.smith@contoso.com"
+        );
+        assert_eq!(tidy_dots("..nick.."), "nick");
+        assert_eq!(
+            truncate("abcdef@x.com", 3, LengthPart::Local).unwrap(),
+            "abc@x.com"
+        );
+        assert_eq!(truncate("abcdef", 3, LengthPart::Value).unwrap(), "abc");
+    }
+}
