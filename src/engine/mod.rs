@@ -3,10 +3,10 @@
 //! index (values and the DNs of their holders) outlives the stream; duplicates and the
 //! uniqueness of suggestions are resolved after it ends.
 //!
-//! Stages, one file each: [`decode`] (the values rules read), [`evaluate`] (scope, value
-//! checks, uniqueness holders, suggestions from [`crate::fixes`]), [`part`] (what a block
-//! leaves behind), [`index`] and [`resolve`] (duplicates, suggestion uniqueness),
-//! [`assemble`] (sorted findings and the summary). This file drives the stream.
+//! Stages, one file each: `decode` (the values rules read), `evaluate` (scope, value
+//! checks, uniqueness holders, suggestions from [`crate::fixes`]), `part` (what a block
+//! leaves behind), [`index`] and `resolve` (duplicates, suggestion uniqueness),
+//! `assemble` (sorted findings and the summary). This file drives the stream.
 
 mod assemble;
 mod decode;
