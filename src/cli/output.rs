@@ -141,7 +141,7 @@ pub fn print_diagnostics(report: &Report, quiet: bool) {
             .filter(|d| d.level == level)
             .collect();
         for d in all.iter().take(20) {
-            eprintln!("{}", report::terminal::printable(&d.to_string()));
+            eprintln!("{}", report::escape::terminal(&d.to_string()));
         }
         if all.len() > 20 {
             eprintln!(

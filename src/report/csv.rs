@@ -31,14 +31,6 @@ pub const HEADER: [&str; 14] = [
     "LINE",
 ];
 
-/// Neutralises spreadsheet formula injection.
-pub fn neutralize(cell: &str) -> String {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
-        _ => cell.to_string(),
-    }
-}
-
 fn error_type(c: Category) -> &'static str {
     match c {
         Category::Domain => "topleveldomain",
@@ -75,7 +67,7 @@ pub fn render(report: &Report) -> String {
             &f.source.file,
             &line,
         ];
-        let _ = w.write_record(row.iter().map(|c| neutralize(c)));
+        let _ = w.write_record(row.iter().map(|c| crate::report::escape::csv_cell(c)));
     }
     let bytes = w.into_inner().unwrap_or_default();
     String::from_utf8(bytes).unwrap_or_default()
@@ -83,14 +75,13 @@ pub fn render(report: &Report) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
 
     #[test]
     fn formula_cells_are_neutralised() {
         for s in ["=1+1", "+cmd", "-2", "@SUM(A1)", "\tx", "\rx"] {
-            assert!(neutralize(s).starts_with('\''), "{s}");
+            assert!(crate::report::escape::csv_cell(s).starts_with('\''), "{s}");
         }
-        assert_eq!(neutralize("CN=A"), "CN=A");
-        assert_eq!(neutralize(""), "");
+        assert_eq!(crate::report::escape::csv_cell("CN=A"), "CN=A");
+        assert_eq!(crate::report::escape::csv_cell(""), "");
     }
 }

@@ -13,30 +13,10 @@ pub const TOP_RULES: usize = 10;
 /// Warnings listed before "... and N more".
 pub const MAX_WARNINGS: usize = 20;
 
-/// Escapes text for a Markdown table cell without allowing links, HTML or line breaks.
-pub fn md_cell(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '#' | '|' | '!' | '~' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    // Bare URLs are autolinked by GitHub: break the scheme separator.
-    out.replace("://", ":&#47;&#47;")
-}
-
 pub fn render(report: &Report, title: &str) -> String {
     let s = &report.summary;
     let mut out = String::new();
-    let _ = writeln!(out, "## {}\n", md_cell(title));
+    let _ = writeln!(out, "## {}\n", crate::report::escape::md_cell(title));
     if s.incomplete {
         out.push_str("**INCOMPLETE**: some records could not be read.\n\n");
     }
@@ -100,7 +80,11 @@ pub fn render(report: &Report, title: &str) -> String {
                 .find(|r| r.id == *rule)
                 .map(|r| r.severity.as_str())
                 .unwrap_or("");
-            let _ = writeln!(out, "| {} | {sev} | {n} |", md_cell(rule));
+            let _ = writeln!(
+                out,
+                "| {} | {sev} | {n} |",
+                crate::report::escape::md_cell(rule)
+            );
         }
         if by_rule.len() > TOP_RULES {
             let _ = writeln!(
@@ -119,7 +103,7 @@ pub fn render(report: &Report, title: &str) -> String {
     if !warnings.is_empty() {
         out.push_str("\n### Warnings\n\n");
         for w in warnings.iter().take(MAX_WARNINGS) {
-            let _ = writeln!(out, "- {}", md_cell(w));
+            let _ = writeln!(out, "- {}", crate::report::escape::md_cell(w));
         }
         if warnings.len() > MAX_WARNINGS {
             let _ = writeln!(out, "- ... and {} more", warnings.len() - MAX_WARNINGS);
@@ -138,7 +122,7 @@ pub fn render(report: &Report, title: &str) -> String {
 }
 
 /// Appends the summary to the file named by `GITHUB_STEP_SUMMARY`, if set.
-pub fn append_step_summary(report: &Report, title: &str) -> Result<(), String> {
+pub fn append_step_summary(report: &Report, title: &str) -> Result<(), StepSummaryError> {
     let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") else {
         return Ok(());
     };
@@ -152,16 +136,25 @@ pub fn append_step_summary(report: &Report, title: &str) -> Result<(), String> {
         .append(true)
         .open(&path)
         .and_then(|mut f| f.write_all(text.as_bytes()))
-        .map_err(|e| format!("GITHUB_STEP_SUMMARY {}: {e}", path.to_string_lossy()))
+        .map_err(|source| StepSummaryError {
+            path: path.to_string_lossy().into_owned(),
+            source,
+        })
+}
+
+/// The step summary file could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("GITHUB_STEP_SUMMARY {path}: {source}")]
+pub struct StepSummaryError {
+    pub path: String,
+    pub source: std::io::Error,
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn cells_cannot_link_or_inject_html() {
-        let s = md_cell("[x](https://evil) <img> | a\nb");
+        let s = crate::report::escape::md_cell("[x](https://evil) <img> | a\nb");
         assert!(!s.contains("](") && !s.contains("<img") && !s.contains("https://"));
         assert!(!s.contains('\n'));
     }

@@ -15,28 +15,6 @@ use std::fmt::Write;
 /// Objects listed per failing rule before "... and N more".
 pub const LIST_CAP: usize = 1000;
 
-/// Escapes text for XML content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' => out.push_str("&#9;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            c if (c as u32) < 0x20 || matches!(c, '\u{FFFE}' | '\u{FFFF}') => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 fn line(f: &Finding) -> String {
     let mut s = format!(
         "{}:{} {} {}: {}",
@@ -76,7 +54,7 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(
                 cases,
                 "    <testcase name=\"{}\" classname=\"dirready.{}\" time=\"0\">",
-                escape(&name),
+                crate::report::escape::xml(&name),
                 cat.as_str()
             );
             let fs: Vec<&Finding> = report.findings.iter().filter(|f| f.rule == r.id).collect();
@@ -95,7 +73,7 @@ pub fn render(report: &Report) -> String {
                 let _ = write!(
                     cases,
                     "      <failure message=\"{}\" type=\"{}\">",
-                    escape(&format!(
+                    crate::report::escape::xml(&format!(
                         "{} finding{} on {} object{}",
                         failing.len(),
                         if failing.len() == 1 { "" } else { "s" },
@@ -105,7 +83,7 @@ pub fn render(report: &Report) -> String {
                     r.severity.as_str()
                 );
                 for f in failing.iter().take(LIST_CAP) {
-                    cases.push_str(&escape(&line(f)));
+                    cases.push_str(&crate::report::escape::xml(&line(f)));
                     cases.push_str("&#10;");
                 }
                 if failing.len() > LIST_CAP {
@@ -120,7 +98,7 @@ pub fn render(report: &Report) -> String {
             if !others.is_empty() {
                 cases.push_str("      <system-out>");
                 for f in others.iter().take(LIST_CAP) {
-                    cases.push_str(&escape(&line(f)));
+                    cases.push_str(&crate::report::escape::xml(&line(f)));
                     cases.push_str("&#10;");
                 }
                 if others.len() > LIST_CAP {
@@ -160,14 +138,14 @@ pub fn render(report: &Report) -> String {
         t_tests += 1;
         let mut body = String::new();
         for p in problems.iter().take(LIST_CAP) {
-            body.push_str(&escape(p));
+            body.push_str(&crate::report::escape::xml(p));
             body.push_str("&#10;");
         }
         let inner = if errors {
             t_err = 1;
             format!(
                 "      <error message=\"{}\" type=\"incomplete\">{body}</error>\n",
-                escape("some records could not be read")
+                crate::report::escape::xml("some records could not be read")
             )
         } else {
             format!("      <system-out>{body}</system-out>\n")
@@ -184,12 +162,11 @@ pub fn render(report: &Report) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
 
     #[test]
     fn escapes_markup_and_control_characters() {
         assert_eq!(
-            escape("<a href=\"x\">&'\u{1}\u{FFFF}"),
+            crate::report::escape::xml("<a href=\"x\">&'\u{1}\u{FFFF}"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&apos;\\u{1}\\u{ffff}"
         );
     }

@@ -1,13 +1,16 @@
 //! Renderers: every output format is a view of one [`Report`].
 
 pub mod csv;
+mod duplicates;
 mod error;
+pub mod escape;
 pub mod github;
 pub mod jsonl;
 pub mod junit;
 pub mod sarif;
 pub mod templates;
 pub mod terminal;
+pub mod view;
 
 pub use error::RenderError;
 

@@ -6,20 +6,6 @@ use std::fmt::Write;
 /// Rows shown per rule before "... and N more".
 const ROWS_PER_RULE: usize = 5;
 
-/// Makes a directory value safe to print: control characters (which could move the
-/// cursor or recolour the terminal) are shown as escapes.
-pub fn printable(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if c.is_control() {
-            let _ = write!(out, "\\u{{{:x}}}", c as u32);
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 pub fn render(report: &Report, color: bool) -> String {
     let paint = |code: &str, s: &str| {
         if color {
@@ -41,11 +27,15 @@ pub fn render(report: &Report, color: bool) -> String {
         let _ = writeln!(out, "out of scope: {}", parts.join(", "));
     }
     if !s.accepted_domains.is_empty() {
-        let mut parts: Vec<String> = s.accepted_domains.iter().map(|d| printable(d)).collect();
+        let mut parts: Vec<String> = s
+            .accepted_domains
+            .iter()
+            .map(|d| crate::report::escape::terminal(d))
+            .collect();
         parts.extend(
             s.implicit_accepted_domains
                 .iter()
-                .map(|d| format!("{} (always)", printable(d))),
+                .map(|d| format!("{} (always)", crate::report::escape::terminal(d))),
         );
         let _ = writeln!(out, "accepted domains: {}", parts.join(", "));
     }
@@ -100,18 +90,22 @@ pub fn render(report: &Report, color: bool) -> String {
                 "  {}:{} {}\n    {}: {}",
                 f.source.file,
                 f.source.line,
-                printable(&f.dn),
+                crate::report::escape::terminal(&f.dn),
                 f.attribute,
-                printable(&f.value)
+                crate::report::escape::terminal(&f.value)
             );
             if let Some(sug) = &f.suggestion {
-                let _ = write!(out, " -> {}", printable(sug));
+                let _ = write!(out, " -> {}", crate::report::escape::terminal(sug));
             }
             if let Some(st) = f.state {
                 let _ = write!(out, " [{}]", st.as_str());
             }
             if let Some(e) = &f.exception {
-                let _ = write!(out, " (reason: {})", printable(&e.reason));
+                let _ = write!(
+                    out,
+                    " (reason: {})",
+                    crate::report::escape::terminal(&e.reason)
+                );
             }
             out.push('\n');
         }
@@ -123,7 +117,7 @@ pub fn render(report: &Report, color: bool) -> String {
         let _ = writeln!(
             out,
             "\ncompared with {}: {} new, {} unchanged, {} fixed",
-            printable(&b.path),
+            crate::report::escape::terminal(&b.path),
             b.counts.new,
             b.counts.unchanged,
             b.counts.fixed
@@ -133,9 +127,9 @@ pub fn render(report: &Report, color: bool) -> String {
                 out,
                 "  fixed [{}] {} {}: {}",
                 e.rule,
-                printable(&e.dn),
+                crate::report::escape::terminal(&e.dn),
                 e.attribute,
-                printable(&e.value)
+                crate::report::escape::terminal(&e.value)
             );
         }
         if b.fixed.len() > ROWS_PER_RULE * 4 {
@@ -150,7 +144,7 @@ pub fn render(report: &Report, color: bool) -> String {
         let _ = writeln!(
             out,
             "\nexceptions from {}: {} excepted, {} expired, {} unmatched",
-            printable(&x.path),
+            crate::report::escape::terminal(&x.path),
             x.excepted,
             x.expired,
             x.unmatched
@@ -160,7 +154,7 @@ pub fn render(report: &Report, color: bool) -> String {
             .iter()
             .filter(|d| d.file == x.path && d.level != crate::model::DiagnosticLevel::Note)
         {
-            let _ = writeln!(out, "  {}", printable(&d.to_string()));
+            let _ = writeln!(out, "  {}", crate::report::escape::terminal(&d.to_string()));
         }
     }
     if let Some(sel) = &report.selection {
