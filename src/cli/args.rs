@@ -195,11 +195,16 @@ pub enum RulesCommand {
     },
 }
 
-pub fn parse_severity(s: &str) -> Result<Severity, String> {
+/// `--fail-on` names no severity.
+#[derive(Debug, thiserror::Error)]
+#[error("`{0}` is not a severity (error, warning, info)")]
+pub struct SeverityError(String);
+
+pub fn parse_severity(s: &str) -> Result<Severity, SeverityError> {
     match s.to_ascii_lowercase().as_str() {
         "error" => Ok(Severity::Error),
         "warning" => Ok(Severity::Warning),
         "info" => Ok(Severity::Info),
-        _ => Err(format!("`{s}` is not a severity (error, warning, info)")),
+        _ => Err(SeverityError(s.to_string())),
     }
 }

@@ -205,7 +205,7 @@ impl<'r> Engine<'r> {
                 .and_then(|x| x.downcast_ref::<crate::source::ldap::LiveError>())
             {
                 // A live source's own one-line message (it names what failed).
-                Some(live) => live.0.clone(),
+                Some(live) => crate::source::ldap::one_line(&live.to_string()),
                 None => format!("read error: {e}"),
             },
         })?;

@@ -455,7 +455,7 @@ impl Loader {
                     file: file.into(),
                     line: 0,
                     column: 0,
-                    message: m,
+                    message: m.to_string(),
                 })?);
                 return Ok(());
             }
@@ -485,7 +485,7 @@ impl Loader {
                 return Err(fail("this id appears twice in the file".into()));
             }
             seen_here.push(def.id.clone());
-            validate(&def).map_err(fail)?;
+            validate(&def).map_err(|e| fail(e.to_string()))?;
             let check = compile::check(&def.check).map_err(|e| fail(e.to_string()))?;
             let classes = def.objects.iter().fold(0u8, |m, c| m | c.bit());
             let rule = Rule {
@@ -559,17 +559,41 @@ fn find_line(text: &str, id: &str) -> usize {
         .unwrap_or(0)
 }
 
-fn validate(def: &RuleDef) -> Result<(), String> {
+/// A rule that parses but cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum RuleDefect {
+    #[error("ids are kebab-case: lowercase letters, digits and `-`")]
+    Id,
+    #[error("`title` and `message` must not be empty")]
+    EmptyText,
+    #[error("`{0}` is not an attribute name")]
+    Attribute(String),
+    #[error("`objects` must name at least one object class")]
+    NoObjects,
+    #[error("fix `{fix}` does not go with a `{kind}` check")]
+    FixKind {
+        fix: &'static str,
+        kind: &'static str,
+    },
+    #[error("fix `accepted_domain` would move a `{0}` address into another domain; only {movable} may be moved (an address may be needed on-premises, or point outside the tenant)", movable = DOMAIN_MOVABLE_ATTRIBUTES.join(", "))]
+    DomainMove(String),
+    #[error("a `unique` check reports category `duplicate`")]
+    UniqueCategory,
+    #[error("every rule needs at least one `examples.valid` and one `examples.invalid`")]
+    Examples,
+}
+
+fn validate(def: &RuleDef) -> Result<(), RuleDefect> {
     if def.id.is_empty()
         || !def
             .id
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
     {
-        return Err("ids are kebab-case: lowercase letters, digits and `-`".into());
+        return Err(RuleDefect::Id);
     }
     if def.title.trim().is_empty() || def.message.trim().is_empty() {
-        return Err("`title` and `message` must not be empty".into());
+        return Err(RuleDefect::EmptyText);
     }
     if def.attribute.is_empty()
         || !def
@@ -577,10 +601,10 @@ fn validate(def: &RuleDef) -> Result<(), String> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-')
     {
-        return Err(format!("`{}` is not an attribute name", def.attribute));
+        return Err(RuleDefect::Attribute(def.attribute.clone()));
     }
     if def.objects.is_empty() {
-        return Err("`objects` must name at least one object class".into());
+        return Err(RuleDefect::NoObjects);
     }
     let kind = def.check.kind();
     let fix_ok = match def.fix {
@@ -591,26 +615,19 @@ fn validate(def: &RuleDef) -> Result<(), String> {
         FixKind::AcceptedDomain => matches!(kind, "domain_routable" | "domain_accepted"),
     };
     if !fix_ok {
-        return Err(format!(
-            "fix `{}` does not go with a `{kind}` check",
-            def.fix.as_str()
-        ));
+        return Err(RuleDefect::FixKind {
+            fix: def.fix.as_str(),
+            kind,
+        });
     }
     if def.fix == FixKind::AcceptedDomain && !domain_may_move(&def.attribute) {
-        return Err(format!(
-            "fix `accepted_domain` would move a `{}` address into another domain; only {} may \
-             be moved (an address may be needed on-premises, or point outside the tenant)",
-            def.attribute,
-            DOMAIN_MOVABLE_ATTRIBUTES.join(", ")
-        ));
+        return Err(RuleDefect::DomainMove(def.attribute.clone()));
     }
     if kind == "unique" && def.category != Category::Duplicate {
-        return Err("a `unique` check reports category `duplicate`".into());
+        return Err(RuleDefect::UniqueCategory);
     }
     if def.examples.valid.is_empty() || def.examples.invalid.is_empty() {
-        return Err(
-            "every rule needs at least one `examples.valid` and one `examples.invalid`".into(),
-        );
+        return Err(RuleDefect::Examples);
     }
     Ok(())
 }

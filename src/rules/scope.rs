@@ -109,8 +109,17 @@ pub enum Verdict<'r> {
     Excluded(&'r str),
 }
 
+/// A scope definition that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ScopeError {
+    #[error("exclusion `{0}`: a value condition needs `attribute`")]
+    ValueWithoutAttribute(String),
+    #[error("exclusion `{0}` has no condition")]
+    NoCondition(String),
+}
+
 impl Scope {
-    pub fn compile(def: ScopeDef) -> Result<Scope, String> {
+    pub fn compile(def: ScopeDef) -> Result<Scope, ScopeError> {
         for x in &def.exclude {
             if x.attribute.is_none()
                 && (x.equals.is_some()
@@ -118,17 +127,14 @@ impl Scope {
                     || x.contains.is_some()
                     || x.bits_any.is_some())
             {
-                return Err(format!(
-                    "exclusion `{}`: a value condition needs `attribute`",
-                    x.reason
-                ));
+                return Err(ScopeError::ValueWithoutAttribute(x.reason.clone()));
             }
             if x.object_class.is_none()
                 && x.attribute.is_none()
                 && x.first_rdn_contains.is_empty()
                 && !x.not_mail_enabled
             {
-                return Err(format!("exclusion `{}` has no condition", x.reason));
+                return Err(ScopeError::NoCondition(x.reason.clone()));
             }
         }
         Ok(Scope {

@@ -161,17 +161,62 @@ pub fn precheck(url: &str, o: &LiveOptions) -> Result<(), LiveConfigError> {
     Ok(())
 }
 
-/// A fatal error of a live source, carried through `io::Error` to the engine.
-#[derive(Debug)]
-pub struct LiveError(pub String);
-
-impl std::fmt::Display for LiveError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
+/// A fatal error of a live source, carried through `io::Error` to the engine, which
+/// reports it as the source's one-line error. `detail` fields hold the LDAP or TLS
+/// library's own words.
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    #[error("cannot read the CA file {}: {detail}", path.display())]
+    CaFile { path: PathBuf, detail: String },
+    #[error("bad certificate in the CA file {}: {detail}", path.display())]
+    BadCertificate { path: PathBuf, detail: String },
+    #[error("the CA file {} holds no PEM certificate", path.display())]
+    NoCertificate { path: PathBuf },
+    #[error("TLS setup failed: {0}")]
+    TlsSetup(String),
+    #[error("TLS failure: {0} (the server's certificate is not trusted for this host name: use --ca-file, or --insecure-skip-verify for a test server)")]
+    Tls(String),
+    #[error("cannot connect: {0}")]
+    Connect(String),
+    #[error("no password for the bind as `{0}`")]
+    NoPassword(String),
+    #[error("bind as `{dn}` failed: {result}{hint}")]
+    Bind {
+        dn: String,
+        result: String,
+        hint: &'static str,
+    },
+    #[error("reading the rootDSE failed: {0}")]
+    RootDse(String),
+    #[error("no --base given and the server names no naming context")]
+    NoNamingContext,
+    #[error("range retrieval of {attr} on `{dn}` failed: {detail}")]
+    Range {
+        attr: String,
+        dn: String,
+        detail: String,
+    },
+    #[error("range retrieval of {attr} on `{dn}` did not end after {MAX_RANGE_STEPS} steps")]
+    RangeEndless { attr: String, dn: String },
+    #[error("search of <{base}> failed after {entries} entries: {detail}")]
+    Search {
+        base: String,
+        entries: u64,
+        detail: String,
+    },
+    #[error("the base <{base}> does not exist on the server: {result}")]
+    NoBase { base: String, result: String },
+    #[error("the server's limit was hit after {entries} entries: {result} — the result would be incomplete (a smaller --page-size or a narrower --base/--filter may help)")]
+    ServerLimit { entries: u64, result: String },
+    #[error("cannot write the snapshot {}: {source}", path.display())]
+    Snapshot { path: PathBuf, source: io::Error },
+    #[error("writing LDIF failed: {0}")]
+    WriteLdif(io::Error),
+    #[error("the LDAP client failed on a malformed server reply")]
+    ClientPanic,
+    #[error("the LDAP fetch stopped unexpectedly")]
+    FetchStopped,
 }
-
-impl std::error::Error for LiveError {}
 
 /// Opens a live source as an engine input. Nothing touches the network until the engine
 /// reads from it; the snapshot file (if any) is created now so a bad path fails early.
@@ -223,7 +268,7 @@ struct Start {
 enum Msg {
     Data(Vec<u8>),
     Done,
-    Failed(String),
+    Failed(LiveError),
 }
 
 /// The engine's end of a live source: LDIF bytes from the fetch thread.
@@ -255,9 +300,7 @@ impl Read for LiveReader {
                 return Ok(0);
             }
             let msg = match &self.rx {
-                Some(rx) => rx
-                    .recv()
-                    .unwrap_or(Msg::Failed("the LDAP fetch stopped unexpectedly".into())),
+                Some(rx) => rx.recv().unwrap_or(Msg::Failed(LiveError::FetchStopped)),
                 None => return Ok(0),
             };
             match msg {
@@ -266,10 +309,10 @@ impl Read for LiveReader {
                     self.pos = 0;
                 }
                 Msg::Done => self.finished = true,
-                Msg::Failed(m) => {
+                Msg::Failed(e) => {
                     self.finished = true;
                     self.rx = None;
-                    return Err(io::Error::other(LiveError(m)));
+                    return Err(io::Error::other(e));
                 }
             }
         }
@@ -284,19 +327,23 @@ struct Sink {
 }
 
 impl Sink {
-    fn flush(&mut self) -> Result<(), Result<(), String>> {
+    fn flush(&mut self) -> Fetch<()> {
         if self.buf.is_empty() {
             return Ok(());
         }
         if let Some((w, p)) = &mut self.snapshot {
-            w.write_all(&self.buf)
-                .map_err(|e| Err(format!("cannot write the snapshot {}: {e}", p.display())))?;
+            w.write_all(&self.buf).map_err(|source| {
+                Stop::Failed(LiveError::Snapshot {
+                    path: p.clone(),
+                    source,
+                })
+            })?;
         }
         let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK + 4096));
-        self.tx.send(Msg::Data(chunk)).map_err(|_| Ok(()))
+        self.tx.send(Msg::Data(chunk)).map_err(|_| Stop::Gone)
     }
 
-    fn maybe_flush(&mut self) -> Result<(), Result<(), String>> {
+    fn maybe_flush(&mut self) -> Fetch<()> {
         if self.buf.len() >= CHUNK {
             self.flush()
         } else {
@@ -320,19 +367,17 @@ fn fetch_thread(start: Start, tx: SyncSender<Msg>) {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         fetch(&url, &opts, &mut sink)
     }))
-    .unwrap_or_else(|_| {
-        Err(Err(
-            "the LDAP client failed on a malformed server reply".to_string()
-        ))
-    });
+    .unwrap_or(Err(Stop::Failed(LiveError::ClientPanic)));
     let outcome = match outcome {
         Ok(()) => sink.flush().map(|_| ()),
         Err(e) => Err(e),
     };
-    let flush_snapshot = |sink: &mut Sink| -> Result<(), String> {
+    let flush_snapshot = |sink: &mut Sink| -> Result<(), LiveError> {
         if let Some((w, p)) = &mut sink.snapshot {
-            w.flush()
-                .map_err(|e| format!("cannot write the snapshot {}: {e}", p.display()))?;
+            w.flush().map_err(|source| LiveError::Snapshot {
+                path: p.clone(),
+                source,
+            })?;
         }
         Ok(())
     };
@@ -345,59 +390,72 @@ fn fetch_thread(start: Start, tx: SyncSender<Msg>) {
                 let _ = tx.send(Msg::Failed(m));
             }
         },
-        Err(Ok(())) => {} // the engine went away: nothing to report to
-        Err(Err(msg)) => {
-            let msg = one_line(&msg);
+        Err(Stop::Gone) => {} // the engine went away: nothing to report to
+        Err(Stop::Failed(e)) => {
             // The snapshot says it is incomplete, in a comment, after what was read.
             let _ = sink.flush();
             if let Some((w, _)) = &mut sink.snapshot {
+                let msg = one_line(&e.to_string());
                 let _ = ldif_writer::write_comment(w, &format!("dirready: INCOMPLETE: {msg}"));
             }
             let _ = flush_snapshot(&mut sink);
-            let _ = tx.send(Msg::Failed(msg));
+            let _ = tx.send(Msg::Failed(e));
         }
     }
 }
 
-fn one_line(s: &str) -> String {
+/// A message on one line (server texts may hold line breaks).
+pub fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// `Err(Ok(()))`: the engine stopped reading; `Err(Err(msg))`: a fatal error.
-type Fetch<T> = Result<T, Result<(), String>>;
-
-fn fatal<T>(msg: impl Into<String>) -> Fetch<T> {
-    Err(Err(msg.into()))
+/// Why a fetch stopped before its end.
+enum Stop {
+    /// The engine stopped reading: nothing to report to.
+    Gone,
+    Failed(LiveError),
 }
 
-fn tls_config(ca_file: &std::path::Path) -> Result<Arc<rustls::ClientConfig>, String> {
+impl From<LiveError> for Stop {
+    fn from(e: LiveError) -> Stop {
+        Stop::Failed(e)
+    }
+}
+
+type Fetch<T> = Result<T, Stop>;
+
+fn tls_config(ca_file: &std::path::Path) -> Result<Arc<rustls::ClientConfig>, LiveError> {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::CertificateDer;
+    let path = || ca_file.to_path_buf();
     let mut roots = rustls::RootCertStore::empty();
-    let certs = CertificateDer::pem_file_iter(ca_file)
-        .map_err(|e| format!("cannot read the CA file {}: {e}", ca_file.display()))?;
+    let certs = CertificateDer::pem_file_iter(ca_file).map_err(|e| LiveError::CaFile {
+        path: path(),
+        detail: e.to_string(),
+    })?;
     for c in certs {
-        let c = c.map_err(|e| format!("cannot read the CA file {}: {e}", ca_file.display()))?;
-        roots
-            .add(c)
-            .map_err(|e| format!("bad certificate in the CA file {}: {e}", ca_file.display()))?;
+        let c = c.map_err(|e| LiveError::CaFile {
+            path: path(),
+            detail: e.to_string(),
+        })?;
+        roots.add(c).map_err(|e| LiveError::BadCertificate {
+            path: path(),
+            detail: e.to_string(),
+        })?;
     }
     if roots.is_empty() {
-        return Err(format!(
-            "the CA file {} holds no PEM certificate",
-            ca_file.display()
-        ));
+        return Err(LiveError::NoCertificate { path: path() });
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS setup failed: {e}"))?
+        .map_err(|e| LiveError::TlsSetup(e.to_string()))?
         .with_root_certificates(roots)
         .with_no_client_auth();
     Ok(Arc::new(config))
 }
 
-fn settings(o: &LiveOptions) -> Result<LdapConnSettings, String> {
+fn settings(o: &LiveOptions) -> Result<LdapConnSettings, LiveError> {
     let mut s = LdapConnSettings::new()
         .set_conn_timeout(o.timeout)
         .set_starttls(o.starttls);
@@ -409,13 +467,13 @@ fn settings(o: &LiveOptions) -> Result<LdapConnSettings, String> {
     Ok(s)
 }
 
-fn connect_error(e: &LdapError) -> String {
+fn connect_error(e: &LdapError) -> LiveError {
     let text = e.to_string();
     let low = text.to_ascii_lowercase();
     if low.contains("certificate") || low.contains("tls") || low.contains("handshake") {
-        format!("TLS failure: {text} (the server's certificate is not trusted for this host name: use --ca-file, or --insecure-skip-verify for a test server)")
+        LiveError::Tls(text)
     } else {
-        format!("cannot connect: {text}")
+        LiveError::Connect(text)
     }
 }
 
@@ -452,13 +510,13 @@ fn result_text(r: &LdapResult) -> String {
 }
 
 /// Connects (TCP, TLS or StartTLS) and binds.
-fn connect(url: &str, o: &LiveOptions) -> Result<LdapConn, String> {
+fn connect(url: &str, o: &LiveOptions) -> Result<LdapConn, LiveError> {
     let mut conn = LdapConn::with_settings(settings(o)?, url).map_err(|e| connect_error(&e))?;
     if let Some(dn) = &o.bind_dn {
         let pw = o.password.as_ref().map(Secret::expose).unwrap_or("");
         if pw.is_empty() {
             // An empty password is an unauthenticated bind (RFC 4513 5.1.2): never silently.
-            return Err(format!("no password for the bind as `{dn}`"));
+            return Err(LiveError::NoPassword(dn.clone()));
         }
         let res = conn
             .with_timeout(o.timeout)
@@ -470,10 +528,11 @@ fn connect(url: &str, o: &LiveOptions) -> Result<LdapConn, String> {
             } else {
                 ""
             };
-            return Err(format!(
-                "bind as `{dn}` failed: {}{hint}",
-                result_text(&res)
-            ));
+            return Err(LiveError::Bind {
+                dn: dn.clone(),
+                result: result_text(&res),
+                hint,
+            });
         }
     }
     Ok(conn)
@@ -481,7 +540,7 @@ fn connect(url: &str, o: &LiveOptions) -> Result<LdapConn, String> {
 
 /// The base to search when none was given: defaultNamingContext (AD), else the first
 /// namingContexts value.
-fn discover_base(conn: &mut LdapConn, o: &LiveOptions) -> Result<String, String> {
+fn discover_base(conn: &mut LdapConn, o: &LiveOptions) -> Result<String, LiveError> {
     let r = conn
         .with_timeout(o.timeout)
         .search(
@@ -490,10 +549,8 @@ fn discover_base(conn: &mut LdapConn, o: &LiveOptions) -> Result<String, String>
             "(objectClass=*)",
             vec!["defaultNamingContext", "namingContexts"],
         )
-        .map_err(|e| format!("reading the rootDSE failed: {e}"))?;
-    let (entries, _) = r
-        .success()
-        .map_err(|e| format!("reading the rootDSE failed: {e}"))?;
+        .map_err(|e| LiveError::RootDse(e.to_string()))?;
+    let (entries, _) = r.success().map_err(|e| LiveError::RootDse(e.to_string()))?;
     for re in entries {
         let e = SearchEntry::construct(re);
         for key in ["defaultNamingContext", "namingContexts"] {
@@ -507,7 +564,7 @@ fn discover_base(conn: &mut LdapConn, o: &LiveOptions) -> Result<String, String>
             }
         }
     }
-    Err("no --base given and the server names no naming context".into())
+    Err(LiveError::NoNamingContext)
 }
 
 /// `member;range=0-1499` → ("member", 0, Some(1499)); `member;range=1500-*` → (…, None).
@@ -580,19 +637,21 @@ fn complete_range(
     attr: &str,
     mut next: u64,
     values: &mut Vec<Vec<u8>>,
-) -> Result<(), String> {
+) -> Result<(), LiveError> {
+    let failed = |detail: String| LiveError::Range {
+        attr: attr.to_string(),
+        dn: dn.to_string(),
+        detail,
+    };
     for _ in 0..MAX_RANGE_STEPS {
         let req = format!("{attr};range={next}-*");
         let r = conn
             .with_timeout(o.timeout)
             .search(dn, Scope::Base, "(objectClass=*)", vec![req.as_str()])
-            .map_err(|e| format!("range retrieval of {attr} on `{dn}` failed: {e}"))?;
+            .map_err(|e| failed(e.to_string()))?;
         let (entries, res) = (r.0, r.1);
         if res.rc != 0 {
-            return Err(format!(
-                "range retrieval of {attr} on `{dn}` failed: {}",
-                result_text(&res)
-            ));
+            return Err(failed(result_text(&res)));
         }
         let mut step = None;
         for re in entries {
@@ -619,16 +678,17 @@ fn complete_range(
             _ => return Ok(()),
         }
     }
-    Err(format!(
-        "range retrieval of {attr} on `{dn}` did not end after {MAX_RANGE_STEPS} steps"
-    ))
+    Err(LiveError::RangeEndless {
+        attr: attr.to_string(),
+        dn: dn.to_string(),
+    })
 }
 
 fn fetch(url: &str, o: &LiveOptions, sink: &mut Sink) -> Fetch<()> {
-    let mut conn = connect(url, o).map_err(Err)?;
+    let mut conn = connect(url, o)?;
     let base = match &o.base {
         Some(b) => b.clone(),
-        None => discover_base(&mut conn, o).map_err(Err)?,
+        None => discover_base(&mut conn, o)?,
     };
     let shown = display_url(url);
     let header = format!(
@@ -637,7 +697,7 @@ fn fetch(url: &str, o: &LiveOptions, sink: &mut Sink) -> Fetch<()> {
         o.attributes.join(" "),
         o.page_size
     );
-    let w = |e: io::Error| Err(format!("writing LDIF failed: {e}"));
+    let w = |e: io::Error| Stop::Failed(LiveError::WriteLdif(e));
     ldif_writer::write_comment(&mut sink.buf, &header).map_err(w)?;
     sink.buf.push(b'\n');
 
@@ -658,15 +718,21 @@ fn fetch(url: &str, o: &LiveOptions, sink: &mut Sink) -> Fetch<()> {
                 &o.filter,
                 o.attributes.clone(),
             )
-            .map_err(|e| Err(format!("search of <{base}> failed: {e}")))?;
+            .map_err(|e| LiveError::Search {
+                base: base.clone(),
+                entries: 0,
+                detail: e.to_string(),
+            })?;
         loop {
             let re = match stream.next() {
                 Ok(Some(re)) => re,
                 Ok(None) => break,
                 Err(e) => {
-                    return fatal(format!(
-                        "search of <{base}> failed after {entries} entries: {e}"
-                    ))
+                    return Err(Stop::Failed(LiveError::Search {
+                        base,
+                        entries,
+                        detail: e.to_string(),
+                    }))
                 }
             };
             if re.is_ref() || re.is_intermediate() {
@@ -678,9 +744,9 @@ fn fetch(url: &str, o: &LiveOptions, sink: &mut Sink) -> Fetch<()> {
             for (i, name, next) in pending {
                 let c = match &mut ranger {
                     Some(c) => c,
-                    None => ranger.insert(connect(url, o).map_err(Err)?),
+                    None => ranger.insert(connect(url, o)?),
                 };
-                complete_range(c, o, &dn, &name, next, &mut attrs[i].1).map_err(Err)?;
+                complete_range(c, o, &dn, &name, next, &mut attrs[i].1)?;
             }
             ldif_writer::write_entry(&mut sink.buf, &dn, &attrs).map_err(w)?;
             entries += 1;
@@ -694,22 +760,23 @@ fn fetch(url: &str, o: &LiveOptions, sink: &mut Sink) -> Fetch<()> {
     match res.rc {
         0 => {}
         32 => {
-            return fatal(format!(
-                "the base <{base}> does not exist on the server: {}",
-                result_text(&res)
-            ))
+            return Err(Stop::Failed(LiveError::NoBase {
+                base,
+                result: result_text(&res),
+            }))
         }
         4 | 11 => {
-            return fatal(format!(
-                "the server's limit was hit after {entries} entries: {} — the result would be incomplete (a smaller --page-size or a narrower --base/--filter may help)",
-                result_text(&res)
-            ))
+            return Err(Stop::Failed(LiveError::ServerLimit {
+                entries,
+                result: result_text(&res),
+            }))
         }
         _ => {
-            return fatal(format!(
-                "search of <{base}> failed after {entries} entries: {}",
-                result_text(&res)
-            ))
+            return Err(Stop::Failed(LiveError::Search {
+                base,
+                entries,
+                detail: result_text(&res),
+            }))
         }
     }
     // Continuation references are reported (the parser notes each `ref:` record), never
