@@ -114,6 +114,64 @@ pub fn run(set: &RuleSet, only: Option<&[String]>) -> (usize, Vec<ExampleFailure
     (count, failures)
 }
 
+/// What a rule reports for each of its invalid examples, as text to pin in a snapshot
+/// (ast-grep style): the message and the suggestion of every finding of the rule, so a
+/// change to a rule's `message:` or `fix:` shows up as a diff.
+pub fn snapshot(set: &RuleSet, rule: &Rule) -> String {
+    let opts = ScanOptions {
+        accepted_domains: rule.def.examples.accepted_domains.clone(),
+        ..Default::default()
+    };
+    let mut out = format!("# {} ({})\n", rule.def.id, rule.def.fix.as_str());
+    if !opts.accepted_domains.is_empty() {
+        out.push_str(&format!(
+            "# accepted domains: {}\n",
+            opts.accepted_domains.join(", ")
+        ));
+    }
+    for example in &rule.def.examples.invalid {
+        out.push_str(&format!("\ninvalid {example:?}\n"));
+        let doc = example_ldif(rule, example);
+        let input = Input::from_bytes("example", doc.into_bytes(), opts.block_size);
+        match engine::scan(vec![input], set, &opts) {
+            Ok(report) => {
+                for f in report.findings.iter().filter(|f| f.rule == rule.def.id) {
+                    out.push_str(&format!("  message: {}\n", f.message));
+                    match &f.suggestion {
+                        Some(s) => out.push_str(&format!("  suggestion: {s:?}\n")),
+                        None => out.push_str("  suggestion: none\n"),
+                    }
+                }
+            }
+            Err(e) => out.push_str(&format!("  scan failed: {e}\n")),
+        }
+    }
+    out
+}
+
+/// Compares each rule's [`snapshot`] with `dir/<rule id>.snap` (writing it instead when
+/// `update` is set); the ids whose snapshot differs or is missing.
+pub fn check_snapshots(
+    set: &RuleSet,
+    dir: &std::path::Path,
+    update: bool,
+) -> std::io::Result<Vec<String>> {
+    let mut differ = Vec::new();
+    for rule in &set.rules {
+        let path = dir.join(format!("{}.snap", rule.def.id));
+        let now = snapshot(set, rule);
+        match std::fs::read_to_string(&path) {
+            Ok(before) if before == now => {}
+            _ if !update => differ.push(rule.def.id.clone()),
+            _ => {
+                std::fs::create_dir_all(dir)?;
+                std::fs::write(&path, now)?;
+            }
+        }
+    }
+    Ok(differ)
+}
+
 fn fail(rule: &Rule, example: &str, expect: bool, detail: String) -> ExampleFailure {
     ExampleFailure {
         rule: rule.def.id.clone(),

@@ -506,3 +506,39 @@ fn accepted_domains_and_per_domain_sam_follow_the_revised_contract() {
         assert!(text.contains("in the domain"), "{}", p.display());
     }
 }
+
+/// A user's rule folder: `rules test --update-snapshots` pins messages and suggestions in
+/// `__snapshots__`, a later change to a rule's message fails `rules test` until accepted.
+#[test]
+fn rules_test_pins_user_rule_snapshots() {
+    let dir = tempdir();
+    let rule = |msg: &str| {
+        format!(
+            "- id: ext1-no-hash\n  title: t\n  severity: warning\n  category: character\n  attribute: extensionAttribute1\n  check: {{ kind: charset, forbidden: \"[#]\" }}\n  message: \"{msg} {{detail}}\"\n  fix: strip\n  examples: {{ valid: [\"a\"], invalid: [\"a#b\"] }}\n"
+        )
+    };
+    write(dir.path(), "r.yaml", &rule("extensionAttribute1"));
+    let d = dir.path().to_str().unwrap();
+    let o = run(&["rules", "test", d, "--update-snapshots"]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    let snap = std::fs::read_to_string(dir.path().join("__snapshots__/ext1-no-hash.snap")).unwrap();
+    assert_eq!(
+        snap,
+        "# ext1-no-hash (strip)\n\ninvalid \"a#b\"\n  message: extensionAttribute1 contains `#`\n  suggestion: \"ab\"\n"
+    );
+    assert_eq!(code(&run(&["rules", "test", d])), 0);
+    write(dir.path(), "r.yaml", &rule("ext1"));
+    let o = run(&["rules", "test", d]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stdout(&o).contains("SNAPSHOT ext1-no-hash"),
+        "{}",
+        stdout(&o)
+    );
+    // The schema command prints what rules/schema.json holds.
+    let o = run(&["rules", "schema"]);
+    assert_eq!(
+        stdout(&o),
+        std::fs::read_to_string(root().join("rules/schema.json")).unwrap()
+    );
+}

@@ -176,3 +176,89 @@ fn accepted_domain_fix_is_refused_on_other_attributes() {
         "{err}"
     );
 }
+
+/// ast-grep style: each built-in rule's messages and suggestions on its invalid examples
+/// are pinned in `rules/m365/__snapshots__/<id>.snap` (UPDATE_SNAPSHOTS=1 rewrites them).
+#[test]
+fn builtin_rule_snapshots_pin_messages_and_suggestions() {
+    let set = RuleSet::builtin().unwrap();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/m365/__snapshots__");
+    let update = std::env::var_os("UPDATE_SNAPSHOTS").is_some();
+    let differ = examples::check_snapshots(&set, &dir, update).unwrap();
+    assert!(
+        differ.is_empty(),
+        "snapshots differ or are missing for {differ:?} (UPDATE_SNAPSHOTS=1 rewrites them; review the diff)"
+    );
+    // No stale snapshot of a rule that is gone.
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        let id = name.trim_end_matches(".snap");
+        assert!(set.get(id).is_some(), "{name} has no rule");
+    }
+}
+
+/// Every rule has valid and invalid examples, every fix kind is used by the pack, and
+/// every rule with a fix shows it working: at least one invalid example gets a suggestion.
+#[test]
+fn every_rule_and_fix_kind_is_exercised() {
+    use dirready::rules::FixKind;
+    let set = RuleSet::builtin().unwrap();
+    for kind in [
+        FixKind::Strip,
+        FixKind::Trim,
+        FixKind::Truncate,
+        FixKind::TidyDots,
+        FixKind::AcceptedDomain,
+    ] {
+        // Trim is offered for user rules; the pack strips whitespace with `strip`.
+        if kind == FixKind::Trim {
+            continue;
+        }
+        assert!(
+            set.rules.iter().any(|r| r.def.fix == kind),
+            "no built-in rule uses fix {}",
+            kind.as_str()
+        );
+    }
+    for r in &set.rules {
+        assert!(!r.def.examples.valid.is_empty() && !r.def.examples.invalid.is_empty());
+        if r.def.fix == FixKind::None {
+            continue;
+        }
+        let snap = examples::snapshot(&set, r);
+        assert!(
+            snap.contains("suggestion: \""),
+            "{} has fix {} but none of its invalid examples gets a suggestion:\n{snap}",
+            r.def.id,
+            r.def.fix.as_str()
+        );
+    }
+}
+
+/// The JSON schema of rule files is shipped as rules/schema.json, matches the loader, and
+/// accepts every built-in rule file.
+#[test]
+fn rule_file_schema_is_current_and_accepts_the_pack() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/schema.json");
+    let now = dirready::rules::json_schema();
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, &now).unwrap();
+    }
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        now,
+        "rules/schema.json is stale: run `dirready rules schema > rules/schema.json`"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&now).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    for (file, text) in builtin_files() {
+        let doc: serde_json::Value = serde_yaml::from_str(text).unwrap();
+        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{file}: {errors:?}");
+    }
+    // And it rejects what the loader rejects: an unknown check kind, a missing id.
+    let bad: serde_json::Value = serde_json::json!([{"title": "t", "severity": "error",
+        "category": "format", "attribute": "mail", "check": {"kind": "nonsense"},
+        "message": "m", "examples": {"valid": ["a"], "invalid": ["b"]}}]);
+    assert!(!validator.is_valid(&bad));
+}

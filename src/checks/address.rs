@@ -240,6 +240,11 @@ pub fn smtp_format_problem(addr: &str, skip: &dyn Fn(char) -> bool) -> Option<St
 pub fn domain_problem(domain: &str, accepted: &[String]) -> Option<String> {
     let tld = checkable_tld(domain)?;
     if !is_public_tld(tld) {
+        if !domain.trim_end_matches('.').contains('.') {
+            return Some(format!(
+                "the domain `{domain}` is a single label, not a public internet domain"
+            ));
+        }
         return Some(format!(
             "the domain `{domain}` ends in `.{tld}`, which is not a public internet top-level domain"
         ));

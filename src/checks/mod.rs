@@ -126,7 +126,9 @@ impl Charset {
 }
 
 /// Which part of a value a length limit applies to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum LengthPart {
     #[default]
@@ -138,7 +140,9 @@ pub enum LengthPart {
 }
 
 /// Where a `unique` check's values must be unique.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum UniquePer {
     /// Across every in-scope object of the run (all inputs are one tenant).

@@ -188,10 +188,19 @@ pub enum RulesCommand {
         #[arg(long = "rules", value_name = "PATH")]
         rules: Vec<PathBuf>,
     },
+    /// Print the JSON schema of rule files (for editors; also in rules/schema.json).
+    Schema,
     /// Run the rules' own examples (the built-in pack, or the rules in PATH).
+    ///
+    /// For a rule folder or file with a `__snapshots__` folder beside it, each rule's
+    /// messages and suggestions on its invalid examples are compared with
+    /// `__snapshots__/<id>.snap` too.
     Test {
         #[arg(value_name = "PATH")]
         path: Option<PathBuf>,
+        /// Write the snapshots instead of comparing (review the diff before committing).
+        #[arg(long = "update-snapshots")]
+        update_snapshots: bool,
     },
 }
 

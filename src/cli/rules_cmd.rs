@@ -4,6 +4,7 @@ use super::args::RulesCommand;
 use super::CliError;
 use crate::gate::ExitStatus;
 use crate::rules::{self, RuleSet};
+use std::path::PathBuf;
 
 pub fn run(cmd: RulesCommand) -> Result<ExitStatus, CliError> {
     match cmd {
@@ -30,6 +31,10 @@ pub fn run(cmd: RulesCommand) -> Result<ExitStatus, CliError> {
             }
             Ok(ExitStatus::Pass)
         }
+        RulesCommand::Schema => {
+            print!("{}", rules::json_schema());
+            Ok(ExitStatus::Pass)
+        }
         RulesCommand::Show { id, rules } => {
             let set = RuleSet::with_user_rules(&rules)?;
             match set.get(&id) {
@@ -43,7 +48,10 @@ pub fn run(cmd: RulesCommand) -> Result<ExitStatus, CliError> {
                 ))),
             }
         }
-        RulesCommand::Test { path } => {
+        RulesCommand::Test {
+            path,
+            update_snapshots,
+        } => {
             let set = match &path {
                 Some(p) => RuleSet::from_paths(std::slice::from_ref(p)),
                 None => RuleSet::builtin(),
@@ -60,7 +68,34 @@ pub fn run(cmd: RulesCommand) -> Result<ExitStatus, CliError> {
                 count - failures.len(),
                 failures.len()
             );
-            Ok(if failures.is_empty() {
+            let mut differ = Vec::new();
+            if let Some(p) = &path {
+                let folder = if p.is_dir() {
+                    p.clone()
+                } else {
+                    p.parent().map(PathBuf::from).unwrap_or_default()
+                };
+                let snapshots = folder.join("__snapshots__");
+                if update_snapshots || snapshots.is_dir() {
+                    // Only the rules of PATH, not the built-in scope file's.
+                    differ =
+                        crate::rule_examples::check_snapshots(&set, &snapshots, update_snapshots)
+                            .map_err(|source| CliError::Write {
+                            path: snapshots.clone(),
+                            source,
+                        })?;
+                    for id in &differ {
+                        println!(
+                            "SNAPSHOT {id}: messages or suggestions differ from {} (rerun with --update-snapshots to accept)",
+                            snapshots.join(format!("{id}.snap")).display()
+                        );
+                    }
+                    if update_snapshots {
+                        println!("snapshots written to {}", snapshots.display());
+                    }
+                }
+            }
+            Ok(if failures.is_empty() && differ.is_empty() {
                 ExitStatus::Pass
             } else {
                 ExitStatus::Fail

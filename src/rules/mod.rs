@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 /// The typed check a rule runs. Checks are implemented in Rust (`src/checks`); rules
 /// choose and parameterise them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum CheckDef {
     /// Characters: `allowed` and `forbidden` are regex character classes (`[A-Z]`);
@@ -102,7 +102,9 @@ impl CheckDef {
 }
 
 /// Which values of the attribute a rule looks at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ValueFilter {
     /// Every value, whole.
@@ -138,7 +140,9 @@ impl ValueFilter {
 }
 
 /// How a suggestion is derived from the value for this rule's findings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum FixKind {
     /// No safe value can be derived.
@@ -187,7 +191,7 @@ pub fn domain_may_move(attribute: &str) -> bool {
 /// A rule's own passing and failing examples. An example is a value of the rule's
 /// attribute (on one object of the rule's first object class), or a whole LDIF
 /// document (any text with a `dn:` line) for rules that need several objects.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Examples {
     #[serde(default)]
@@ -200,7 +204,7 @@ pub struct Examples {
 }
 
 /// A rule as written in YAML.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleDef {
     /// Stable kebab-case id, e.g. `upn-invalid-character`.
@@ -224,6 +228,26 @@ pub struct RuleDef {
     #[serde(default)]
     pub fix: FixKind,
     pub examples: Examples,
+}
+
+/// The shape of a rule file, for the JSON schema editors validate rule files with
+/// (`dirready rules schema`, shipped as `rules/schema.json`): one rule, a list of rules,
+/// or the pack's scope.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // only its schema is used
+enum RuleFile {
+    Rules(Vec<RuleDef>),
+    Rule(Box<RuleDef>),
+    Scope { scope: ScopeDef },
+}
+
+/// The JSON schema of rule files, pretty-printed.
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(RuleFile);
+    let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    s.push('\n');
+    s
 }
 
 /// A compiled rule.

@@ -4,7 +4,19 @@
 use serde::{Deserialize, Serialize};
 
 /// The object classes findings are reported for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 pub enum ObjectClass {
     #[serde(rename = "user")]
     User,
@@ -55,7 +67,7 @@ impl ObjectClass {
 }
 
 /// An exclusion as written in YAML: every condition given must hold.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExclusionDef {
     /// Counted under this name in the summary.
@@ -86,7 +98,7 @@ pub struct ExclusionDef {
     pub not_mail_enabled: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScopeDef {
     pub object_classes: Vec<ObjectClass>,
