@@ -306,6 +306,10 @@ pub struct Summary {
     pub implicit_accepted_domains: Vec<String>,
     /// True when some input could not be read completely (records skipped on errors).
     pub incomplete: bool,
+    /// Records not checked because they were past a size limit (each has an error
+    /// diagnostic naming it and the flag that raises the limit).
+    #[serde(default)]
+    pub entries_not_checked: u64,
 }
 
 impl Summary {

@@ -133,6 +133,10 @@ pub struct Diagnostic {
     /// 1-based column (in bytes of the physical line); 0 when not meaningful.
     pub column: u64,
     pub message: String,
+    /// For a record not checked because it is past a size limit: the flag that raises
+    /// the limit (`--max-entry-bytes`, ...).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<String>,
 }
 
 impl std::fmt::Display for Diagnostic {

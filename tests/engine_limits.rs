@@ -179,3 +179,87 @@ fn a_value_that_is_not_utf8_is_reported_and_kept_exactly() {
         "{jsonl}"
     );
 }
+
+/// Each limit: the record past it is not checked, named with file, line and the flag that
+/// raises it; the others are checked; the report is incomplete (exit 2); raising the
+/// limit checks it.
+#[test]
+fn records_past_a_limit_are_not_checked_and_named() {
+    let dir = tempdir();
+    let mut ldif = String::from(
+        "dn: CN=Before,DC=contoso,DC=com\nobjectClass: user\nuserPrincipalName: bad before@contoso.com\n\n\
+         dn: CN=Many,DC=contoso,DC=com\nobjectClass: user\nuserPrincipalName: many@contoso.com\n",
+    );
+    for i in 0..150 {
+        ldif.push_str(&format!("proxyAddresses: smtp:a{i}@contoso.com\n"));
+    }
+    ldif.push_str(&format!(
+        "\ndn: CN=Long,DC=contoso,DC=com\nobjectClass: user\nuserPrincipalName: long@contoso.com\ndescription: {}\n",
+        "x".repeat(9000)
+    ));
+    ldif.push_str(&format!(
+        "\ndn: CN=Big,DC=contoso,DC=com\nobjectClass: user\nuserPrincipalName:: {}\n",
+        base64::engine::general_purpose::STANDARD
+            .encode(format!("{}@contoso.com", "b".repeat(900)))
+    ));
+    ldif.push_str("\ndn: CN=After,DC=contoso,DC=com\nobjectClass: user\nuserPrincipalName: bad after@contoso.com\n");
+    let p = write(dir.path(), "limits.ldif", &ldif);
+    let ps = p.to_str().unwrap();
+    let scan = |extra: &[&str]| {
+        let mut args = vec!["scan", ps, "--format", "json"];
+        args.extend_from_slice(extra);
+        let o = run(&args);
+        (code(&o), json(&o), stderr(&o))
+    };
+    // Defaults: everything is checked.
+    let (c, r, _) = scan(&[]);
+    assert_eq!(c, 1);
+    assert_eq!(r["summary"]["entries_not_checked"], 0);
+    assert_eq!(r["summary"]["objects_in_scope"], 5);
+
+    for (flag, value, dn, line) in [
+        ("--max-values", "100", "CN=Many,DC=contoso,DC=com", 108),
+        ("--max-line-bytes", "2000", "CN=Long,DC=contoso,DC=com", 162),
+        ("--max-value-bytes", "500", "CN=Big,DC=contoso,DC=com", 166),
+        (
+            "--max-entry-bytes",
+            "7000",
+            "CN=Long,DC=contoso,DC=com",
+            159,
+        ),
+    ] {
+        let (c, r, err) = scan(&[flag, value]);
+        assert_eq!(c, 2, "{flag}: {err}");
+        assert_eq!(r["summary"]["incomplete"], true, "{flag}");
+        assert_eq!(r["summary"]["entries_not_checked"], 1, "{flag}: {err}");
+        let d: Vec<&serde_json::Value> = r["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["limit"] == flag)
+            .collect();
+        assert_eq!(d.len(), 1, "{flag}: {err}");
+        assert_eq!(d[0]["line"], line, "{flag}: {}", d[0]);
+        assert!(
+            err.contains(&format!("{ps}:{line}: error:")),
+            "{flag}: {err}"
+        );
+        assert!(err.contains(flag), "{flag}: {err}");
+        if flag != "--max-entry-bytes" && flag != "--max-line-bytes" {
+            assert!(d[0]["message"].as_str().unwrap().contains(dn), "{}", d[0]);
+        }
+        // The neighbours are still checked.
+        let dns: Vec<&str> = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["dn"].as_str().unwrap())
+            .collect();
+        assert!(
+            dns.contains(&"CN=Before,DC=contoso,DC=com")
+                && dns.contains(&"CN=After,DC=contoso,DC=com"),
+            "{flag}: {dns:?}"
+        );
+        assert!(!dns.contains(&dn), "{flag}");
+    }
+}

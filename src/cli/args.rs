@@ -73,6 +73,19 @@ pub struct ScanArgs {
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// Longest logical (unfolded) LDIF line in bytes; a record with a longer one is not
+    /// checked and the report is marked incomplete.
+    #[arg(long = "max-line-bytes", value_name = "BYTES", default_value_t = crate::source::Limits::default().max_line)]
+    pub max_line_bytes: usize,
+    /// Longest value a rule reads, in bytes (decoded); past it the entry is not checked.
+    #[arg(long = "max-value-bytes", value_name = "BYTES", default_value_t = crate::source::Limits::default().max_value)]
+    pub max_value_bytes: usize,
+    /// Longest record in bytes; a longer one is skipped, not checked.
+    #[arg(long = "max-entry-bytes", value_name = "BYTES", default_value_t = crate::source::Limits::default().max_entry)]
+    pub max_entry_bytes: usize,
+    /// Most values of one attribute a rule reads, in one entry (e.g. proxyAddresses).
+    #[arg(long = "max-values", value_name = "N", default_value_t = crate::source::Limits::default().max_values)]
+    pub max_values: usize,
     /// Bytes per record-aligned block handed to a worker (tuning and tests).
     #[arg(long = "block-size", value_name = "BYTES", default_value_t = 2 << 20, hide = true)]
     pub block_size: usize,

@@ -35,6 +35,7 @@ pub fn run(args: DiffArgs) -> Result<ExitStatus, CliError> {
                 message: "this report was written with --select/--ignore: findings of hidden \
                           rules are missing from it and may show as new or fixed"
                     .into(),
+                limit: None,
             });
         }
     }

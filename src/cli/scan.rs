@@ -58,6 +58,12 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, CliError> {
         accepted_domains: args.accepted_domains.clone(),
         block_size: args.block_size.max(1),
         keep_going: args.live.keep_going,
+        limits: crate::source::Limits {
+            max_line: args.max_line_bytes,
+            max_value: args.max_value_bytes,
+            max_entry: args.max_entry_bytes,
+            max_values: args.max_values,
+        },
         ..Default::default()
     };
     if let Some(pb) = &bar {

@@ -98,6 +98,8 @@ impl Engine<'_> {
         summary.incomplete = diagnostics
             .iter()
             .any(|d| d.level == DiagnosticLevel::Error);
+        summary.entries_not_checked =
+            diagnostics.iter().filter(|d| d.limit.is_some()).count() as u64;
         summary.accepted_domains = self.accepted.clone();
         if !self.accepted.is_empty() {
             summary.implicit_accepted_domains = checks::address::IMPLICIT_ACCEPTED_DOMAINS

@@ -177,6 +177,7 @@ pub(crate) fn decode<'e>(
                         "invalid base64 in the value of {} ({e}); the value was not checked",
                         attr.name
                     ),
+                    limit: None,
                 });
                 return None;
             }
@@ -194,6 +195,7 @@ pub(crate) fn decode<'e>(
                  machine-readable reports carry its exact bytes as base64 (value_base64)",
                 attr.name
             ),
+            limit: None,
         });
     }
     Some(text)

@@ -11,6 +11,19 @@ use crate::findings::{Finding, SourceRef};
 use crate::model::{Diagnostic, DiagnosticLevel, Entry};
 use crate::rules::{ObjectClass, Verdict};
 
+/// Records that an entry past a size limit is not checked: an error naming the entry,
+/// the limit and the flag that raises it (which marks the report incomplete).
+fn not_checked(part: &mut Part, file: &str, entry: &Entry, line: u64, what: &str, flag: &str) {
+    part.diags.push(Diagnostic {
+        level: DiagnosticLevel::Error,
+        file: file.to_string(),
+        line,
+        column: 0,
+        message: format!("`{}` was not checked: {what} (raise with {flag})", entry.dn),
+        limit: Some(flag.to_string()),
+    });
+}
+
 /// What one rule found wrong with one decoded value of an entry.
 struct Hit {
     /// Index of the rule in the rule set.
@@ -59,6 +72,7 @@ impl Engine<'_> {
                     "`{}` was not checked: the block holding it outgrew the engine's 4 GiB index",
                     entry.dn
                 ),
+                limit: None,
             });
         }
         Scratch {
@@ -92,6 +106,14 @@ impl Engine<'_> {
                     continue;
                 }
                 if let Some(text) = decode(entry, i, name, part) {
+                    if text.len() > self.opts.limits.max_value {
+                        let what = format!(
+                            "a value of {} is longer than {} bytes",
+                            a.name, self.opts.limits.max_value
+                        );
+                        not_checked(part, name, entry, a.line, &what, "--max-value-bytes");
+                        return Ok(());
+                    }
                     view.vals.push(DecodedValue {
                         slot,
                         attr: i,
@@ -101,6 +123,14 @@ impl Engine<'_> {
             }
         }
         view.group();
+        let max_values = self.opts.limits.max_values;
+        if let Some(slot) = (0..self.index.slots).find(|&s| view.range(s).len() > max_values) {
+            let v = &view.slot(slot)[max_values];
+            let attr = &entry.attrs[v.attr];
+            let what = format!("{} has more than {max_values} values", attr.name);
+            not_checked(part, name, entry, attr.line, &what, "--max-values");
+            return Ok(());
+        }
         let class_vals = view.slot(self.index.object_class);
         let mut few = [""; 8];
         let many: Vec<&str>;

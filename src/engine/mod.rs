@@ -40,6 +40,8 @@ pub struct ScanOptions {
     /// diagnostic, which marks the report incomplete, and the other inputs are scanned.
     /// Without it the first failing input ends the scan with an [`InputError`].
     pub keep_going: bool,
+    /// Sizes past which a record is not checked (and the report is incomplete).
+    pub limits: crate::source::Limits,
 }
 
 impl Default for ScanOptions {
@@ -49,6 +51,7 @@ impl Default for ScanOptions {
             block_size: 2 << 20,
             progress: None,
             keep_going: false,
+            limits: crate::source::Limits::default(),
         }
     }
 }
@@ -83,6 +86,7 @@ pub fn scan(inputs: Vec<Input>, rules: &RuleSet, opts: &ScanOptions) -> Result<R
                     line: 0,
                     column: 0,
                     message: format!("not scanned: {}", e.message),
+                    limit: None,
                 });
             }
             Err(e) => return Err(e),
@@ -161,6 +165,7 @@ impl<'r> Engine<'r> {
     ) -> Result<(Vec<Part>, InputSummary, Vec<Diagnostic>), InputError> {
         let name = input.name.clone();
         let mut reader = input.reader;
+        reader.set_max_record(self.opts.limits.max_entry);
         let (tx, rx) = sync_channel::<Block>(2 * rayon::current_num_threads().max(1));
         let (recycle_tx, recycle_rx) = std::sync::mpsc::channel::<Vec<u8>>();
         let progress = self.opts.progress.clone();
@@ -234,6 +239,8 @@ impl<'r> Engine<'r> {
             ..Default::default()
         };
         let mut parser = LdifParser::new(name, &block.data, block.first_line, block.at_start);
+        parser.set_max_line(self.opts.limits.max_line);
+        parser.set_max_entry(self.opts.limits.max_entry);
         let mut diags = Vec::new();
         let mut scratch = Scratch::default();
         while let Some(entry) = parser.next_entry(&mut diags) {

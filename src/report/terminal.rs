@@ -57,6 +57,13 @@ pub fn render(report: &Report, color: bool) -> String {
             )
         );
     }
+    if s.entries_not_checked > 0 {
+        let _ = writeln!(
+            out,
+            "{} record(s) not checked: past a size limit (see the errors above for the flag that raises it)",
+            s.entries_not_checked
+        );
+    }
     let mut rule_order: Vec<&str> = Vec::new();
     for f in &report.findings {
         if !rule_order.contains(&f.rule.as_str()) {

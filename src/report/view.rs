@@ -86,6 +86,8 @@ pub struct SummaryView {
     pub implicit_accepted_domains: Vec<String>,
     /// Some input could not be read completely: the report must say INCOMPLETE.
     pub incomplete: bool,
+    /// Records not checked because they were past a size limit.
+    pub entries_not_checked: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -607,6 +609,7 @@ fn build_summary(
         accepted_domains: s.accepted_domains.clone(),
         implicit_accepted_domains: s.implicit_accepted_domains.clone(),
         incomplete: s.incomplete,
+        entries_not_checked: s.entries_not_checked,
     }
 }
 
@@ -1003,6 +1006,7 @@ mod tests {
             line: 3,
             column: 0,
             message: "<iframe src=x> broken".into(),
+            limit: None,
         });
         r.summary.accepted_domains.push("<svg onload=x>".into());
         r.summary.inputs[0].path = "<x>.ldf".into();
@@ -1169,6 +1173,7 @@ mod tests {
             line: 7,
             column: 2,
             message: "folded line".into(),
+            limit: None,
         });
         r.summary.diagnostics.insert("warning".into(), 1);
         r

@@ -17,8 +17,6 @@ use crate::model::{Diagnostic, DiagnosticLevel};
 
 /// Default target size of a block.
 pub const DEFAULT_BLOCK_SIZE: usize = 2 << 20;
-/// Longest record that is buffered; a longer one is reported and skipped.
-pub const MAX_RECORD: usize = 64 << 20;
 
 /// A piece of the input that starts at a record boundary and ends at one (or at EOF).
 #[derive(Debug)]
@@ -87,6 +85,8 @@ impl Read for Stream {
 /// Cuts an input into record-aligned blocks.
 pub struct BlockReader {
     name: String,
+    /// Longest record buffered; a longer one is reported and skipped ([`super::Limits`]).
+    max_record: usize,
     stream: Stream,
     started: bool,
     /// Set when the input starts with a UTF-16 BOM.
@@ -202,9 +202,11 @@ impl BlockReader {
     }
 
     pub fn from_reader(name: &str, r: Box<dyn Read + Send>, block_size: usize) -> BlockReader {
-        let block_size = block_size.clamp(1, MAX_RECORD);
+        let max_record = super::Limits::default().max_entry;
+        let block_size = block_size.clamp(1, max_record);
         BlockReader {
             name: name.to_string(),
+            max_record,
             stream: Stream::Start(Hashing {
                 inner: r,
                 hasher: Sha256::new(),
@@ -230,6 +232,12 @@ impl BlockReader {
     }
 
     /// Gives back the buffer of a block that has been parsed, for the next blocks.
+    /// Sets the longest record that is buffered (`Limits::max_entry`).
+    pub fn set_max_record(&mut self, max: usize) {
+        self.max_record = max.max(1);
+        self.block_size = self.block_size.min(self.max_record);
+    }
+
     pub fn recycle(&mut self, mut buf: Vec<u8>) {
         if self.pool.len() < 8 && buf.capacity() >= self.block_size {
             buf.clear();
@@ -335,7 +343,7 @@ impl BlockReader {
 
     /// Next block, ending at a record boundary (just after a blank line) or at EOF.
     /// UTF-8 BOM stripped; UTF-16LE/BE BOM (ldifde -u) transcoded to UTF-8, streaming.
-    /// A record longer than [`MAX_RECORD`] is not buffered: it is reported as an error
+    /// A record longer than `max_record` is not buffered: it is reported as an error
     /// diagnostic and skipped up to the next boundary.
     pub fn next_block(&mut self, diags: &mut Vec<Diagnostic>) -> io::Result<Option<Block>> {
         loop {
@@ -363,7 +371,7 @@ impl BlockReader {
                     return Ok(Some(self.emit(data)));
                 }
                 self.scan_floor = memrchr(b'\n', &self.buf).map_or(0, |p| p + 1);
-                if self.buf.len() > MAX_RECORD {
+                if self.buf.len() > self.max_record {
                     self.skip_oversized(diags)?;
                     continue;
                 }
@@ -378,7 +386,7 @@ impl BlockReader {
         }
     }
 
-    /// `buf` holds the start of a record longer than [`MAX_RECORD`]: reports it, then
+    /// `buf` holds the start of a record longer than `max_record`: reports it, then
     /// discards input up to the next blank line, counting lines.
     fn skip_oversized(&mut self, diags: &mut Vec<Diagnostic>) -> io::Result<()> {
         diags.push(Diagnostic {
@@ -387,9 +395,10 @@ impl BlockReader {
             line: self.next_line,
             column: 0,
             message: format!(
-                "record longer than {} MiB; skipped up to the next blank line",
-                MAX_RECORD >> 20
+                "record longer than {} bytes: not checked, skipped up to the next blank line (raise with --max-entry-bytes)",
+                self.max_record
             ),
+            limit: Some("--max-entry-bytes".into()),
         });
         self.seen_content = true;
         self.scan_floor = 0;
@@ -648,31 +657,55 @@ mod tests {
     }
 
     #[test]
-    fn record_over_64_mib_is_reported_and_skipped() {
+    fn record_over_the_limit_is_reported_and_skipped() {
+        const LIMIT: usize = 4 << 20;
+        let read = |input: Vec<u8>, bs: usize| {
+            let mut reader = BlockReader::from_reader("in.ldif", Box::new(Cursor::new(input)), bs);
+            reader.set_max_record(LIMIT);
+            let mut entries = Vec::new();
+            let mut diags = Vec::new();
+            while let Some(block) = reader.next_block(&mut diags).unwrap() {
+                let mut p = crate::source::ldif::LdifParser::new(
+                    "in.ldif",
+                    &block.data,
+                    block.first_line,
+                    block.at_start,
+                );
+                while let Some(e) = p.next_entry(&mut diags) {
+                    entries.push((e.dn.to_string(), e.line));
+                }
+            }
+            (entries, diags)
+        };
         let mut s = String::from("dn: cn=a\ncn: a\n\ndn: cn=huge\n");
         let line = format!("description: {}\n", "z".repeat(1 << 20));
-        for _ in 0..65 {
+        for _ in 0..5 {
             s.push_str(&line);
         }
         s.push_str("cn: huge\n  \ndn: cn=after\ncn: after\n");
         for bs in [DEFAULT_BLOCK_SIZE, 100 << 10] {
-            let (e, d) = read_all("in.ldif", s.clone().into_bytes(), bs);
-            let dns: Vec<_> = e.iter().map(|x| (x.dn.as_str(), x.line)).collect();
-            assert_eq!(dns, [("cn=a", 1), ("cn=after", 72)]);
+            let (e, d) = read(s.clone().into_bytes(), bs);
+            let dns: Vec<_> = e.iter().map(|x| (x.0.as_str(), x.1)).collect();
+            assert_eq!(dns, [("cn=a", 1), ("cn=after", 12)]);
             let errs: Vec<_> = d
                 .iter()
                 .filter(|x| x.level == DiagnosticLevel::Error)
                 .collect();
             assert_eq!(errs.len(), 1);
             assert_eq!((errs[0].line, errs[0].file.as_str()), (4, "in.ldif"));
-            assert!(errs[0].message.contains("longer than 64 MiB"));
+            assert!(
+                errs[0].message.contains("longer than 4194304 bytes"),
+                "{}",
+                errs[0]
+            );
+            assert_eq!(errs[0].limit.as_deref(), Some("--max-entry-bytes"));
         }
         // At the end of the input, without a following boundary.
         let mut s = String::from("dn: cn=a\n\ndn: cn=huge\n");
-        for _ in 0..65 {
+        for _ in 0..5 {
             s.push_str(&line);
         }
-        let (e, d) = read_all("in.ldif", s.into_bytes(), DEFAULT_BLOCK_SIZE);
+        let (e, d) = read(s.into_bytes(), DEFAULT_BLOCK_SIZE);
         assert_eq!(e.len(), 1);
         assert_eq!(d.len(), 1);
     }

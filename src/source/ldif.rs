@@ -16,9 +16,9 @@ use memchr::memchr;
 
 use crate::model::{Attr, ChangeType, Diagnostic, DiagnosticLevel, Entry, ValueEncoding};
 
-/// Longest logical (unfolded) line accepted; a longer one is an error and its record is
-/// skipped.
-pub const MAX_LINE: usize = 16 << 20;
+/// Longest logical (unfolded) line accepted by default; a longer one is an error and its
+/// record is skipped (see [`super::Limits`]).
+pub const MAX_LINE: usize = 64 << 20;
 
 /// Parses the records of one block. Create one per block; blocks of the same input can be
 /// parsed in parallel because every block starts at a record boundary.
@@ -37,6 +37,10 @@ pub struct LdifParser<'a> {
     attr_hint: usize,
     /// An attribute vector handed back by the caller, reused for the next entry.
     spare: Vec<Attr<'a>>,
+    /// Longest logical line accepted.
+    max_line: usize,
+    /// Longest record returned; a longer one is reported and skipped.
+    max_entry: usize,
 }
 
 /// One logical line: a physical line plus its continuation lines, unfolded.
@@ -128,7 +132,20 @@ impl<'a> LdifParser<'a> {
             warned_ws: false,
             attr_hint: 8,
             spare: Vec::new(),
+            max_line: MAX_LINE,
+            max_entry: usize::MAX,
         }
+    }
+
+    /// Sets the longest record returned (`Limits::max_entry`); the block reader skips
+    /// records far past it without buffering them whole.
+    pub fn set_max_entry(&mut self, max: usize) {
+        self.max_entry = max;
+    }
+
+    /// Sets the longest logical line accepted (`Limits::max_line`).
+    pub fn set_max_line(&mut self, max: usize) {
+        self.max_line = max;
     }
 
     /// Hands back the attribute vector of an entry the caller is done with, so the next
@@ -148,6 +165,21 @@ impl<'a> LdifParser<'a> {
             let start = self.pos;
             let mark = diags.len();
             match self.record(diags) {
+                Ok(Some(entry)) if self.pos - start > self.max_entry => {
+                    // Parsed, but past the entry limit: reported, never checked.
+                    diags.truncate(mark);
+                    let mut d = self.diag(
+                        DiagnosticLevel::Error,
+                        entry.line,
+                        0,
+                        format!(
+                            "record `{}` is longer than {} bytes: not checked (raise with --max-entry-bytes)",
+                            entry.dn, self.max_entry
+                        ),
+                    );
+                    d.limit = Some("--max-entry-bytes".into());
+                    diags.push(d);
+                }
                 Ok(Some(entry)) => {
                     self.attr_hint = entry.attrs.len().max(4);
                     return Some(entry);
@@ -174,6 +206,7 @@ impl<'a> LdifParser<'a> {
             line,
             column,
             message,
+            limit: None,
         }
     }
 
@@ -280,7 +313,7 @@ impl<'a> LdifParser<'a> {
         self.line += 1;
         let first_len = end - start;
         if !self.is_cont_at(self.pos) {
-            if first_len > MAX_LINE {
+            if first_len > self.max_line {
                 return Err(self.too_long(line));
             }
             return Ok(Logical {
@@ -290,7 +323,7 @@ impl<'a> LdifParser<'a> {
                 first_len,
             });
         }
-        let mut ok = first_len <= MAX_LINE;
+        let mut ok = first_len <= self.max_line;
         let mut total = first_len;
         let mut buf = Vec::new();
         if ok {
@@ -302,7 +335,7 @@ impl<'a> LdifParser<'a> {
             let (e, n) = self.phys(self.pos);
             total += e - s;
             if ok {
-                if total > MAX_LINE {
+                if total > self.max_line {
                     ok = false;
                     buf = Vec::new();
                 } else {
@@ -324,15 +357,17 @@ impl<'a> LdifParser<'a> {
     }
 
     fn too_long(&self, line: u64) -> Diagnostic {
-        self.diag(
+        let mut d = self.diag(
             DiagnosticLevel::Error,
             line,
             0,
             format!(
-                "line longer than {} MiB (after unfolding); record skipped",
-                MAX_LINE >> 20
+                "line longer than {} bytes (after unfolding): record not checked (raise with --max-line-bytes)",
+                self.max_line
             ),
-        )
+        );
+        d.limit = Some("--max-line-bytes".into());
+        d
     }
 
     /// Physical line and 1-based column of byte `off` of a logical line.
@@ -1250,24 +1285,36 @@ mod tests {
     // ---- §2.2.16 size caps ---------------------------------------------------------------------
 
     #[test]
-    fn logical_line_over_16_mib_is_an_error_folded_or_not() {
-        let big = "x".repeat(MAX_LINE + 1);
+    fn logical_line_over_the_limit_is_an_error_folded_or_not() {
+        const LIMIT: usize = 1 << 20;
+        let parse = |s: &str| {
+            let mut p = LdifParser::new("t.ldif", s.as_bytes(), 1, true);
+            p.set_max_line(LIMIT);
+            let mut diags = Vec::new();
+            let mut out = Vec::new();
+            while let Some(e) = p.next_entry(&mut diags) {
+                out.push(OwnedEntry::of(&e));
+            }
+            (out, diags)
+        };
+        let big = "x".repeat(LIMIT + 1);
         let s = format!("dn: cn=a\ndescription: {big}\n\ndn: cn=b\n");
         let (e, d) = parse(&s);
         assert_eq!(e.len(), 1);
         assert_eq!(e[0].dn, "cn=b");
-        assert_diag(&d, Error, 2, 0, "longer than 16 MiB");
+        assert_diag(&d, Error, 2, 0, "longer than 1048576 bytes");
+        assert_eq!(d[0].limit.as_deref(), Some("--max-line-bytes"));
         // Folded into 1 KiB pieces.
         let mut s = String::from("dn: cn=a\ndescription: x\n");
         let piece = format!(" {}\n", "y".repeat(1024));
-        for _ in 0..(MAX_LINE / 1024 + 1) {
+        for _ in 0..(LIMIT / 1024 + 1) {
             s.push_str(&piece);
         }
         s.push_str("cn: a\n\ndn: cn=b\n");
         let (e, d) = parse(&s);
         assert_eq!(e.len(), 1);
-        assert_diag(&d, Error, 2, 0, "longer than 16 MiB");
-        assert_eq!(e[0].line, (MAX_LINE / 1024 + 1) as u64 + 5);
+        assert_diag(&d, Error, 2, 0, "longer than 1048576 bytes");
+        assert_eq!(e[0].line, (LIMIT / 1024 + 1) as u64 + 5);
     }
 
     // ---- line numbers, columns -------------------------------------------------------------

@@ -22,6 +22,33 @@ pub mod ldif_writer;
 
 pub use input::{Input, InputError};
 
+/// How big input may get. The defaults are far beyond any real Active Directory export
+/// (a 1.5-million-member group fits); a record past one is not checked: a diagnostic names
+/// the file, the line, the limit and the flag that raises it, the summary counts it under
+/// `entries_not_checked`, and the report is marked incomplete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Bytes of one logical (unfolded) LDIF line (`--max-line-bytes`).
+    pub max_line: usize,
+    /// Bytes of one decoded value that a rule reads (`--max-value-bytes`).
+    pub max_value: usize,
+    /// Bytes of one record (`--max-entry-bytes`); also bounds a block's memory.
+    pub max_entry: usize,
+    /// Values of one attribute that a rule reads, in one entry (`--max-values`).
+    pub max_values: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_line: 64 << 20,
+            max_value: 64 << 20,
+            max_entry: 256 << 20,
+            max_values: 5_000_000,
+        }
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod testutil {
     use super::input::BlockReader;

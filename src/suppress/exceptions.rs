@@ -350,6 +350,7 @@ impl Exceptions {
                     line: e.line,
                     column: 0,
                     message,
+                    limit: None,
                 });
                 *report
                     .summary
