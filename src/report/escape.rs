@@ -67,7 +67,9 @@ pub fn md_escape(s: &str) -> String {
             }
         }
     }
-    out
+    // Bare URLs are autolinked by GitHub-flavoured Markdown: break the scheme separator,
+    // so a directory value never becomes a clickable link in a wiki.
+    out.replace("://", ":&#47;&#47;")
 }
 
 /// A documentation link safe to put in an `href` and a Markdown link: http(s) only, with

@@ -1394,7 +1394,7 @@ mod tests {
         let md = render(TemplateKind::Markdown, &report(vec![f], vec![]), None).unwrap();
         assert!(md.contains("CN=a\\|b,DC=x"));
         assert!(md.contains(
-            "\\[click\\](http://evil) \\*b\\* \\_i\\_ \\`c\\` &lt;img src=x&gt;<br>line2"
+            "\\[click\\](http:&#47;&#47;evil) \\*b\\* \\_i\\_ \\`c\\` &lt;img src=x&gt;<br>line2"
         ));
         assert!(md.contains("ok\\|ok"));
         assert!(!md.contains("<img"));
