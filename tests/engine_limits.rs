@@ -263,3 +263,45 @@ fn records_past_a_limit_are_not_checked_and_named() {
         assert!(!dns.contains(&dn), "{flag}");
     }
 }
+
+/// Two objects in different blocks whose values would be fixed to the same new value:
+/// neither gets the suggestion (the first finding of each block has the same block-local
+/// id, which once hid the clash).
+#[test]
+fn equal_suggestions_from_different_blocks_are_both_withdrawn() {
+    let dir = tempdir();
+    let mut ldif = String::new();
+    for i in 0..2 {
+        ldif.push_str(&format!(
+            "dn: CN=U{i},DC=contoso,DC=com\nobjectClass: user\nuserPrincipalName: john{}smith@contoso.com\n\n",
+            if i == 0 { " " } else { "%" }
+        ));
+        // Padding so the two objects land in different blocks.
+        for j in 0..20 {
+            ldif.push_str(&format!(
+                "dn: CN=Pad{i}-{j},DC=contoso,DC=com\nobjectClass: organizationalUnit\ndescription: {}\n\n",
+                "p".repeat(100)
+            ));
+        }
+    }
+    let p = write(dir.path(), "clash.ldif", &ldif);
+    for bs in ["1000", "1000000"] {
+        let o = run(&[
+            "scan",
+            p.to_str().unwrap(),
+            "--format",
+            "json",
+            "--block-size",
+            bs,
+        ]);
+        let r = json(&o);
+        let s: Vec<&serde_json::Value> = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| &f["suggestion"])
+            .collect();
+        assert_eq!(s.len(), 2, "{bs}");
+        assert!(s.iter().all(|x| x.is_null()), "block size {bs}: {s:?}");
+    }
+}

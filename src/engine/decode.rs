@@ -7,13 +7,23 @@ use crate::model::{Attr, Diagnostic, DiagnosticLevel, Entry, ValueEncoding};
 use crate::rules::{AttrValues, RuleSet};
 use std::borrow::Cow;
 
+/// An attribute name the index knows.
+#[derive(Clone)]
+struct Known {
+    /// Its last byte, lowercased: a cheap first comparison.
+    last: u8,
+    /// The name as the rules spell it.
+    name: String,
+    slot: usize,
+}
+
 /// Maps attribute names to slots without allocating: candidates are bucketed by
 /// name length and compared ASCII case-insensitively.
 pub(crate) struct AttrIndex {
-    /// Buckets by (name length, first letter), each holding (last byte, the name as
-    /// the rules spell it, slot): most attribute lines of an export hit an empty bucket,
-    /// and most matches are spelt exactly as the rules spell them (a plain memcmp).
-    buckets: Vec<Vec<(u8, String, usize)>>,
+    /// Buckets by (name length, first letter): most attribute lines of an export hit an
+    /// empty bucket, and most matches are spelt exactly as the rules spell them (a plain
+    /// memcmp).
+    buckets: Vec<Vec<Known>>,
     /// Number of slots: the rules' attributes first (a rule's `slot` is its index), then
     /// objectClass, objectGUID and the scope's attributes. There is no fixed limit.
     pub(crate) slots: usize,
@@ -39,15 +49,15 @@ impl AttrIndex {
         };
         let object_class = slot_of("objectClass");
         let object_guid = slot_of("objectGUID");
-        let mut buckets: Vec<Vec<(u8, String, usize)>> = vec![Vec::new(); 1024];
+        let mut buckets: Vec<Vec<Known>> = vec![Vec::new(); 1024];
         for (slot, n) in names.iter().enumerate() {
             let b = n.as_bytes();
             if let (Some(&first), Some(&last)) = (b.first(), b.last()) {
-                buckets[Self::bucket(b.len(), first)].push((
-                    last.to_ascii_lowercase(),
-                    n.clone(),
+                buckets[Self::bucket(b.len(), first)].push(Known {
+                    last: last.to_ascii_lowercase(),
+                    name: n.clone(),
                     slot,
-                ));
+                });
             }
         }
         AttrIndex {
@@ -68,10 +78,11 @@ impl AttrIndex {
         let last = b[b.len() - 1].to_ascii_lowercase();
         bucket
             .iter()
-            .find(|(l, n, _)| {
-                *l == last && (n.as_bytes() == b || n.as_bytes().eq_ignore_ascii_case(b))
+            .find(|k| {
+                k.last == last
+                    && (k.name.as_bytes() == b || k.name.as_bytes().eq_ignore_ascii_case(b))
             })
-            .map(|x| x.2)
+            .map(|k| k.slot)
     }
 }
 

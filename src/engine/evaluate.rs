@@ -3,7 +3,7 @@
 //! must hold.
 
 use super::decode::{decode, push_object_guid, reuse, Decoded, DecodedValue, Scratch};
-use super::index::{self, Holder};
+use super::index::{self, Holder, IndexKey};
 use super::part::{part_index, ObjInfo, Part, PartFull, Pending};
 use super::Engine;
 use crate::checks::Check;
@@ -44,7 +44,7 @@ struct NewFinding<'a> {
     /// Findings on one value share it (and their suggestion's fate).
     value_id: u32,
     suggestion: Option<String>,
-    suggestion_keys: Vec<(u16, String)>,
+    suggestion_keys: Vec<IndexKey>,
 }
 
 impl Engine<'_> {
@@ -361,7 +361,7 @@ impl Engine<'_> {
         class: ObjectClass,
         dn: &str,
         value: &str,
-    ) -> Vec<(u16, String)> {
+    ) -> Vec<IndexKey> {
         let mut keys = Vec::new();
         for (ri, r) in self.rules.rules.iter().enumerate() {
             if r.slot != slot || !r.applies_to(class) {
@@ -369,7 +369,10 @@ impl Engine<'_> {
             }
             if let (Some(ns), Some((_, sub))) = (self.rule_ns[ri], r.def.values.select(value)) {
                 let domain = self.unique_domain(ri, dn);
-                let k = (ns, index::scoped_key(domain.as_deref(), sub));
+                let k = IndexKey {
+                    namespace: ns,
+                    key: index::scoped_key(domain.as_deref(), sub),
+                };
                 if !keys.contains(&k) {
                     keys.push(k);
                 }

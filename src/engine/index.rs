@@ -26,6 +26,20 @@ pub fn scoped_key(domain: Option<&str>, value: &str) -> String {
     }
 }
 
+/// A value as the uniqueness index compares it: its namespace and its key (normalised,
+/// prefixed with the domain for namespaces compared per domain).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct IndexKey {
+    pub namespace: u16,
+    pub key: String,
+}
+
+impl IndexKey {
+    pub fn hash(&self) -> u64 {
+        key_hash(self.namespace, &self.key)
+    }
+}
+
 /// Hash of (namespace, normalised key). Equal hashes are confirmed by comparing keys.
 pub fn key_hash(namespace: u16, key: &str) -> u64 {
     let mut h = FxHasher::default();

@@ -2,7 +2,7 @@
 //! and objectGUID in an arena), the values held for the uniqueness index, the findings
 //! waiting for the end of the run, counters and diagnostics.
 
-use super::index::Holder;
+use super::index::{Holder, IndexKey};
 use crate::findings::Finding;
 use crate::model::Diagnostic;
 use crate::rules::ObjectClass;
@@ -39,7 +39,7 @@ pub(crate) struct Pending {
     /// Identifies the attribute value within the part (findings on one value share a suggestion).
     pub value_id: u32,
     /// (namespace, normalised key) the suggestion must be unique in.
-    pub suggestion_keys: Vec<(u16, String)>,
+    pub suggestion_keys: Vec<IndexKey>,
 }
 
 /// What one block leaves behind once its entries are dropped.

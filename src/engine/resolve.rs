@@ -1,7 +1,7 @@
 //! After the stream: duplicate groups from the uniqueness index, and the check that
 //! every suggestion is new in its namespaces (against holders and other suggestions).
 
-use super::index::{self, HolderRef};
+use super::index::{self, HolderRef, IndexKey};
 use super::part::Part;
 use super::Engine;
 use crate::findings::{Finding, Related, SourceRef, Uniqueness};
@@ -37,14 +37,13 @@ impl View<'_> {
         let h = self.holder(r);
         self.parts[r.part as usize].text(h.off, h.len)
     }
-    fn key(&self, r: &HolderRef) -> (u16, String) {
+    fn key(&self, r: &HolderRef) -> IndexKey {
         let h = self.holder(r);
-        let ns = self.engine.rule_ns[usize::from(h.rule)].unwrap_or(0);
         let domain = self.domain(r);
-        (
-            ns,
-            index::scoped_key(domain.as_deref(), &self.value(r)[usize::from(h.skip)..]),
-        )
+        IndexKey {
+            namespace: self.engine.rule_ns[usize::from(h.rule)].unwrap_or(0),
+            key: index::scoped_key(domain.as_deref(), &self.value(r)[usize::from(h.skip)..]),
+        }
     }
     /// The holder's domain when its rule compares per domain.
     fn domain(&self, r: &HolderRef) -> Option<String> {
@@ -85,7 +84,15 @@ impl View<'_> {
 }
 
 /// A suggested value: (namespace, key), part, value id, object, attribute slot.
-type Proposal = ((u16, String), u32, u32, u32, usize);
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Proposal {
+    key: IndexKey,
+    part: u32,
+    /// The offending value the suggestion replaces (findings on one value share it).
+    value_id: u32,
+    obj: u32,
+    slot: usize,
+}
 
 pub(crate) fn resolve(engine: &Engine, parts: &[Part]) -> Vec<(FKey, Finding)> {
     let view = View { engine, parts };
@@ -124,7 +131,7 @@ pub(crate) fn resolve(engine: &Engine, parts: &[Part]) -> Vec<(FKey, Finding)> {
                     .all(|(k, r)| refs[i..i + k].iter().all(|o| view.slot(o) != view.slot(r)))
         };
         if j - i >= 2 && !one_object_distinct_attributes() {
-            let mut members: Vec<((u16, String), HolderRef)> =
+            let mut members: Vec<(IndexKey, HolderRef)> =
                 refs[i..j].iter().map(|r| (view.key(r), *r)).collect();
             members.sort();
             let mut a = 0;
@@ -153,17 +160,22 @@ pub(crate) fn resolve(engine: &Engine, parts: &[Part]) -> Vec<(FKey, Finding)> {
                 continue;
             }
             let slot = engine.rules.rules[f.rule].slot;
-            for (ns, key) in &f.suggestion_keys {
-                let h = index::key_hash(*ns, key);
+            for key in &f.suggestion_keys {
+                let h = key.hash();
                 let start = refs.partition_point(|r| r.hash < h);
                 let taken = refs[start..].iter().take_while(|r| r.hash == h).any(|r| {
-                    view.key(r) == (*ns, key.clone())
-                        && (view.obj(r) != (pi, f.obj) || view.slot(r) == slot)
+                    view.key(r) == *key && (view.obj(r) != (pi, f.obj) || view.slot(r) == slot)
                 });
                 if taken {
                     rejected.insert((pi, f.value_id));
                 }
-                proposals.push(((*ns, key.clone()), pi, f.value_id, f.obj, slot));
+                proposals.push(Proposal {
+                    key: key.clone(),
+                    part: pi,
+                    value_id: f.value_id,
+                    obj: f.obj,
+                    slot,
+                });
             }
         }
     }
@@ -172,17 +184,20 @@ pub(crate) fn resolve(engine: &Engine, parts: &[Part]) -> Vec<(FKey, Finding)> {
     let mut a = 0;
     while a < proposals.len() {
         let mut b = a + 1;
-        while b < proposals.len() && proposals[b].0 == proposals[a].0 {
+        while b < proposals.len() && proposals[b].key == proposals[a].key {
             b += 1;
         }
+        // Two different values may not be moved to one new value, unless both are on one
+        // object in different attributes (UPN = mail after the fix is fine).
         let clash = proposals[a..b].iter().any(|x| {
-            proposals[a..b]
-                .iter()
-                .any(|y| x.2 != y.2 && ((x.1, x.3) != (y.1, y.3) || x.4 == y.4))
+            proposals[a..b].iter().any(|y| {
+                (x.part, x.value_id) != (y.part, y.value_id)
+                    && ((x.part, x.obj) != (y.part, y.obj) || x.slot == y.slot)
+            })
         });
         if clash {
             for x in &proposals[a..b] {
-                rejected.insert((x.1, x.2));
+                rejected.insert((x.part, x.value_id));
             }
         }
         a = b;
