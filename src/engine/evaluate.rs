@@ -210,7 +210,7 @@ impl Engine<'_> {
                         );
                     }
                 }
-                Check::Unique { .. } => {
+                Check::Unique(_) => {
                     for vi in vals {
                         let DecodedValue { attr, text, .. } = &view.vals[vi];
                         if let Some((skip, sub)) = rule.def.values.select(text) {

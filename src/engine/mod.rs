@@ -114,11 +114,11 @@ impl<'r> Engine<'r> {
         let rule_ns = (0..=u16::MAX)
             .zip(&rules.rules)
             .map(|(ri, r)| match &r.check {
-                Check::Unique { namespace, .. } => {
-                    Some(match namespaces.iter().find(|(n, _)| n == namespace) {
+                Check::Unique(u) => {
+                    Some(match namespaces.iter().find(|(n, _)| *n == u.namespace) {
                         Some(&(_, id)) => id,
                         None => {
-                            namespaces.push((namespace, ri));
+                            namespaces.push((&u.namespace, ri));
                             ri
                         }
                     })
@@ -149,10 +149,7 @@ impl<'r> Engine<'r> {
     /// prefix in the index); `None` for run-wide namespaces.
     pub(crate) fn unique_domain(&self, rule: usize, dn: &str) -> Option<String> {
         match &self.rules.rules[rule].check {
-            Check::Unique {
-                per: UniquePer::Domain,
-                ..
-            } => Some(crate::dn::domain(dn)),
+            Check::Unique(u) if u.per == UniquePer::Domain => Some(crate::dn::domain(dn)),
             _ => None,
         }
     }

@@ -258,11 +258,9 @@ fn duplicate_findings(view: &View, group: &[HolderRef], out: &mut Vec<(FKey, Fin
             });
         }
         let uniqueness = match &rule.check {
-            crate::checks::Check::Unique {
-                namespace, label, ..
-            } => Some(Uniqueness {
-                namespace: namespace.clone(),
-                label: label.clone(),
+            crate::checks::Check::Unique(u) => Some(Uniqueness {
+                namespace: u.namespace.clone(),
+                label: u.label.clone(),
                 key: index::normalize(&view.value(r)[usize::from(h.skip)..]).into_owned(),
                 domain,
             }),

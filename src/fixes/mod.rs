@@ -4,9 +4,8 @@
 //! uniqueness across the run is settled after the stream (`engine::resolve`). This is
 //! also where fix files (change LDIF, undo, PowerShell) will be built from findings.
 
-use crate::checks::{address, Charset, Check, CheckContext, LengthPart};
+use crate::checks::{address, Check, CheckContext};
 use crate::rules::{domain_may_move, FixKind, ObjectClass, Rule, RuleSet};
-use unicode_normalization::UnicodeNormalization;
 
 /// Derives a replacement from the value by the fixes of its findings, in a fixed
 /// order, and keeps it only if every value rule of the attribute then passes.
@@ -33,8 +32,8 @@ pub fn suggest(
         s = s.trim().to_string();
     }
     for r in fixes.iter().filter(|r| r.def.fix == FixKind::Strip) {
-        if let Check::Charset(cs) = &r.check {
-            s = strip_chars(&s, cs);
+        if let Check::Value(c) = &r.check {
+            s = c.strip(&s)?;
         }
     }
     if has(FixKind::TidyDots) {
@@ -46,8 +45,8 @@ pub fn suggest(
         s = format!("{local}@{first}");
     }
     for r in fixes.iter().filter(|r| r.def.fix == FixKind::Truncate) {
-        if let Check::MaxLength { max, part } = &r.check {
-            s = truncate(&s, *max, *part)?;
+        if let Check::Value(c) = &r.check {
+            s = c.truncate(&s)?;
         }
     }
     let candidate = format!("{prefix}{s}");
@@ -67,7 +66,7 @@ pub fn suggest(
         .iter()
         .filter(|r| r.slot == slot && r.applies_to(class))
         .all(|r| match &r.check {
-            Check::Unique { .. } | Check::Required => true,
+            Check::Unique(_) | Check::Required => true,
             c => r
                 .def
                 .values
@@ -75,30 +74,6 @@ pub fn suggest(
                 .is_none_or(|(_, sub)| c.check_value(sub, ctx).is_none()),
         });
     ok.then_some(candidate)
-}
-
-/// Removes the characters a charset check rejects. Accented letters are decomposed
-/// first, so `Jürgen` becomes `Jurgen` rather than `Jrgen`.
-pub fn strip_chars(value: &str, cs: &Charset) -> String {
-    value
-        .nfd()
-        .filter(|&c| !cs.is_bad(c))
-        .collect::<String>()
-        .nfc()
-        .collect()
-}
-
-/// Cuts a value (or its local part) to `max` characters.
-pub fn truncate(value: &str, max: usize, part: LengthPart) -> Option<String> {
-    let cut = |s: &str| s.chars().take(max).collect::<String>();
-    match part {
-        LengthPart::Value => Some(cut(value)),
-        LengthPart::Local => {
-            let (l, d) = address::split_at_last_at(value)?;
-            Some(format!("{}@{d}", cut(l).trim_end_matches('.')))
-        }
-        LengthPart::Domain => None,
-    }
 }
 
 /// Removes leading and trailing dots and collapses runs of dots, in the local part of
@@ -119,34 +94,13 @@ pub fn tidy_dots(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::CharClass;
 
     #[test]
-    fn strip_decomposes_accents() {
-        let cs = Charset::new(
-            Some(CharClass::new(r"[A-Za-z0-9'._!#^~@-]").unwrap()),
-            None,
-            false,
-            false,
-            false,
-        );
-        assert_eq!(
-            strip_chars("Jürgen Groß@contoso.com", &cs),
-            "JurgenGro@contoso.com"
-        );
-    }
-
-    #[test]
-    fn tidy_and_truncate() {
+    fn tidy_dots_in_the_local_part_and_domain() {
         assert_eq!(
             tidy_dots(".john..smith.@contoso.com"),
             "john.smith@contoso.com"
         );
         assert_eq!(tidy_dots("..nick.."), "nick");
-        assert_eq!(
-            truncate("abcdef@x.com", 3, LengthPart::Local).unwrap(),
-            "abc@x.com"
-        );
-        assert_eq!(truncate("abcdef", 3, LengthPart::Value).unwrap(), "abc");
     }
 }

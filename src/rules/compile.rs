@@ -3,8 +3,12 @@
 //! a clear error naming the rule, never an exhausted machine.
 
 use super::CheckDef;
-use crate::checks::{CharClass, Charset, Check};
+use crate::checks::{
+    CharClass, Charset, Check, DomainAccepted, DomainRoutable, MaxLength, NotBlank, Pattern,
+    SmtpAddress, Unique, Upn, ValueCheck,
+};
 use regex::{Regex, RegexBuilder};
+use std::sync::Arc;
 
 /// Most memory a rule's compiled regex may take.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
@@ -42,6 +46,7 @@ fn char_class(class: &str) -> Result<CharClass, CheckDefError> {
 /// Compiles a rule's check as written into the check the engine runs.
 pub fn check(def: &CheckDef) -> Result<Check, CheckDefError> {
     let class = |s: &Option<String>| s.as_deref().map(char_class).transpose();
+    let value = |c: Arc<dyn ValueCheck>| Check::Value(c);
     Ok(match def {
         CheckDef::Charset {
             allowed,
@@ -65,33 +70,33 @@ pub fn check(def: &CheckDef) -> Result<Check, CheckDefError> {
             {
                 return Err(CheckDefError::EmptyCharset);
             }
-            Check::Charset(Box::new(cs))
+            value(Arc::new(cs))
         }
-        CheckDef::MaxLength { max, part } => Check::MaxLength {
+        CheckDef::MaxLength { max, part } => value(Arc::new(MaxLength {
             max: *max,
             part: *part,
-        },
-        CheckDef::Pattern { regex, must_match } => Check::Pattern {
+        })),
+        CheckDef::Pattern { regex, must_match } => value(Arc::new(Pattern {
             regex: user_regex(regex).map_err(CheckDefError::Regex)?,
             must_match: *must_match,
-        },
+        })),
         CheckDef::Required => Check::Required,
-        CheckDef::NotBlank => Check::NotBlank,
-        CheckDef::Upn { skip } => Check::Upn { skip: class(skip)? },
-        CheckDef::SmtpAddress { skip } => Check::SmtpAddress { skip: class(skip)? },
-        CheckDef::DomainRoutable { accepted } => Check::DomainRoutable {
+        CheckDef::NotBlank => value(Arc::new(NotBlank)),
+        CheckDef::Upn { skip } => value(Arc::new(Upn { skip: class(skip)? })),
+        CheckDef::SmtpAddress { skip } => value(Arc::new(SmtpAddress { skip: class(skip)? })),
+        CheckDef::DomainRoutable { accepted } => value(Arc::new(DomainRoutable {
             accepted: *accepted,
-        },
-        CheckDef::DomainAccepted => Check::DomainAccepted,
+        })),
+        CheckDef::DomainAccepted => value(Arc::new(DomainAccepted)),
         CheckDef::Unique {
             namespace,
             per,
             label,
-        } => Check::Unique {
+        } => Check::Unique(Unique {
             namespace: namespace.clone(),
             per: *per,
             label: label.clone().unwrap_or_else(|| namespace.clone()),
-        },
+        }),
     })
 }
 
