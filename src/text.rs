@@ -56,6 +56,19 @@ pub fn has_raw_bytes(s: &str) -> bool {
     memchr::memchr(0xF4, s.as_bytes()).is_some() && s.chars().any(|c| raw_byte(c).is_some())
 }
 
+/// How many bytes the value had in the source (each escaped raw byte counts one).
+pub fn byte_len(s: &str) -> usize {
+    if !has_raw_bytes(s) {
+        return s.len();
+    }
+    s.chars()
+        .map(|c| match raw_byte(c) {
+            Some(_) => 1,
+            None => c.len_utf8(),
+        })
+        .sum()
+}
+
 /// The bytes the value had in the source.
 pub fn original_bytes(s: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(s.len());

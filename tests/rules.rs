@@ -262,3 +262,52 @@ fn rule_file_schema_is_current_and_accepts_the_pack() {
         "message": "m", "examples": {"valid": ["a"], "invalid": ["b"]}}]);
     assert!(!validator.is_valid(&bad));
 }
+
+/// A user rule with the `max_bytes` check kind on a binary attribute: the raw bytes are
+/// counted, not the base64 text, and the rule's own examples pass.
+#[test]
+fn max_bytes_counts_binary_values_in_user_rules() {
+    use base64::Engine as _;
+    use dirready::engine::{self, Input, ScanOptions};
+    let set = RuleSet::with_user_text(
+        "photo.yaml",
+        r#"- id: photo-too-large
+  title: thumbnailPhoto is larger than 100 bytes
+  severity: error
+  category: length
+  objects: [user]
+  attribute: thumbnailPhoto
+  check: { kind: max_bytes, max: 100 }
+  message: "thumbnailPhoto {detail}"
+  examples: { valid: ["small"], invalid: ["xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"] }
+"#,
+    )
+    .unwrap();
+    let (count, failures) = examples::run(&set, Some(&["photo-too-large".to_string()]));
+    assert_eq!((count, failures.len()), (2, 0), "{failures:?}");
+    // 101 bytes that are not UTF-8 (base64 text of 136 characters).
+    let photo: Vec<u8> = (0..101u8).map(|i| 0x80 | i).collect();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&photo);
+    for (bytes, expect) in [(&photo[..], true), (&photo[..100], false)] {
+        let doc = format!(
+            "dn: CN=P,DC=contoso,DC=com\nobjectClass: user\nthumbnailPhoto:: {}\n",
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        );
+        let opts = ScanOptions::default();
+        let input = Input::from_bytes("p.ldif", doc.into_bytes(), opts.block_size);
+        let report = engine::scan(vec![input], &set, &opts).unwrap();
+        let hit: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.rule == "photo-too-large")
+            .collect();
+        assert_eq!(hit.len(), usize::from(expect), "{} bytes", bytes.len());
+        if expect {
+            assert_eq!(
+                hit[0].message,
+                "thumbnailPhoto has 101 bytes; the limit is 100"
+            );
+            assert_eq!(hit[0].value_base64.as_deref(), Some(b64.as_str()));
+        }
+    }
+}

@@ -8,6 +8,7 @@
 
 pub mod address;
 mod blank;
+mod bytes;
 mod charset;
 mod domain;
 mod length;
@@ -16,6 +17,7 @@ mod syntax;
 mod unique;
 
 pub use blank::NotBlank;
+pub use bytes::MaxBytes;
 pub use charset::{CharClass, Charset};
 pub use domain::{DomainAccepted, DomainRoutable};
 pub use length::{LengthPart, MaxLength};

@@ -4,8 +4,8 @@
 
 use super::CheckDef;
 use crate::checks::{
-    CharClass, Charset, Check, DomainAccepted, DomainRoutable, MaxLength, NotBlank, Pattern,
-    SmtpAddress, Unique, Upn, ValueCheck,
+    CharClass, Charset, Check, DomainAccepted, DomainRoutable, MaxBytes, MaxLength, NotBlank,
+    Pattern, SmtpAddress, Unique, Upn, ValueCheck,
 };
 use regex::{Regex, RegexBuilder};
 use std::sync::Arc;
@@ -76,6 +76,7 @@ pub fn check(def: &CheckDef) -> Result<Check, CheckDefError> {
             max: *max,
             part: *part,
         })),
+        CheckDef::MaxBytes { max } => value(Arc::new(MaxBytes { max: *max })),
         CheckDef::Pattern { regex, must_match } => value(Arc::new(Pattern {
             regex: user_regex(regex).map_err(CheckDefError::Regex)?,
             must_match: *must_match,

@@ -41,6 +41,8 @@ pub enum CheckDef {
         #[serde(default)]
         part: LengthPart,
     },
+    /// At most `max` bytes in the value as stored (binary values count raw bytes).
+    MaxBytes { max: usize },
     /// A finding when the value matches `regex` (or, with `must_match: true`, does not).
     Pattern {
         regex: String,
@@ -89,6 +91,7 @@ impl CheckDef {
         match self {
             CheckDef::Charset { .. } => "charset",
             CheckDef::MaxLength { .. } => "max_length",
+            CheckDef::MaxBytes { .. } => "max_bytes",
             CheckDef::Pattern { .. } => "pattern",
             CheckDef::Required => "required",
             CheckDef::NotBlank => "not_blank",
