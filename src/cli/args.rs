@@ -44,6 +44,8 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub output: OutputArgs,
     #[command(flatten)]
+    pub fix: FixArgs,
+    #[command(flatten)]
     pub gate: GateArgs,
     /// Mark findings whose fingerprint is in this baseline (or JSON report) as baselined:
     /// only new findings count for the exit code; fixed entries are listed.
@@ -122,6 +124,19 @@ pub struct OutputArgs {
     /// Folder with report.html.j2 / report.md.j2 replacing the built-in templates.
     #[arg(long = "template-dir", value_name = "DIR")]
     pub template_dir: Option<PathBuf>,
+}
+
+/// Fix files: the edits of every finding with a suggestion, each with its undo.
+#[derive(Args, Default)]
+#[command(next_help_heading = "Fix files (dirready never writes to a directory)")]
+pub struct FixArgs {
+    /// Write LDIF change records for `ldapmodify -f FILE`; the undo file is written beside
+    /// it (FILE.undo.ldif) unless --undo-ldif names it.
+    #[arg(long = "fix-ldif", value_name = "FILE")]
+    pub fix_ldif: Option<PathBuf>,
+    /// Where the exact inverse of --fix-ldif goes.
+    #[arg(long = "undo-ldif", value_name = "FILE", requires = "fix_ldif")]
+    pub undo_ldif: Option<PathBuf>,
 }
 
 #[derive(Args)]

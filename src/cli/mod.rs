@@ -8,6 +8,7 @@
 
 mod args;
 mod diff;
+mod fixfiles;
 mod live;
 mod output;
 mod rules_cmd;

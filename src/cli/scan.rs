@@ -134,6 +134,8 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, CliError> {
     };
     let status = gate::apply(&mut report, &suppressions, &gate_options(&args.gate));
     print_diagnostics(&report, args.quiet);
+    let plan = crate::fixes::plan::plan(&report);
+    super::fixfiles::write(&report, &plan, &args.fix, args.quiet)?;
     let out = Outputs {
         files: &outputs,
         stdout: args.output.format,

@@ -24,6 +24,8 @@ use std::time::{Duration, Instant};
 
 pub const READER_PW: &str = "Reader-Secret-9f3b";
 pub const LIMITED_PW: &str = "Limited-Secret-77a1";
+/// The root DN's password (`cn=admin,<suffix>`), for tests that apply fix files.
+pub const ADMIN_PW: &str = "Admin-Secret-3c8e";
 
 /// True when a live-server test must be skipped because `tools` are not installed: a
 /// developer's `cargo test` then prints why and goes on. With `CI` set (`.ci/run` sets
@@ -60,7 +62,14 @@ fn find_tool(name: &str) -> Option<PathBuf> {
 }
 
 /// Tools the slapd tests run.
-pub const SLAPD_TOOLS: &[&str] = &["slapd", "slapadd", "slappasswd", "openssl", "ldapsearch"];
+pub const SLAPD_TOOLS: &[&str] = &[
+    "slapd",
+    "slapadd",
+    "slappasswd",
+    "openssl",
+    "ldapsearch",
+    "ldapmodify",
+];
 
 /// Finds a tool, failing the test with a clear message when it is not installed.
 pub fn tool(name: &str) -> PathBuf {
@@ -222,6 +231,12 @@ pub fn convert(ldif: &[u8], suffix: &str) -> (Vec<u8>, BTreeMap<String, String>)
             for a in &e.attrs {
                 let v = a.decoded().unwrap().into_owned();
                 let name = a.name.to_string();
+                if name.eq_ignore_ascii_case("objectClass") {
+                    let class = String::from_utf8_lossy(&v).trim().to_string();
+                    names
+                        .entry(format!("{OBJECT_CLASS_KEY}{}", class.to_ascii_lowercase()))
+                        .or_insert(class);
+                }
                 // cn has Directory String syntax in slapd (built in): no empty value.
                 if name.eq_ignore_ascii_case("cn") && v.is_empty() {
                     continue;
@@ -245,11 +260,30 @@ pub fn convert(ldif: &[u8], suffix: &str) -> (Vec<u8>, BTreeMap<String, String>)
                     None => attrs.push((name, vec![v])),
                 }
             }
+            // The data's classes are auxiliary in the test schema; one structural class
+            // (with its operational attribute, which `slapadd -s` does not compute) makes
+            // the entries modifiable, so fix files can be applied in tests.
+            match attrs
+                .iter_mut()
+                .find(|x| x.0.eq_ignore_ascii_case("objectClass"))
+            {
+                Some(x) => x.1.push(STRUCTURAL.as_bytes().to_vec()),
+                None => attrs.push(("objectClass".into(), vec![STRUCTURAL.as_bytes().to_vec()])),
+            }
+            attrs.push((
+                "structuralObjectClass".into(),
+                vec![STRUCTURAL.as_bytes().to_vec()],
+            ));
             ldif_writer::write_entry(&mut out, &e.dn, &attrs).unwrap();
         }
     }
     (out, names)
 }
+
+/// Keys of `convert`'s name map that record an object class rather than an attribute.
+const OBJECT_CLASS_KEY: &str = "objectclass:";
+/// The structural class every converted entry gets; it allows every attribute the data uses.
+const STRUCTURAL: &str = "dirreadyObject";
 
 /// Attribute types slapd defines itself (redefining them is an error).
 const BUILTIN: &[&str] = &[
@@ -280,7 +314,11 @@ fn schema_ldif(names: &BTreeMap<String, String>) -> String {
     );
     let mut n = 0;
     for (lower, name) in names {
-        if BUILTIN.contains(&lower.as_str()) || lower == "ou" || lower == "dc" {
+        if BUILTIN.contains(&lower.as_str())
+            || lower == "ou"
+            || lower == "dc"
+            || lower.starts_with(OBJECT_CLASS_KEY)
+        {
             continue;
         }
         n += 1;
@@ -291,6 +329,34 @@ fn schema_ldif(names: &BTreeMap<String, String>) -> String {
     s.push_str(
         "olcObjectClasses: ( 1.3.6.1.4.1.4203.666.11.99.1.1 NAME 'dirreadyAccount' SUP top STRUCTURAL MUST cn MAY userPassword )\n",
     );
+    // The data's own classes (user, person, group, ...) as auxiliary classes, and one
+    // structural class allowing every attribute the data uses.
+    let mut m = 1;
+    for (lower, name) in names {
+        let Some(class) = lower.strip_prefix(OBJECT_CLASS_KEY) else {
+            continue;
+        };
+        if class == "top" || class.eq_ignore_ascii_case(STRUCTURAL) || class == "dirreadyaccount" {
+            continue;
+        }
+        m += 1;
+        s.push_str(&format!(
+            "olcObjectClasses: ( 1.3.6.1.4.1.4203.666.11.99.1.{m} NAME '{name}' SUP top AUXILIARY )\n"
+        ));
+    }
+    let attrs: Vec<&str> = names
+        .iter()
+        .filter(|(l, _)| {
+            !l.starts_with(OBJECT_CLASS_KEY)
+                && l.as_str() != "objectclass"
+                && l.as_str() != "structuralobjectclass"
+        })
+        .map(|(_, n)| n.as_str())
+        .collect();
+    s.push_str(&format!(
+        "olcObjectClasses: ( 1.3.6.1.4.1.4203.666.11.99.1.999 NAME '{STRUCTURAL}' SUP top STRUCTURAL MAY ( {} ) )\n",
+        attrs.join(" $ ")
+    ));
     s
 }
 
@@ -306,6 +372,9 @@ pub struct Slapd {
 impl Slapd {
     pub fn reader_dn(&self) -> String {
         format!("cn=reader,{}", self.suffix)
+    }
+    pub fn admin_dn(&self) -> String {
+        format!("cn=admin,{}", self.suffix)
     }
     pub fn limited_dn(&self) -> String {
         format!("cn=limited,{}", self.suffix)
@@ -367,7 +436,7 @@ dn: cn=schema,cn=config\nobjectClass: olcSchemaConfig\ncn: schema\n\n\
 dn: olcDatabase={{-1}}frontend,cn=config\nobjectClass: olcDatabaseConfig\nobjectClass: olcFrontendConfig\nolcDatabase: {{-1}}frontend\n\
 olcSizeLimit: size.soft=1000 size.hard=1000 size.pr=1000 size.prtotal=unlimited\n\n\
 dn: olcDatabase={{1}}mdb,cn=config\nobjectClass: olcDatabaseConfig\nobjectClass: olcMdbConfig\nolcDatabase: {{1}}mdb\n\
-olcDbDirectory: {root}/db\nolcSuffix: {suffix}\nolcRootDN: cn=admin,{suffix}\nolcDbMaxSize: 4294967296\n\
+olcDbDirectory: {root}/db\nolcSuffix: {suffix}\nolcRootDN: cn=admin,{suffix}\nolcRootPW: {root_pw}\nolcDbMaxSize: 4294967296\n\
 olcLimits: {{0}}dn.exact=\"cn=limited,{suffix}\" size.soft=10 size.hard=10 size.pr=10 size.prtotal=20\n\
 olcSizeLimit: size.soft=1000 size.hard=1000 size.pr=1000 size.prtotal=unlimited\n\
 olcAccess: {{0}}to attrs=userPassword by anonymous auth by * none\n\
@@ -376,6 +445,7 @@ olcAccess: {{1}}to * by * read\n",
             cert = cert.display(),
             key = key.display(),
             schema = schema_ldif(&names),
+            root_pw = hash(ADMIN_PW),
         );
         std::fs::write(d.join("config.ldif"), config).unwrap();
         run(Command::new(&slapadd)

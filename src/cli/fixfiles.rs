@@ -1,0 +1,59 @@
+//! Writing the fix files a command asked for (`--fix-ldif`, its undo, ...).
+
+use super::args::FixArgs;
+use super::CliError;
+use crate::findings::Report;
+use crate::fixes::ldif::{self, Direction};
+use crate::fixes::plan::Plan;
+use std::path::{Path, PathBuf};
+
+/// `fixes.ldif` → `fixes.undo.ldif` (the undo file beside the fix file).
+pub fn undo_path_for(fix: &Path, ext: &str) -> PathBuf {
+    let stem = fix
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "fixes".into());
+    fix.with_file_name(format!("{stem}.undo.{ext}"))
+}
+
+/// Writes every fix file of `args` for the plan; returns the paths written.
+pub fn write(
+    report: &Report,
+    plan: &Plan,
+    args: &FixArgs,
+    quiet: bool,
+) -> Result<Vec<PathBuf>, CliError> {
+    let generated = jiff::Timestamp::now().to_string();
+    let mut written = Vec::new();
+    if let Some(fix) = &args.fix_ldif {
+        let undo = args
+            .undo_ldif
+            .clone()
+            .unwrap_or_else(|| undo_path_for(fix, "ldif"));
+        for (path, direction) in [(fix, Direction::Fix), (&undo, Direction::Undo)] {
+            let mut out = Vec::new();
+            ldif::write(&mut out, report, plan, direction, &generated).map_err(|source| {
+                CliError::Write {
+                    path: path.clone(),
+                    source,
+                }
+            })?;
+            std::fs::write(path, out).map_err(|source| CliError::Write {
+                path: path.clone(),
+                source,
+            })?;
+            written.push(path.clone());
+        }
+        if !quiet {
+            eprintln!(
+                "dirready: {} edits on {} objects in {} (undo: {}); {} findings need a decision",
+                plan.edit_count(),
+                plan.objects.len(),
+                fix.display(),
+                undo.display(),
+                plan.decisions.len()
+            );
+        }
+    }
+    Ok(written)
+}
