@@ -137,6 +137,11 @@ pub struct FixArgs {
     /// Where the exact inverse of --fix-ldif goes.
     #[arg(long = "undo-ldif", value_name = "FILE", requires = "fix_ldif")]
     pub undo_ldif: Option<PathBuf>,
+    /// Write a PowerShell script (ActiveDirectory module, Set-ADObject) doing the same
+    /// edits; a dry run unless started with -Apply. Its undo script is written beside it
+    /// (FILE.undo.ps1).
+    #[arg(long = "fix-ps1", value_name = "FILE")]
+    pub fix_ps1: Option<PathBuf>,
 }
 
 #[derive(Args)]

@@ -25,6 +25,20 @@ pub fn write(
 ) -> Result<Vec<PathBuf>, CliError> {
     let generated = jiff::Timestamp::now().to_string();
     let mut written = Vec::new();
+    let save = |path: &PathBuf, bytes: &[u8]| {
+        std::fs::write(path, bytes).map_err(|source| CliError::Write {
+            path: path.clone(),
+            source,
+        })
+    };
+    if let Some(ps1) = &args.fix_ps1 {
+        let undo = undo_path_for(ps1, "ps1");
+        for (path, direction) in [(ps1, Direction::Fix), (&undo, Direction::Undo)] {
+            let text = crate::fixes::powershell::script(report, plan, direction, &generated);
+            save(path, text.as_bytes())?;
+            written.push(path.clone());
+        }
+    }
     if let Some(fix) = &args.fix_ldif {
         let undo = args
             .undo_ldif

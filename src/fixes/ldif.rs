@@ -116,18 +116,15 @@ fn write_decisions(out: &mut impl Write, plan: &Plan) -> io::Result<()> {
         return Ok(());
     }
     let mut text = format!(
-        "\nNeeds a decision ({} findings without a safe automatic fix; `--decisions-csv` lists them for filling in):",
+        "\nNeeds a decision ({} items: findings without a safe automatic fix, each duplicate with every holder; `--decisions-csv` lists them for filling in):",
         plan.decisions.len()
     );
     for d in &plan.decisions {
-        text.push_str(&format!(
-            "\n  {} | {} | {} | {:?}",
-            d.rule, d.dn, d.attribute, d.value
-        ));
-        for r in &d.related {
+        for (i, h) in d.holders.iter().enumerate() {
+            let lead = if i == 0 { d.rule.as_str() } else { "  and" };
             text.push_str(&format!(
-                "\n      also held by {} | {} | {:?}",
-                r.dn, r.attribute, r.value
+                "\n  {lead} | {} | {} | {:?}",
+                h.dn, h.attribute, h.value
             ));
         }
     }

@@ -6,6 +6,7 @@
 
 pub mod ldif;
 pub mod plan;
+pub mod powershell;
 
 use crate::checks::{address, Check, CheckContext};
 use crate::rules::{domain_may_move, FixKind, ObjectClass, Rule, RuleSet};

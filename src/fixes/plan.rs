@@ -68,16 +68,24 @@ pub struct ObjectEdits {
 }
 
 /// A finding that needs a person: no safe value can be derived (duplicates, a domain
-/// without accepted domains, a value that is not UTF-8, ...). Duplicates list every holder.
+/// without accepted domains, a value that is not UTF-8, ...). A duplicate is one decision
+/// with every holder of the value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
     pub rule: String,
+    pub message: String,
+    /// The objects and values concerned: one, or every holder of a duplicated value.
+    pub holders: Vec<Holder>,
+}
+
+/// One value a decision is about.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Holder {
     pub dn: String,
     pub attribute: String,
     pub value: String,
-    pub message: String,
-    /// For duplicates: the other holders of the value.
-    pub related: Vec<Related>,
+    /// The exact bytes as base64 when the value is not UTF-8.
+    pub value_base64: Option<String>,
 }
 
 /// Why a planned edit was dropped.
@@ -117,6 +125,15 @@ impl Plan {
     }
 }
 
+fn holder_of(r: &Related) -> Holder {
+    Holder {
+        dn: r.dn.clone(),
+        attribute: r.attribute.clone(),
+        value: r.value.clone(),
+        value_base64: r.value_base64.clone(),
+    }
+}
+
 /// The exact bytes of a finding's value.
 pub fn value_bytes(f: &Finding) -> Vec<u8> {
     f.value_base64
@@ -131,23 +148,49 @@ pub fn plan(report: &Report) -> Plan {
     let mut plan = Plan::default();
     // Object key (normalised DN) -> index in plan.objects.
     let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    // Duplicate groups already decided on: (namespace, domain, key).
+    let mut groups: BTreeMap<(String, Option<String>, String), usize> = BTreeMap::new();
     for f in &report.findings {
         if f.state == Some(FindingState::Excepted) {
             continue;
         }
         let Some(new) = &f.suggestion else {
-            plan.decisions.push(Decision {
-                rule: f.rule.clone(),
+            let me = Holder {
                 dn: f.dn.clone(),
                 attribute: f.attribute.clone(),
                 value: f.value.clone(),
-                message: f.message.clone(),
-                related: if f.category == Category::Duplicate {
-                    f.related.clone()
-                } else {
-                    Vec::new()
-                },
-            });
+                value_base64: f.value_base64.clone(),
+            };
+            let group = match (&f.uniqueness, f.category) {
+                (Some(u), Category::Duplicate) => {
+                    Some((u.namespace.clone(), u.domain.clone(), u.key.clone()))
+                }
+                _ => None,
+            };
+            match group.as_ref().and_then(|g| groups.get(g)) {
+                // Every holder of a duplicate lists the others: one decision for all.
+                Some(&i) => {
+                    let d = &mut plan.decisions[i];
+                    if !d.holders.contains(&me) {
+                        d.holders.push(me);
+                    }
+                }
+                None => {
+                    let mut holders = vec![me];
+                    if f.category == Category::Duplicate {
+                        holders.extend(f.related.iter().map(holder_of));
+                        holders.dedup();
+                    }
+                    if let Some(g) = group {
+                        groups.insert(g, plan.decisions.len());
+                    }
+                    plan.decisions.push(Decision {
+                        rule: f.rule.clone(),
+                        message: f.message.clone(),
+                        holders,
+                    });
+                }
+            }
             continue;
         };
         let key = crate::dn::normalize(&f.dn);
