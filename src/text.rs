@@ -56,6 +56,20 @@ pub fn has_raw_bytes(s: &str) -> bool {
     memchr::memchr(0xF4, s.as_bytes()).is_some() && s.chars().any(|c| raw_byte(c).is_some())
 }
 
+/// The case-insensitive form values are compared in (uniqueness): ASCII lowercased
+/// without allocating when nothing changes, Unicode lowercase otherwise.
+pub fn fold(value: &str) -> Cow<'_, str> {
+    if value.is_ascii() {
+        if value.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(value.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(value)
+        }
+    } else {
+        Cow::Owned(value.to_lowercase())
+    }
+}
+
 /// How many bytes the value had in the source (each escaped raw byte counts one).
 pub fn byte_len(s: &str) -> usize {
     if !has_raw_bytes(s) {

@@ -651,3 +651,120 @@ fn fix_and_undo_powershell_snapshot() {
         }
     }
 }
+
+/// `dirready fix REPORT.json`: the same fix file as the scan made; a hand-edited
+/// suggestion that breaks a rule is refused; a filled-in decisions CSV adds edits (one
+/// that collides is refused); an input changed since the report refuses the edits of
+/// values it no longer holds.
+#[test]
+fn fix_command_from_a_saved_report_and_decisions() {
+    let dir = tempdir();
+    let d = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
+    let export = d("export.ldif");
+    std::fs::copy(root().join("tests/fixtures/fixes/defects.ldif"), &export).unwrap();
+    let o = run(&[
+        "scan",
+        &export,
+        "-q",
+        "-o",
+        &d("r.json"),
+        "--fix-ldif",
+        &d("scan.ldif"),
+        "--decisions-csv",
+        &d("decisions.csv"),
+    ]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let body = |p: &str| {
+        let t = std::fs::read_to_string(p).unwrap();
+        t[t.find("\nversion: 1").unwrap()..].to_string()
+    };
+    let o = run(&["fix", &d("r.json"), "--fix-ldif", &d("fix.ldif")]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(body(&d("fix.ldif")), body(&d("scan.ldif")));
+
+    // A hand-edited suggestion that breaks a rule.
+    let mut r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d("r.json")).unwrap()).unwrap();
+    for f in r["findings"].as_array_mut().unwrap() {
+        if f["dn"] == "CN=Colon Start,OU=Staff,DC=contoso,DC=com" {
+            f["suggestion"] = "colon start@contoso.com".into();
+        }
+    }
+    std::fs::write(d("edited.json"), serde_json::to_string(&r).unwrap()).unwrap();
+    let o = run(&["fix", &d("edited.json"), "--fix-ldif", &d("edited.ldif")]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("refused: CN=Colon Start"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("upn-invalid-character"),
+        "{}",
+        stderr(&o)
+    );
+    let edited = std::fs::read_to_string(d("edited.ldif")).unwrap();
+    assert!(!edited.contains("dn: CN=Colon Start"));
+    assert!(
+        edited.contains("# Needs a decision") && edited.contains("not planned: CN=Colon Start")
+    );
+
+    // Decisions: a new UPN for the second duplicate holder and for the .local one; a
+    // third row gives the first holder a value the second holds.
+    let csv = std::fs::read_to_string(d("decisions.csv")).unwrap();
+    assert!(csv.starts_with('\u{FEFF}'));
+    let mut rdr = csv::Reader::from_reader(csv.trim_start_matches('\u{FEFF}').as_bytes());
+    let header = rdr.headers().unwrap().clone();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&header).unwrap();
+    for row in rdr.records() {
+        let mut row: Vec<String> = row.unwrap().iter().map(String::from).collect();
+        row[3] = match row[0].as_str() {
+            "CN=Dup Two,OU=Staff,DC=contoso,DC=com" => "dup.two@contoso.com".into(),
+            "CN=Local Domain,OU=Staff,DC=contoso,DC=com" => "local.domain@contoso.com".into(),
+            "CN=Dup One,OU=Staff,DC=contoso,DC=com" => "dup.two@contoso.com".into(),
+            _ => String::new(),
+        };
+        w.write_record(&row).unwrap();
+    }
+    std::fs::write(d("filled.csv"), w.into_inner().unwrap()).unwrap();
+    let o = run(&[
+        "fix",
+        &d("r.json"),
+        "--decisions",
+        &d("filled.csv"),
+        "--fix-ldif",
+        &d("decided.ldif"),
+    ]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let decided = std::fs::read_to_string(d("decided.ldif")).unwrap();
+    assert!(decided.contains("userPrincipalName: local.domain@contoso.com"));
+    // dup.two@ was proposed for two objects: both refused.
+    assert!(
+        !decided.contains("userPrincipalName: dup.two@contoso.com"),
+        "{decided}"
+    );
+    assert!(
+        stderr(&o).contains("proposed for another object too"),
+        "{}",
+        stderr(&o)
+    );
+
+    // The export changes after the report: Anna's UPN is fixed by hand meanwhile.
+    let changed = std::fs::read_to_string(&export).unwrap().replace(
+        "userPrincipalName: anna space@contoso.com",
+        "userPrincipalName: anna.space@contoso.com",
+    );
+    std::fs::write(&export, changed).unwrap();
+    let o = run(&["fix", &d("r.json"), "--fix-ldif", &d("late.ldif")]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("changed since the report"),
+        "{}",
+        stderr(&o)
+    );
+    let late = std::fs::read_to_string(d("late.ldif")).unwrap();
+    assert!(!late.contains("userPrincipalName: annaspace@contoso.com"));
+    // Anna's proxy edit is still there: that value did not change.
+    assert!(late.contains("proxyAddresses: smtp:annaold@contoso.com"));
+}

@@ -26,6 +26,10 @@ pub enum Command {
     /// Compare two JSON reports (`-o report.json`): new, fixed and unchanged findings,
     /// by rule and category, in any output format.
     Diff(DiffArgs),
+    /// Write fix files (LDIF, PowerShell, decisions CSV) from a saved JSON report, with
+    /// hand-edited suggestions and a filled-in decisions CSV; every edit is validated again
+    /// and refused when the inputs changed since.
+    Fix(FixCmdArgs),
     /// List, show and test rules.
     Rules {
         #[command(subcommand)]
@@ -142,6 +146,37 @@ pub struct FixArgs {
     /// (FILE.undo.ps1).
     #[arg(long = "fix-ps1", value_name = "FILE")]
     pub fix_ps1: Option<PathBuf>,
+    /// Write the findings that need a decision (no safe automatic fix; every holder of a
+    /// duplicate) as CSV: fill in `new value` and run `dirready fix REPORT.json
+    /// --decisions FILE`.
+    #[arg(long = "decisions-csv", value_name = "FILE")]
+    pub decisions_csv: Option<PathBuf>,
+}
+
+impl FixArgs {
+    pub fn any(&self) -> bool {
+        self.fix_ldif.is_some() || self.fix_ps1.is_some() || self.decisions_csv.is_some()
+    }
+}
+
+/// `dirready fix`: fix files from a saved JSON report.
+#[derive(Args)]
+pub struct FixCmdArgs {
+    /// A JSON report (`-o report.json`); its suggestions may have been edited by hand.
+    #[arg(value_name = "REPORT")]
+    pub report: PathBuf,
+    /// A filled-in decisions CSV (`--decisions-csv`): each row with a `new value` becomes
+    /// an edit, validated like any suggestion.
+    #[arg(long = "decisions", value_name = "CSV")]
+    pub decisions: Option<PathBuf>,
+    /// Rule files or folders the report was made with (to validate new values).
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    #[command(flatten)]
+    pub fix: FixArgs,
+    /// No summary on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Args)]

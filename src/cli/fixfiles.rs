@@ -31,6 +31,14 @@ pub fn write(
             source,
         })
     };
+    if let Some(csv_path) = &args.decisions_csv {
+        let bytes = crate::fixes::decisions::write(plan).map_err(|e| CliError::Write {
+            path: csv_path.clone(),
+            source: std::io::Error::other(e),
+        })?;
+        save(csv_path, &bytes)?;
+        written.push(csv_path.clone());
+    }
     if let Some(ps1) = &args.fix_ps1 {
         let undo = undo_path_for(ps1, "ps1");
         for (path, direction) in [(ps1, Direction::Fix), (&undo, Direction::Undo)] {
@@ -58,16 +66,16 @@ pub fn write(
             })?;
             written.push(path.clone());
         }
-        if !quiet {
-            eprintln!(
-                "dirready: {} edits on {} objects in {} (undo: {}); {} findings need a decision",
-                plan.edit_count(),
-                plan.objects.len(),
-                fix.display(),
-                undo.display(),
-                plan.decisions.len()
-            );
-        }
+    }
+    if !quiet && !written.is_empty() {
+        let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+        eprintln!(
+            "dirready: {} edits on {} objects, {} items need a decision; wrote {}",
+            plan.edit_count(),
+            plan.objects.len(),
+            plan.decisions.len(),
+            names.join(", ")
+        );
     }
     Ok(written)
 }

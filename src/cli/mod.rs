@@ -8,6 +8,7 @@
 
 mod args;
 mod diff;
+mod fix;
 mod fixfiles;
 mod live;
 mod output;
@@ -68,6 +69,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => scan::run(*args),
         Command::Diff(args) => diff::run(args),
+        Command::Fix(args) => fix::run(args),
         Command::Rules { command } => rules_cmd::run(command),
     };
     let status = result.unwrap_or_else(|e| {

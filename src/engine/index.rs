@@ -4,18 +4,7 @@
 use rustc_hash::FxHasher;
 use std::hash::Hasher;
 
-/// Case-insensitive key of a value: ASCII fast path, Unicode lowercase otherwise.
-pub fn normalize(value: &str) -> std::borrow::Cow<'_, str> {
-    if value.is_ascii() {
-        if value.bytes().any(|b| b.is_ascii_uppercase()) {
-            std::borrow::Cow::Owned(value.to_ascii_lowercase())
-        } else {
-            std::borrow::Cow::Borrowed(value)
-        }
-    } else {
-        std::borrow::Cow::Owned(value.to_lowercase())
-    }
-}
+pub use crate::text::fold as normalize;
 
 /// The index key of a value: normalised, and prefixed with the domain for namespaces
 /// compared per domain (a separator no domain contains keeps the two apart).

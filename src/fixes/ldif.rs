@@ -148,6 +148,8 @@ mod tests {
             objects: vec![ObjectEdits {
                 dn: "CN=A,DC=x".into(),
                 object_guid: None,
+                object_class: "user".into(),
+                source: "x.ldif".into(),
                 edits: vec![
                     Edit {
                         attribute: "userPrincipalName".into(),

@@ -4,9 +4,11 @@
 //! uniqueness across the run is settled after the stream (`engine::resolve`). This is
 //! also where fix files (change LDIF, undo, PowerShell) will be built from findings.
 
+pub mod decisions;
 pub mod ldif;
 pub mod plan;
 pub mod powershell;
+pub mod validate;
 
 use crate::checks::{address, Check, CheckContext};
 use crate::rules::{domain_may_move, FixKind, ObjectClass, Rule, RuleSet};

@@ -64,6 +64,10 @@ pub struct ObjectEdits {
     pub dn: String,
     /// objectGUID (base64, as in the report), when the source had it.
     pub object_guid: Option<String>,
+    /// `user`, `group`, ... (the rules a new value must pass depend on it).
+    pub object_class: String,
+    /// The input the object was read from.
+    pub source: String,
     pub edits: Vec<Edit>,
 }
 
@@ -142,6 +146,33 @@ pub fn value_bytes(f: &Finding) -> Vec<u8> {
         .unwrap_or_else(|| f.value.as_bytes().to_vec())
 }
 
+impl Plan {
+    /// Adds an edit decided by a person to its object's record (creating it if needed).
+    pub fn add_decided(&mut self, d: super::decisions::DecidedEdit) {
+        let key = crate::dn::normalize(&d.dn);
+        match self
+            .objects
+            .iter_mut()
+            .find(|o| crate::dn::normalize(&o.dn) == key)
+        {
+            Some(o) => {
+                // A decision replaces a suggestion for the same value.
+                o.edits.retain(|e| {
+                    !(e.attribute.eq_ignore_ascii_case(&d.edit.attribute) && e.old == d.edit.old)
+                });
+                o.edits.push(d.edit);
+            }
+            None => self.objects.push(ObjectEdits {
+                dn: d.dn,
+                object_guid: d.object_guid,
+                object_class: d.object_class,
+                source: d.source,
+                edits: vec![d.edit],
+            }),
+        }
+    }
+}
+
 /// Plans the edits of a report. Excepted findings are left alone (a person accepted them);
 /// findings without a suggestion become decisions.
 pub fn plan(report: &Report) -> Plan {
@@ -198,6 +229,8 @@ pub fn plan(report: &Report) -> Plan {
             plan.objects.push(ObjectEdits {
                 dn: f.dn.clone(),
                 object_guid: f.object_guid.clone(),
+                object_class: f.object_class.clone(),
+                source: f.source.file.clone(),
                 edits: Vec::new(),
             });
             plan.objects.len() - 1

@@ -1,0 +1,78 @@
+//! `dirready fix REPORT.json`: the fix files of a saved report (the hand-off format: a
+//! consultant may edit suggestions in it), plus the edits of a filled-in decisions CSV.
+//! Every edit is validated again; one whose input changed since is refused.
+
+use super::args::FixCmdArgs;
+use super::CliError;
+use crate::findings::Report;
+use crate::fixes::{decisions, plan, validate};
+use crate::gate::ExitStatus;
+use crate::rules::RuleSet;
+
+pub fn run(args: FixCmdArgs) -> Result<ExitStatus, CliError> {
+    if !args.fix.any() {
+        return Err(CliError::Usage(
+            "nothing to write: give --fix-ldif, --fix-ps1 or --decisions-csv".into(),
+        ));
+    }
+    let text = std::fs::read_to_string(&args.report).map_err(|source| CliError::Read {
+        path: args.report.clone(),
+        source,
+    })?;
+    let mut report: Report =
+        serde_json::from_str(&text).map_err(|source| CliError::NotAReport {
+            path: args.report.clone(),
+            source,
+        })?;
+    report.fill_fingerprints();
+    let rules = RuleSet::with_user_rules(&args.rules)?;
+    let mut plan = plan::plan(&report);
+    let mut trouble = false;
+    if let Some(csv) = &args.decisions {
+        let text = std::fs::read_to_string(csv).map_err(|source| CliError::Read {
+            path: csv.clone(),
+            source,
+        })?;
+        let (edits, problems) = decisions::read(&text, &report);
+        for p in &problems {
+            eprintln!("{}:{}: error: {}", csv.display(), p.line, p.problem);
+        }
+        trouble |= !problems.is_empty();
+        for e in edits {
+            plan.add_decided(e);
+        }
+    }
+    let mut refused = validate::check_values(&rules, &report, &mut plan);
+    let (states, gone) = validate::check_inputs(&report, &mut plan);
+    refused.extend(gone);
+    for (input, state) in &states {
+        match state {
+            validate::InputState::Unchanged => {}
+            validate::InputState::Changed => eprintln!(
+                "dirready: warning: {input} changed since the report: edits were checked against its current values"
+            ),
+            validate::InputState::Unverified(why) => {
+                if !args.quiet {
+                    eprintln!("dirready: warning: {input}: not verified ({why})");
+                }
+            }
+        }
+    }
+    for r in &refused {
+        eprintln!(
+            "dirready: refused: {} {} {:?}: {}",
+            crate::report::escape::terminal(&r.dn),
+            r.attribute,
+            r.value,
+            crate::report::escape::terminal(&r.reason)
+        );
+    }
+    trouble |= !refused.is_empty();
+    plan.refused.extend(refused);
+    super::fixfiles::write(&report, &plan, &args.fix, args.quiet)?;
+    Ok(if trouble {
+        ExitStatus::Fail
+    } else {
+        ExitStatus::Pass
+    })
+}
