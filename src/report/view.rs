@@ -24,6 +24,11 @@ pub struct ReportView {
     pub summary: SummaryView,
     /// All six categories in the contract's order, with their rules (empty when clean).
     pub categories: Vec<CategoryView>,
+    /// Findings without a safe automatic fix, other than duplicates (which are decided
+    /// per group, below), capped at `row_cap`.
+    pub decisions: Vec<DecisionView>,
+    pub decisions_total: usize,
+    pub decisions_hidden: usize,
     /// Holders of the same value gathered together, capped at `row_cap` groups.
     pub duplicate_groups: Vec<DuplicateGroupView>,
     pub duplicate_groups_total: usize,
@@ -238,6 +243,19 @@ pub struct DuplicateGroupView {
     pub object_count: usize,
 }
 
+/// A finding that needs a person's decision (no safe automatic fix).
+#[derive(Debug, Clone, Serialize)]
+pub struct DecisionView {
+    pub rule: String,
+    pub severity: String,
+    pub dn: String,
+    pub object_class: String,
+    pub attribute: String,
+    pub value: String,
+    pub message: String,
+    pub source: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct HolderView {
     pub dn: String,
@@ -373,6 +391,51 @@ impl ReportView {
         let summary = build_summary(report, &catalog, &rule_anchor, &categories);
 
         let (duplicate_groups, duplicate_groups_total) = dups.views(row_cap);
+        // What fix files cannot do: the same selection as `fixes::plan` (not excepted, no
+        // suggestion); duplicates are decided per group in their own section.
+        let mut undecided: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| {
+                f.suggestion.is_none()
+                    && f.category != Category::Duplicate
+                    && f.state != Some(crate::findings::FindingState::Excepted)
+            })
+            .collect();
+        // The input's order, whatever the report's: same report, same bytes.
+        undecided.sort_by(|a, b| {
+            (
+                input_pos.get(a.source.file.as_str()),
+                a.source.line,
+                a.value_line,
+                &a.rule,
+                &a.dn,
+                &a.value,
+            )
+                .cmp(&(
+                    input_pos.get(b.source.file.as_str()),
+                    b.source.line,
+                    b.value_line,
+                    &b.rule,
+                    &b.dn,
+                    &b.value,
+                ))
+        });
+        let decisions_total = undecided.len();
+        let decisions: Vec<DecisionView> = undecided
+            .into_iter()
+            .take(row_cap)
+            .map(|f| DecisionView {
+                rule: f.rule.clone(),
+                severity: f.severity.as_str().to_string(),
+                dn: f.dn.clone(),
+                object_class: f.object_class.clone(),
+                attribute: f.attribute.clone(),
+                value: f.value.clone(),
+                message: f.message.clone(),
+                source: source_str(&f.source.file, f.source.line),
+            })
+            .collect();
         let diagnostics: Vec<DiagnosticView> = report
             .diagnostics
             .iter()
@@ -426,6 +489,9 @@ impl ReportView {
             },
             summary,
             categories,
+            decisions_hidden: decisions_total - decisions.len(),
+            decisions,
+            decisions_total,
             duplicate_groups_hidden: duplicate_groups_total - duplicate_groups.len(),
             duplicate_groups,
             duplicate_groups_total,
@@ -1371,7 +1437,8 @@ mod tests {
         assert_eq!(rule.rows[999].dn, "CN=U0999");
         let html = render(TemplateKind::Html, &r, None).unwrap();
         assert!(html.contains("5 more findings"));
-        assert_eq!(html.matches("CN=U").count(), 1000);
+        // 1000 rows in the findings and 1000 in "Needs a decision" (no suggestions).
+        assert_eq!(html.matches("CN=U").count(), 2000);
         let md = render(TemplateKind::Markdown, &r, None).unwrap();
         assert!(md.contains("5 more findings"));
         // Same input, same bytes; input order does not matter.
