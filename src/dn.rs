@@ -31,27 +31,35 @@ impl Dn {
     /// around separators, the AVAs of a multi-valued RDN sorted, values escaped the
     /// RFC 4514 way.
     pub fn normalized(&self) -> String {
-        let mut out = String::new();
-        for (i, rdn) in self.rdns.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            let mut avas: Vec<String> = rdn
-                .iter()
-                .map(|(t, v)| match t.as_str() {
-                    // Not an AVA (a glob's `*`, a malformed DN): the value alone.
-                    "" => escape_value(&v.to_lowercase()),
-                    t => format!(
-                        "{}={}",
-                        t.to_ascii_lowercase(),
-                        escape_value(&v.to_lowercase())
-                    ),
-                })
-                .collect();
-            avas.sort();
-            out.push_str(&avas.join("+"));
-        }
-        out
+        self.rdn_keys().join(",")
+    }
+
+    /// Each RDN in its canonical form (see [`Dn::normalized`]), leaf first.
+    pub fn rdn_keys(&self) -> Vec<String> {
+        self.rdns
+            .iter()
+            .map(|rdn| {
+                let mut avas: Vec<String> = rdn
+                    .iter()
+                    .map(|(t, v)| match t.as_str() {
+                        "" => escape_value(&v.to_lowercase()),
+                        t => format!(
+                            "{}={}",
+                            t.to_ascii_lowercase(),
+                            escape_value(&v.to_lowercase())
+                        ),
+                    })
+                    .collect();
+                avas.sort();
+                avas.join("+")
+            })
+            .collect()
+    }
+
+    /// True when this DN equals `base` or lies under it, compared RDN by RDN.
+    pub fn is_within(&self, base: &Dn) -> bool {
+        let (mine, theirs) = (self.rdn_keys(), base.rdn_keys());
+        within_keys(&mine, &theirs)
     }
 
     /// The value of the first (leaf) RDN's first AVA, unescaped: `Smith, John`.
@@ -71,6 +79,11 @@ impl PartialEq for Dn {
 }
 
 impl Eq for Dn {}
+
+/// True when the RDN keys `dn` end with `base` (the DN is at or under the base).
+pub fn within_keys(dn: &[String], base: &[String]) -> bool {
+    !base.is_empty() && dn.len() >= base.len() && dn[dn.len() - base.len()..] == *base
+}
 
 /// `dn` in the canonical form of [`Dn::normalized`].
 pub fn normalize(dn: &str) -> String {

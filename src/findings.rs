@@ -304,6 +304,11 @@ pub struct Summary {
     /// listed only when accepted domains are configured, since only then they matter.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub implicit_accepted_domains: Vec<String>,
+    /// The sync scope the run was given (`--include-ou`, `--exclude-ou`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include_ous: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude_ous: Vec<String>,
     /// True when some input could not be read completely (records skipped on errors).
     pub incomplete: bool,
     /// Records not checked because they were past a size limit (each has an error

@@ -768,3 +768,61 @@ fn fix_command_from_a_saved_report_and_decisions() {
     // Anna's proxy edit is still there: that value did not change.
     assert!(late.contains("proxyAddresses: smtp:annaold@contoso.com"));
 }
+
+/// Sync scope: --include-ou and --exclude-ou compare DNs RDN by RDN (escaped commas,
+/// case); exclusion wins over inclusion; objects out of scope are counted by reason and
+/// take no part in uniqueness.
+#[test]
+fn sync_scope_by_ou() {
+    let o = run(&[
+        "scan",
+        "tests/fixtures/scope/ous.ldif",
+        "--format",
+        "json",
+        "--include-ou",
+        "ou=staff, dc=contoso,dc=com",
+        "--include-ou",
+        r"OU=Sales\2C EMEA,DC=contoso,DC=com",
+        "--exclude-ou",
+        "OU=Disabled,OU=Staff,DC=contoso,DC=com",
+    ]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let dns: std::collections::BTreeSet<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["dn"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        dns,
+        [
+            "CN=In Staff,OU=Staff,DC=contoso,DC=com",
+            r"CN=In Sales EMEA,OU=Sales\, EMEA,DC=contoso,DC=com"
+        ]
+        .into_iter()
+        .collect(),
+        "{r}"
+    );
+    let s = &r["summary"];
+    assert_eq!(s["skipped"]["outside-sync-scope"], 2, "{s}");
+    assert_eq!(s["skipped"]["excluded-ou"], 1, "{s}");
+    assert_eq!(s["objects_in_scope"], 3);
+    assert_eq!(s["include_ous"][1], r"OU=Sales\2C EMEA,DC=contoso,DC=com");
+    // `shared@` is held in scope (Shares) and out of it (Outside): no duplicate.
+    assert!(!r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["category"] == "duplicate"));
+    let terminal = run(&[
+        "scan",
+        "tests/fixtures/scope/ous.ldif",
+        "--exclude-ou",
+        "OU=Disabled,OU=Staff,DC=contoso,DC=com",
+    ]);
+    assert!(stdout(&terminal).contains(
+        "sync scope: include everything; exclude OU=Disabled,OU=Staff,DC=contoso,DC=com"
+    ));
+    assert!(stdout(&terminal).contains("excluded-ou 1"));
+}

@@ -67,6 +67,14 @@ pub struct ScanArgs {
     /// domain is a warning. Contacts and targetAddress are never checked against it.
     #[arg(long = "accepted-domain", value_name = "DOMAIN")]
     pub accepted_domains: Vec<String>,
+    /// Sync scope: only objects at or under this DN are in scope (repeatable); others are
+    /// out of scope as `outside-sync-scope`. DNs compare RDN by RDN, ignoring case.
+    #[arg(long = "include-ou", value_name = "DN")]
+    pub include_ous: Vec<String>,
+    /// Objects at or under this DN are out of scope as `excluded-ou` (repeatable; wins over
+    /// --include-ou).
+    #[arg(long = "exclude-ou", value_name = "DN")]
+    pub exclude_ous: Vec<String>,
     /// Rule file or folder adding rules or replacing built-in rules by id (repeatable).
     #[arg(long = "rules", value_name = "PATH")]
     pub rules: Vec<PathBuf>,

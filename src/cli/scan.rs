@@ -58,6 +58,8 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, CliError> {
         accepted_domains: args.accepted_domains.clone(),
         block_size: args.block_size.max(1),
         keep_going: args.live.keep_going,
+        include_ous: args.include_ous.clone(),
+        exclude_ous: args.exclude_ous.clone(),
         limits: crate::source::Limits {
             max_line: args.max_line_bytes,
             max_value: args.max_value_bytes,

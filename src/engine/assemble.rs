@@ -101,6 +101,8 @@ impl Engine<'_> {
         summary.entries_not_checked =
             diagnostics.iter().filter(|d| d.limit.is_some()).count() as u64;
         summary.accepted_domains = self.accepted.clone();
+        summary.include_ous = self.opts.include_ous.clone();
+        summary.exclude_ous = self.opts.exclude_ous.clone();
         if !self.accepted.is_empty() {
             summary.implicit_accepted_domains = checks::address::IMPLICIT_ACCEPTED_DOMAINS
                 .iter()

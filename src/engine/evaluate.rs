@@ -143,7 +143,17 @@ impl Engine<'_> {
             many = class_vals.iter().map(|v| v.text.trim()).collect();
             &many
         };
-        let class = match self.rules.scope.judge(&entry.dn, classes, &*view) {
+        let verdict = match self.rules.scope.judge(&entry.dn, classes, &*view) {
+            // The sync scope (OU filtering) comes before the pack's exclusions.
+            v @ (Verdict::InScope(_) | Verdict::Excluded(_)) => {
+                match self.outside_sync_scope(&entry.dn) {
+                    Some(reason) => Verdict::Excluded(reason),
+                    None => v,
+                }
+            }
+            other => other,
+        };
+        let class = match verdict {
             Verdict::InScope(c) => c,
             Verdict::OtherClass => {
                 *part

@@ -42,6 +42,10 @@ pub struct ScanOptions {
     pub keep_going: bool,
     /// Sizes past which a record is not checked (and the report is incomplete).
     pub limits: crate::source::Limits,
+    /// The sync scope: only objects at or under these DNs (when any) are in scope.
+    pub include_ous: Vec<String>,
+    /// Objects at or under these DNs are out of scope (exclusion wins over inclusion).
+    pub exclude_ous: Vec<String>,
 }
 
 impl Default for ScanOptions {
@@ -52,8 +56,17 @@ impl Default for ScanOptions {
             progress: None,
             keep_going: false,
             limits: crate::source::Limits::default(),
+            include_ous: Vec::new(),
+            exclude_ous: Vec::new(),
         }
     }
+}
+
+fn ou_keys(dns: &[String]) -> Vec<Vec<String>> {
+    dns.iter()
+        .map(|d| crate::dn::Dn::parse(d).rdn_keys())
+        .filter(|k| !k.is_empty())
+        .collect()
 }
 
 /// Scans the inputs as one tenant and returns the report.
@@ -103,6 +116,9 @@ pub(crate) struct Engine<'r> {
     pub(crate) rule_ns: Vec<Option<u16>>,
     /// Attribute name -> slot, for the rules' attributes, objectClass and the scope's.
     index: AttrIndex,
+    /// The sync scope's OUs as RDN keys (see `crate::dn::Dn::rdn_keys`).
+    include_ous: Vec<Vec<String>>,
+    exclude_ous: Vec<Vec<String>>,
     opts: ScanOptions,
 }
 
@@ -134,6 +150,8 @@ impl<'r> Engine<'r> {
                 .map(|d| d.trim().trim_start_matches('@').to_ascii_lowercase())
                 .collect(),
             rule_ns,
+            include_ous: ou_keys(&opts.include_ous),
+            exclude_ous: ou_keys(&opts.exclude_ous),
             index: AttrIndex::new(rules),
             opts: opts.clone(),
         }
@@ -143,6 +161,30 @@ impl<'r> Engine<'r> {
         CheckContext {
             accepted_domains: &self.accepted,
         }
+    }
+
+    /// Why an object of an in-scope class is outside the sync scope, if it is.
+    pub(crate) fn outside_sync_scope(&self, dn: &str) -> Option<&'static str> {
+        if self.include_ous.is_empty() && self.exclude_ous.is_empty() {
+            return None;
+        }
+        let keys = crate::dn::Dn::parse(dn).rdn_keys();
+        if self
+            .exclude_ous
+            .iter()
+            .any(|b| crate::dn::within_keys(&keys, b))
+        {
+            return Some("excluded-ou");
+        }
+        if !self.include_ous.is_empty()
+            && !self
+                .include_ous
+                .iter()
+                .any(|b| crate::dn::within_keys(&keys, b))
+        {
+            return Some("outside-sync-scope");
+        }
+        None
     }
 
     /// For a `unique` rule compared per domain, the domain of the object's DN (its key

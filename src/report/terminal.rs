@@ -39,6 +39,25 @@ pub fn render(report: &Report, color: bool) -> String {
         );
         let _ = writeln!(out, "accepted domains: {}", parts.join(", "));
     }
+    if !s.include_ous.is_empty() || !s.exclude_ous.is_empty() {
+        let t = crate::report::escape::terminal;
+        let inc: Vec<String> = s.include_ous.iter().map(|d| t(d)).collect();
+        let exc: Vec<String> = s.exclude_ous.iter().map(|d| t(d)).collect();
+        let _ = writeln!(
+            out,
+            "sync scope: include {}; exclude {}",
+            if inc.is_empty() {
+                "everything".to_string()
+            } else {
+                inc.join(" | ")
+            },
+            if exc.is_empty() {
+                "nothing".to_string()
+            } else {
+                exc.join(" | ")
+            }
+        );
+    }
     if !s.change_records.is_empty() {
         let parts: Vec<String> = s
             .change_records

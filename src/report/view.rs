@@ -89,6 +89,9 @@ pub struct SummaryView {
     pub accepted_domains: Vec<String>,
     /// Accepted without being configured (`onmicrosoft.com`), when domains are configured.
     pub implicit_accepted_domains: Vec<String>,
+    /// The sync scope: OUs included (empty: everything) and excluded.
+    pub include_ous: Vec<String>,
+    pub exclude_ous: Vec<String>,
     /// Some input could not be read completely: the report must say INCOMPLETE.
     pub incomplete: bool,
     /// Records not checked because they were past a size limit.
@@ -674,6 +677,8 @@ fn build_summary(
             .collect(),
         accepted_domains: s.accepted_domains.clone(),
         implicit_accepted_domains: s.implicit_accepted_domains.clone(),
+        include_ous: s.include_ous.clone(),
+        exclude_ous: s.exclude_ous.clone(),
         incomplete: s.incomplete,
         entries_not_checked: s.entries_not_checked,
     }
