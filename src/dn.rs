@@ -250,18 +250,34 @@ fn unescape_plain(value: &str) -> Cow<'_, str> {
 /// with dots and lowercased (`CN=x,OU=y,DC=EMEA,DC=contoso,DC=com` → `emea.contoso.com`).
 /// Empty when the DN does not end in `DC=` components (an OpenLDAP `o=` tree, say).
 pub fn domain(dn: &str) -> String {
-    let mut labels: Vec<String> = Vec::new();
-    for rdn in rdns(dn).into_iter().rev() {
-        let avas = avas(rdn);
-        match avas.as_slice() {
-            [(ty, value)] if ty.eq_ignore_ascii_case("dc") => {
-                labels.push(unescape(value).to_lowercase())
-            }
-            _ => break,
+    let parts = rdns(dn);
+    // Trailing `DC=` components, found from the end.
+    let mut first = parts.len();
+    while first > 0 && is_dc(parts[first - 1]) {
+        first -= 1;
+    }
+    let mut out = String::with_capacity(dn.len() / 2);
+    for (i, rdn) in parts[first..].iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        let value = rdn.split_once('=').map(|(_, v)| v.trim_start()).unwrap_or("");
+        // Plain values (the usual case) are lowercased as they are; others are unescaped.
+        if value.contains(['\\', '"']) {
+            out.push_str(&unescape(value).to_lowercase());
+        } else {
+            out.push_str(&value.trim_end().to_lowercase());
         }
     }
-    labels.reverse();
-    labels.join(".")
+    out
+}
+
+/// An RDN that is one `DC=` assertion (not multi-valued).
+fn is_dc(rdn: &str) -> bool {
+    let Some((ty, _)) = rdn.split_once('=') else {
+        return false;
+    };
+    ty.trim().eq_ignore_ascii_case("dc") && (!rdn.contains('+') || avas(rdn).len() == 1)
 }
 
 #[cfg(test)]
