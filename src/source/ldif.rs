@@ -25,6 +25,9 @@ pub const MAX_LINE: usize = 64 << 20;
 pub struct LdifParser<'a> {
     file: &'a str,
     data: &'a [u8],
+    /// `data` as text when the whole block is UTF-8 (nearly always): names are sliced from
+    /// it instead of being validated one by one.
+    text: Option<&'a str>,
     /// Offset of the next unread physical line.
     pos: usize,
     /// 1-based line number of `data[pos]`.
@@ -97,11 +100,17 @@ fn trim_end(v: &[u8]) -> &[u8] {
     &v[..e]
 }
 
-/// Attribute types and options are validated as ASCII by `field` before they get here.
-#[inline]
-fn ascii(b: &[u8]) -> &str {
-    debug_assert!(b.is_ascii());
-    std::str::from_utf8(b).unwrap_or("")
+impl<'a> LdifParser<'a> {
+    /// `b`, which starts at offset `at` of the block and was validated as ASCII by
+    /// `field`, as text: a slice of the block's text when the block is UTF-8.
+    #[inline]
+    fn ascii_at(&self, at: usize, b: &'a [u8]) -> &'a str {
+        debug_assert!(b.is_ascii());
+        match self.text {
+            Some(t) => t.get(at..at + b.len()).unwrap_or(""),
+            None => std::str::from_utf8(b).unwrap_or(""),
+        }
+    }
 }
 
 fn show_byte(b: u8) -> String {
@@ -126,6 +135,7 @@ impl<'a> LdifParser<'a> {
         LdifParser {
             file,
             data,
+            text: std::str::from_utf8(data).ok(),
             pos: 0,
             line: first_line,
             at_file_start,
@@ -487,9 +497,11 @@ impl<'a> LdifParser<'a> {
                 Cow::Owned(o)
             }
         };
+        let name_at = l.start;
+        let options_at = l.start + (colon - options.len());
         Ok(Field {
-            name: ascii(name),
-            options: ascii(options),
+            name: self.ascii_at(name_at, name),
+            options: self.ascii_at(options_at, options),
             desc,
             encoding,
             value,
