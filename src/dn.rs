@@ -42,7 +42,9 @@ impl Dn {
                 let mut avas: Vec<String> = rdn
                     .iter()
                     .map(|(t, v)| match t.as_str() {
-                        "" => escape_value(&v.to_lowercase()),
+                        // Not an assertion (a glob's `*`): its `=` escaped, so it never
+                        // equals a `type=value` pair.
+                        "" => escape_value(&v.to_lowercase()).replace('=', "\\3d"),
                         t => format!(
                             "{}={}",
                             t.to_ascii_lowercase(),
@@ -174,16 +176,30 @@ pub fn avas(rdn: &str) -> Vec<(&str, &str)> {
     parts.push(&rdn[start.min(rdn.len())..]);
     parts
         .into_iter()
-        .map(|ava| match ava.find('=') {
+        .map(|ava| match unescaped_eq(ava) {
             Some(eq) => (ava[..eq].trim(), ava[eq + 1..].trim_start()),
             None => ("", ava.trim()),
         })
         .collect()
 }
 
+/// Position of the first `=` not escaped by a backslash.
+fn unescaped_eq(ava: &str) -> Option<usize> {
+    let b = ava.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'=' => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
 /// The value of an AVA with its escapes resolved: `Smith\, John` and `Smith\2C John`
 /// both give `Smith, John`; surrounding quotes are removed; unescaped trailing spaces
-/// are insignificant. Hex escapes that do not form UTF-8 are kept as written.
+/// are insignificant. Hex escapes that do not form UTF-8 keep their bytes (`crate::text`).
 pub fn unescape(value: &str) -> Cow<'_, str> {
     let v = trim_unescaped_end(value);
     if let Some(inner) = v.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
@@ -240,10 +256,9 @@ fn unescape_plain(value: &str) -> Cow<'_, str> {
             i += 1;
         }
     }
-    match String::from_utf8(out) {
-        Ok(s) => Cow::Owned(s),
-        Err(_) => Cow::Borrowed(value),
-    }
+    // Hex escapes that do not form UTF-8: their bytes kept exactly (see `crate::text`),
+    // never confused with a literal backslash.
+    Cow::Owned(crate::text::decode(&out).into_owned())
 }
 
 /// The Active Directory domain a DN belongs to: the `DC=` components that end it, joined
@@ -261,7 +276,10 @@ pub fn domain(dn: &str) -> String {
         if i > 0 {
             out.push('.');
         }
-        let value = rdn.split_once('=').map(|(_, v)| v.trim_start()).unwrap_or("");
+        let value = rdn
+            .split_once('=')
+            .map(|(_, v)| v.trim_start())
+            .unwrap_or("");
         // Plain values (the usual case) are lowercased as they are; others are unescaped.
         if value.contains(['\\', '"']) {
             out.push_str(&unescape(value).to_lowercase());
@@ -328,6 +346,10 @@ mod tests {
         assert_eq!(normalize("cn=a+sn=b,dc=x"), normalize("SN=B+CN=A,DC=X"));
         assert_eq!(normalize(r#"CN="a, b",DC=x"#), normalize(r"cn=a\, b,dc=x"));
         assert_eq!(normalize("CN=Ann Lee,DC=x"), "cn=ann lee,dc=x");
+        // One to one: raw bytes, escaped backslashes and escaped `=` stay apart.
+        assert_ne!(normalize(r"CN=x\FF,DC=y"), normalize(r"CN=x\5CFF,DC=y"));
+        assert_ne!(normalize(r"CN=x\FF,DC=y"), normalize(r"CN=x\\FF,DC=y"));
+        assert_ne!(normalize(r"c\,n=x,DC=y"), normalize(r"c\,n\3Dx,DC=y"));
         // Exception globs keep their shape.
         assert_eq!(
             normalize("CN=svc-* , OU=Service,*"),

@@ -121,6 +121,10 @@ pub struct Finding {
     pub value_base64: Option<String>,
     /// Proposed replacement, or null where no safe value can be derived.
     pub suggestion: Option<String>,
+    /// How many values the attribute holds on the object (fix files `replace:` only an
+    /// attribute known to hold exactly one); absent for duplicates and old reports.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub attribute_values: Option<u32>,
     /// For duplicates: every other holder of the value (capped, see `related_total`).
     pub related: Vec<Related>,
     /// Number of other holders when `related` was capped; absent otherwise.

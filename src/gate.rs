@@ -128,6 +128,7 @@ mod tests {
             value: format!("{dn}@contoso.com"),
             value_base64: None,
             suggestion: None,
+            attribute_values: None,
             related: vec![],
             related_total: None,
             message: "m".into(),

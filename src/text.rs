@@ -12,10 +12,26 @@ use std::borrow::Cow;
 const RAW_BASE: u32 = 0x10_FF00;
 
 /// Decodes a value: borrowed when it is UTF-8, escaped (see the module docs) when not.
+/// Valid characters of the escape range itself are escaped too (as their bytes), so the
+/// mapping stays one to one and reversible.
 pub fn decode(bytes: &[u8]) -> Cow<'_, str> {
     match std::str::from_utf8(bytes) {
-        Ok(s) => Cow::Borrowed(s),
-        Err(_) => Cow::Owned(escape(bytes)),
+        Ok(s) if !has_raw_bytes(s) => Cow::Borrowed(s),
+        _ => Cow::Owned(escape(bytes)),
+    }
+}
+
+/// Appends valid text, escaping characters of the escape range as their bytes.
+fn push_text(out: &mut String, s: &str) {
+    for c in s.chars() {
+        if raw_byte(c).is_some() {
+            let mut buf = [0u8; 4];
+            for &b in c.encode_utf8(&mut buf).as_bytes() {
+                out.push(raw_char(b));
+            }
+        } else {
+            out.push(c);
+        }
     }
 }
 
@@ -24,12 +40,12 @@ fn escape(mut bytes: &[u8]) -> String {
     while !bytes.is_empty() {
         match std::str::from_utf8(bytes) {
             Ok(s) => {
-                out.push_str(s);
+                push_text(&mut out, s);
                 break;
             }
             Err(e) => {
                 let (good, rest) = bytes.split_at(e.valid_up_to());
-                out.push_str(std::str::from_utf8(good).unwrap_or_default());
+                push_text(&mut out, std::str::from_utf8(good).unwrap_or_default());
                 let bad = e.error_len().unwrap_or(rest.len());
                 for &b in &rest[..bad] {
                     out.push(raw_char(b));
@@ -137,6 +153,18 @@ mod tests {
                 .decode(b64.unwrap())
                 .unwrap(),
             raw
+        );
+    }
+
+    #[test]
+    fn characters_of_the_escape_range_stay_distinct_and_exact() {
+        let reserved = "a\u{10FF41}".as_bytes();
+        let text = decode(reserved);
+        assert_eq!(original_bytes(&text), reserved);
+        assert_ne!(decode(b"x\xff"), decode("x\u{10FFFF}".as_bytes()));
+        assert_eq!(
+            original_bytes(&decode("x\u{10FFFF}".as_bytes())),
+            "x\u{10FFFF}".as_bytes()
         );
     }
 

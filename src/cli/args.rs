@@ -182,6 +182,10 @@ pub struct FixCmdArgs {
     pub rules: Vec<PathBuf>,
     #[command(flatten)]
     pub fix: FixArgs,
+    /// Write edits of objects whose input cannot be read here to verify them (by default
+    /// they are refused: the report may have been edited, or the directory changed).
+    #[arg(long = "allow-unverified")]
+    pub allow_unverified: bool,
     /// No summary on stderr.
     #[arg(short, long)]
     pub quiet: bool,

@@ -27,7 +27,18 @@ pub fn run(args: FixCmdArgs) -> Result<ExitStatus, CliError> {
     report.fill_fingerprints();
     let rules = RuleSet::with_user_rules(&args.rules)?;
     let mut plan = plan::plan(&report);
+    // Edits plan() itself refused (a name that is not an attribute, an excepted value).
     let mut trouble = false;
+    for r in &plan.refused {
+        eprintln!(
+            "dirready: refused: {} {} {:?}: {}",
+            crate::report::escape::terminal(&r.dn),
+            crate::report::escape::terminal(&r.attribute),
+            r.value,
+            crate::report::escape::terminal(&r.reason)
+        );
+        trouble |= r.reason != "another finding on this value is excepted: left as it is";
+    }
     if let Some(csv) = &args.decisions {
         let text = std::fs::read_to_string(csv).map_err(|source| CliError::Read {
             path: csv.clone(),
@@ -39,30 +50,34 @@ pub fn run(args: FixCmdArgs) -> Result<ExitStatus, CliError> {
         }
         trouble |= !problems.is_empty();
         for e in edits {
-            plan.add_decided(e);
+            if let Some(r) = plan.add_decided(e) {
+                plan.refused.push(r);
+                trouble = true;
+            }
         }
     }
-    let mut refused = validate::check_values(&rules, &report, &mut plan);
-    let (states, gone) = validate::check_inputs(&report, &mut plan);
-    refused.extend(gone);
+    let (states, mut refused, holders) =
+        validate::verify_inputs(&report, &rules, &mut plan, args.allow_unverified);
+    refused.extend(validate::check_values(&rules, &report, &mut plan, &holders));
     for (input, state) in &states {
         match state {
             validate::InputState::Unchanged => {}
             validate::InputState::Changed => eprintln!(
-                "dirready: warning: {input} changed since the report: edits were checked against its current values"
+                "dirready: warning: {} changed since the report: edits were checked against its current values",
+                crate::report::escape::terminal(input)
             ),
-            validate::InputState::Unverified(why) => {
-                if !args.quiet {
-                    eprintln!("dirready: warning: {input}: not verified ({why})");
-                }
-            }
+            validate::InputState::Unverified(why) => eprintln!(
+                "dirready: warning: {}: not verified ({})",
+                crate::report::escape::terminal(input),
+                crate::report::escape::terminal(why)
+            ),
         }
     }
     for r in &refused {
         eprintln!(
             "dirready: refused: {} {} {:?}: {}",
             crate::report::escape::terminal(&r.dn),
-            r.attribute,
+            crate::report::escape::terminal(&r.attribute),
             r.value,
             crate::report::escape::terminal(&r.reason)
         );

@@ -136,8 +136,29 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, CliError> {
     };
     let status = gate::apply(&mut report, &suppressions, &gate_options(&args.gate));
     print_diagnostics(&report, args.quiet);
-    let plan = crate::fixes::plan::plan(&report);
-    super::fixfiles::write(&report, &plan, &args.fix, args.quiet)?;
+    if args.fix.any() {
+        let mut plan = crate::fixes::plan::plan(&report);
+        // The inputs are read again: suggestions must not collide with values of objects
+        // the scan left out (outside the sync scope, or not checked).
+        let (_, mut refused, holders) =
+            crate::fixes::validate::verify_inputs(&report, &set, &mut plan, true);
+        refused.extend(crate::fixes::validate::check_values(
+            &set, &report, &mut plan, &holders,
+        ));
+        for r in &refused {
+            if !args.quiet {
+                eprintln!(
+                    "dirready: not in the fix files: {} {} {:?}: {}",
+                    crate::report::escape::terminal(&r.dn),
+                    crate::report::escape::terminal(&r.attribute),
+                    r.value,
+                    crate::report::escape::terminal(&r.reason)
+                );
+            }
+        }
+        plan.refused.extend(refused);
+        super::fixfiles::write(&report, &plan, &args.fix, args.quiet)?;
+    }
     let out = Outputs {
         files: &outputs,
         stdout: args.output.format,

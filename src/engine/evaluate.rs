@@ -43,6 +43,8 @@ struct NewFinding<'a> {
     detail: &'a str,
     /// Findings on one value share it (and their suggestion's fate).
     value_id: u32,
+    /// Values the attribute holds on the object.
+    attribute_values: u32,
     suggestion: Option<String>,
     suggestion_keys: Vec<IndexKey>,
 }
@@ -214,6 +216,7 @@ impl Engine<'_> {
                                 value: "",
                                 detail: "is missing",
                                 value_id: u32::MAX,
+                                attribute_values: 0,
                                 suggestion: None,
                                 suggestion_keys: Vec::new(),
                             },
@@ -308,6 +311,8 @@ impl Engine<'_> {
                         value: text,
                         detail: &hit.detail,
                         value_id,
+                        attribute_values: u32::try_from(view.range(*slot).len())
+                            .unwrap_or(u32::MAX),
                         suggestion: suggestion.clone(),
                         suggestion_keys: suggestion_keys.clone(),
                     },
@@ -344,6 +349,7 @@ impl Engine<'_> {
                 value,
                 value_base64,
                 suggestion: new.suggestion,
+                attribute_values: Some(new.attribute_values),
                 related: Vec::new(),
                 related_total: None,
                 message: render_message(&rule.def.message, &rule.def.attribute, new.detail),

@@ -282,6 +282,7 @@ fn duplicate_findings(view: &View, group: &[HolderRef], out: &mut Vec<(FKey, Fin
                 value,
                 value_base64,
                 suggestion: None,
+                attribute_values: None,
                 related,
                 related_total: (total > RELATED_CAP).then_some(total),
                 message: rule

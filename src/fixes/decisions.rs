@@ -156,7 +156,8 @@ pub fn read(text: &str, report: &Report) -> (Vec<DecidedEdit>, Vec<RowProblem>) 
                 attribute: f.attribute.clone(),
                 old,
                 new: new_bytes,
-                multi_valued: super::plan::is_multi_valued(&f.attribute),
+                multi_valued: super::plan::is_multi_valued(&f.attribute)
+                    || f.attribute_values != Some(1),
                 rules: vec![format!("decision:{}", f.rule)],
             },
         });

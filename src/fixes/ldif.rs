@@ -93,7 +93,16 @@ pub fn write(
                 Direction::Fix => (&e.old, &e.new),
                 Direction::Undo => (&e.new, &e.old),
             };
-            if e.multi_valued {
+            if e.old.is_empty() {
+                // The attribute was absent: the fix adds it, the undo removes it again.
+                match direction {
+                    Direction::Fix => {
+                        writeln!(out, "add: {}", e.attribute)?;
+                        write_value(out, &e.attribute, to)?;
+                    }
+                    Direction::Undo => writeln!(out, "delete: {}", e.attribute)?,
+                }
+            } else if e.multi_valued {
                 writeln!(out, "delete: {}", e.attribute)?;
                 write_value(out, &e.attribute, from)?;
                 out.write_all(b"-\n")?;

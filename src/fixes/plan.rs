@@ -35,6 +35,23 @@ pub const MULTI_VALUED: &[&str] = &[
     "msRTCSIP-ApplicationOptions",
 ];
 
+/// An LDAP attribute description a fix file may name: a name (letter, then letters,
+/// digits and `-`) or a numeric OID. Anything else could inject into a fix file.
+pub fn is_attribute_name(a: &str) -> bool {
+    let b = a.as_bytes();
+    match b.first() {
+        Some(c) if c.is_ascii_alphabetic() => {
+            b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+        }
+        Some(c) if c.is_ascii_digit() => {
+            b.iter().all(|c| c.is_ascii_digit() || *c == b'.')
+                && !a.contains("..")
+                && !a.ends_with('.')
+        }
+        _ => false,
+    }
+}
+
 /// True when `attribute` is multi-valued (see [`MULTI_VALUED`]).
 pub fn is_multi_valued(attribute: &str) -> bool {
     MULTI_VALUED
@@ -148,7 +165,8 @@ pub fn value_bytes(f: &Finding) -> Vec<u8> {
 
 impl Plan {
     /// Adds an edit decided by a person to its object's record (creating it if needed).
-    pub fn add_decided(&mut self, d: super::decisions::DecidedEdit) {
+    /// A second decision for one value is refused (which one is meant?).
+    pub fn add_decided(&mut self, d: super::decisions::DecidedEdit) -> Option<Refusal> {
         let key = crate::dn::normalize(&d.dn);
         match self
             .objects
@@ -156,10 +174,22 @@ impl Plan {
             .find(|o| crate::dn::normalize(&o.dn) == key)
         {
             Some(o) => {
+                let same = |e: &Edit| {
+                    e.attribute.eq_ignore_ascii_case(&d.edit.attribute) && e.old == d.edit.old
+                };
+                if o.edits
+                    .iter()
+                    .any(|e| same(e) && e.rules.iter().any(|r| r.starts_with("decision:")))
+                {
+                    return Some(Refusal {
+                        dn: d.dn,
+                        attribute: d.edit.attribute,
+                        value: String::from_utf8_lossy(&d.edit.old).into_owned(),
+                        reason: "two decisions for one value; keep one row".into(),
+                    });
+                }
                 // A decision replaces a suggestion for the same value.
-                o.edits.retain(|e| {
-                    !(e.attribute.eq_ignore_ascii_case(&d.edit.attribute) && e.old == d.edit.old)
-                });
+                o.edits.retain(|e| !same(e));
                 o.edits.push(d.edit);
             }
             None => self.objects.push(ObjectEdits {
@@ -170,6 +200,7 @@ impl Plan {
                 edits: vec![d.edit],
             }),
         }
+        None
     }
 }
 
@@ -177,6 +208,19 @@ impl Plan {
 /// findings without a suggestion become decisions.
 pub fn plan(report: &Report) -> Plan {
     let mut plan = Plan::default();
+    // Values a person excepted: no fix touches them, whatever other rule suggests one.
+    let excepted: std::collections::BTreeSet<(String, String, Vec<u8>)> = report
+        .findings
+        .iter()
+        .filter(|f| f.state == Some(FindingState::Excepted))
+        .map(|f| {
+            (
+                crate::dn::normalize(&f.dn),
+                f.attribute.to_ascii_lowercase(),
+                value_bytes(f),
+            )
+        })
+        .collect();
     // Object key (normalised DN) -> index in plan.objects.
     let mut index: BTreeMap<String, usize> = BTreeMap::new();
     // Duplicate groups already decided on: (namespace, domain, key).
@@ -225,6 +269,28 @@ pub fn plan(report: &Report) -> Plan {
             continue;
         };
         let key = crate::dn::normalize(&f.dn);
+        if excepted.contains(&(
+            key.clone(),
+            f.attribute.to_ascii_lowercase(),
+            value_bytes(f),
+        )) {
+            plan.refused.push(Refusal {
+                dn: f.dn.clone(),
+                attribute: f.attribute.clone(),
+                value: f.value.clone(),
+                reason: "another finding on this value is excepted: left as it is".into(),
+            });
+            continue;
+        }
+        if !is_attribute_name(&f.attribute) {
+            plan.refused.push(Refusal {
+                dn: f.dn.clone(),
+                attribute: f.attribute.escape_debug().to_string(),
+                value: f.value.clone(),
+                reason: "not an attribute name".into(),
+            });
+            continue;
+        }
         let pos = *index.entry(key).or_insert_with(|| {
             plan.objects.push(ObjectEdits {
                 dn: f.dn.clone(),
@@ -266,7 +332,8 @@ pub fn plan(report: &Report) -> Plan {
                 attribute: f.attribute.clone(),
                 old,
                 new,
-                multi_valued: is_multi_valued(&f.attribute),
+                // `replace:` only when the object is known to hold this one value.
+                multi_valued: is_multi_valued(&f.attribute) || f.attribute_values != Some(1),
                 rules: vec![f.rule.clone()],
             }),
         }
@@ -313,6 +380,7 @@ pub(crate) mod tests {
             value: value.into(),
             value_base64: None,
             suggestion: sugg.map(String::from),
+            attribute_values: Some(1),
             related: vec![],
             related_total: None,
             message: "m".into(),

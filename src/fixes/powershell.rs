@@ -27,6 +27,11 @@ pub fn quote(s: &str) -> String {
     }
 }
 
+/// PowerShell passes strings: an edit of bytes that are not UTF-8 is left to the LDIF file.
+fn representable(e: &Edit) -> bool {
+    std::str::from_utf8(&e.old).is_ok() && std::str::from_utf8(&e.new).is_ok()
+}
+
 /// A value's expression: text when it is UTF-8 (AD stores strings as text).
 fn value(bytes: &[u8]) -> String {
     quote(&String::from_utf8_lossy(bytes))
@@ -85,16 +90,23 @@ fn command(obj: &ObjectEdits, direction: Direction) -> String {
     let mut remove = Vec::new();
     let mut add = Vec::new();
     let mut replace = Vec::new();
+    let mut clear: Vec<String> = Vec::new();
     let edits: Vec<&Edit> = match direction {
         Direction::Fix => obj.edits.iter().collect(),
         Direction::Undo => obj.edits.iter().rev().collect(),
     };
-    for e in edits {
+    for e in edits.into_iter().filter(|e| representable(e)) {
         let (from, to) = match direction {
             Direction::Fix => (&e.old, &e.new),
             Direction::Undo => (&e.new, &e.old),
         };
-        if e.multi_valued {
+        if e.old.is_empty() {
+            // The attribute was absent: added by the fix, cleared by the undo.
+            match direction {
+                Direction::Fix => push(&mut add, &e.attribute, value(to)),
+                Direction::Undo => clear.push(quote(&e.attribute)),
+            }
+        } else if e.multi_valued {
             push(&mut remove, &e.attribute, value(from));
             push(&mut add, &e.attribute, value(to));
         } else {
@@ -112,6 +124,9 @@ fn command(obj: &ObjectEdits, direction: Direction) -> String {
         if !pairs.is_empty() {
             let _ = write!(cmd, " -{flag} {}", table(pairs));
         }
+    }
+    if !clear.is_empty() {
+        let _ = write!(cmd, " -Clear {}", clear.join(", "));
     }
     cmd.push_str(" -WhatIf:$WhatIf");
     cmd
@@ -142,7 +157,16 @@ pub fn script(report: &Report, plan: &Plan, direction: Direction, generated: &st
     for obj in objects {
         // The DN in a comment, made safe: a line break in it cannot end the comment.
         let _ = writeln!(out, "# {}", obj.dn.escape_debug());
-        let _ = writeln!(out, "{}", command(obj, direction));
+        for e in obj.edits.iter().filter(|e| !representable(e)) {
+            let _ = writeln!(
+                out,
+                "# not changed by this script ({} is not UTF-8): use the LDIF fix file",
+                e.attribute
+            );
+        }
+        if obj.edits.iter().any(representable) {
+            let _ = writeln!(out, "{}", command(obj, direction));
+        }
     }
     out
 }

@@ -976,6 +976,7 @@ mod tests {
             value: value.into(),
             value_base64: None,
             suggestion: None,
+            attribute_values: None,
             related: vec![],
             related_total: None,
             message: format!("{attr} problem"),

@@ -5,8 +5,9 @@
 //! checked. Conventions (RFC 2849):
 //!
 //! * `dn:` / `attr:` for SAFE-STRINGs, `dn::` / `attr::` with base64 when RFC 2849
-//!   requires it: a value that starts with a space, `:` or `<`, ends with a space, or
-//!   contains NUL, CR, LF or any byte above 127 (non-ASCII text and binary values alike).
+//!   requires it (a value that starts with a space, `:` or `<`, ends with a space, or
+//!   contains NUL, CR, LF or any byte above 127), and for any other control character or
+//!   DEL too, so no value can hide lines from a reviewer's terminal.
 //! * Lines are **never folded**: one value is one line, so the line number of a value in
 //!   the stream (and in the snapshot) is the line a finding cites.
 //! * Records end with one blank line.
@@ -21,8 +22,10 @@ pub fn needs_base64(v: &[u8]) -> bool {
         (Some(&f), Some(&l)) => {
             matches!(f, b' ' | b':' | b'<')
                 || l == b' '
-                || v.iter()
-                    .any(|&b| b == 0 || b == b'\r' || b == b'\n' || b > 127)
+                // RFC 2849 requires NUL, CR, LF and bytes over 127; other control
+                // characters and DEL too, so no value can hide lines from a reviewer's
+                // terminal (ESC sequences) or confuse a tool.
+                || v.iter().any(|b| !(0x20..0x7F).contains(b))
         }
         _ => false,
     }
@@ -70,6 +73,11 @@ pub fn write_entry(
 pub fn write_comment(out: &mut impl Write, text: &str) -> io::Result<u64> {
     let mut n = 0;
     for line in text.split(['\n', '\r']) {
+        // Control characters (ESC sequences could hide lines in a terminal) made visible.
+        let line: String = line
+            .chars()
+            .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+            .collect();
         writeln!(out, "# {line}")?;
         n += 1;
     }
