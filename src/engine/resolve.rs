@@ -222,23 +222,27 @@ pub(crate) fn resolve(engine: &Engine, parts: &[Part]) -> Vec<(FKey, Finding)> {
 }
 
 fn duplicate_findings(view: &View, group: &[HolderRef], out: &mut Vec<(FKey, Finding)>) {
+    // Sorted once: a value held by thousands of objects stays n·cap, not n² log n.
+    let mut sorted: Vec<&HolderRef> = group.iter().collect();
+    sorted.sort_by_key(|o| (o.part, view.holder(o).obj, view.holder(o).line));
+    // A big group lists fewer holders per finding (`related_total` has the count; every
+    // holder has its own finding).
+    let cap = if group.len() > 1000 { 10 } else { RELATED_CAP };
     for r in group {
         let me = view.obj(r);
         let my_slot = view.slot(r);
-        let mut others: Vec<&HolderRef> = group
-            .iter()
-            .filter(|o| *o != r && (view.obj(o) != me || view.slot(o) == my_slot))
-            .collect();
-        if others.is_empty() {
+        let is_other = |o: &&&HolderRef| **o != r && (view.obj(o) != me || view.slot(o) == my_slot);
+        let total = sorted.iter().filter(is_other).count();
+        if total == 0 {
             continue;
         }
-        others.sort_by_key(|o| (o.part, view.holder(o).obj, view.holder(o).line));
-        let total = others.len();
-        let related: Vec<Related> = others
+        let related: Vec<Related> = sorted
             .iter()
-            .take(RELATED_CAP)
+            .filter(is_other)
+            .take(cap)
             .map(|o| view.related(o))
             .collect();
+        let related_total = (total > related.len()).then_some(total);
         let h = view.holder(r);
         let p = &view.parts[r.part as usize];
         let o = &p.objects[h.obj as usize];
@@ -284,7 +288,7 @@ fn duplicate_findings(view: &View, group: &[HolderRef], out: &mut Vec<(FKey, Fin
                 suggestion: None,
                 attribute_values: None,
                 related,
-                related_total: (total > RELATED_CAP).then_some(total),
+                related_total,
                 message: rule
                     .def
                     .message
