@@ -177,8 +177,13 @@ pub fn avas(rdn: &str) -> Vec<(&str, &str)> {
     parts
         .into_iter()
         .map(|ava| match unescaped_eq(ava) {
-            Some(eq) => (ava[..eq].trim(), ava[eq + 1..].trim_start()),
-            None => ("", ava.trim()),
+            // Only spaces around separators are insignificant (RFC 4514), not other
+            // whitespace: a value may begin with a no-break space or a line feed.
+            Some(eq) => (
+                ava[..eq].trim_matches(' '),
+                ava[eq + 1..].trim_start_matches(' '),
+            ),
+            None => ("", ava.trim_matches(' ')),
         })
         .collect()
 }
@@ -278,13 +283,13 @@ pub fn domain(dn: &str) -> String {
         }
         let value = rdn
             .split_once('=')
-            .map(|(_, v)| v.trim_start())
+            .map(|(_, v)| v.trim_start_matches(' '))
             .unwrap_or("");
         // Plain values (the usual case) are lowercased as they are; others are unescaped.
         if value.contains(['\\', '"']) {
             out.push_str(&unescape(value).to_lowercase());
         } else {
-            out.push_str(&value.trim_end().to_lowercase());
+            out.push_str(&value.trim_end_matches(' ').to_lowercase());
         }
     }
     out
@@ -295,7 +300,7 @@ fn is_dc(rdn: &str) -> bool {
     let Some((ty, _)) = rdn.split_once('=') else {
         return false;
     };
-    ty.trim().eq_ignore_ascii_case("dc") && (!rdn.contains('+') || avas(rdn).len() == 1)
+    ty.trim_matches(' ').eq_ignore_ascii_case("dc") && (!rdn.contains('+') || avas(rdn).len() == 1)
 }
 
 #[cfg(test)]
@@ -369,6 +374,13 @@ mod tests {
 
     #[test]
     fn escape_value_round_trips() {
+        // Found by fuzzing: leading no-break space, leading line feed, `+` before a hex
+        // digit (fuzz/regressions/dn/).
+        for v in ["\u{a0}Smith", "\n", "+C"] {
+            let e = escape_value(v);
+            assert_eq!(unescape(&e), v, "{e}");
+            assert_eq!(Dn::parse(&format!("CN={e},DC=x")).leaf_value(), v, "{e}");
+        }
         for v in [
             "Smith, John",
             "#1",
