@@ -270,6 +270,75 @@ fn unescape_plain(value: &str) -> Cow<'_, str> {
 /// with dots and lowercased (`CN=x,OU=y,DC=EMEA,DC=contoso,DC=com` → `emea.contoso.com`).
 /// Empty when the DN does not end in `DC=` components (an OpenLDAP `o=` tree, say).
 pub fn domain(dn: &str) -> String {
+    let mut out = String::new();
+    domain_into(dn, &mut out);
+    out
+}
+
+/// [`domain`] appended to `out`, without allocating for plain DNs: the trailing `DC=`
+/// components are found from the end (a `,` is a separator when an even number of
+/// backslashes precede it). DNs with quotes or `+` take the full parse.
+pub fn domain_into(dn: &str, out: &mut String) {
+    if dn.contains(['"', '+']) {
+        out.push_str(&domain_parsed(dn));
+        return;
+    }
+    let b = dn.as_bytes();
+    // Start offsets of the trailing DC= components, last first.
+    let mut end = b.len();
+    let mut labels: [(usize, usize); 16] = [(0, 0); 16];
+    let mut n = 0;
+    loop {
+        // The separator before the component ending at `end`.
+        let mut i = end;
+        let start = loop {
+            if i == 0 {
+                break 0;
+            }
+            i -= 1;
+            if b[i] == b',' || b[i] == b';' {
+                let slashes = b[..i].iter().rev().take_while(|&&c| c == b'\\').count();
+                if slashes % 2 == 0 {
+                    break i + 1;
+                }
+            }
+        };
+        let rdn = &dn[start..end];
+        let Some((ty, value)) = rdn.split_once('=') else {
+            break;
+        };
+        if !ty.trim_matches(' ').eq_ignore_ascii_case("dc") || n == labels.len() {
+            if n == labels.len() {
+                // Deeper than any real domain: the full parse decides.
+                out.push_str(&domain_parsed(dn));
+                return;
+            }
+            break;
+        }
+        let v_start = start + ty.len() + 1;
+        labels[n] = (v_start, end);
+        n += 1;
+        if start == 0 {
+            break;
+        }
+        end = start - 1;
+    }
+    for (k, &(s, e)) in labels[..n].iter().rev().enumerate() {
+        if k > 0 {
+            out.push('.');
+        }
+        let value = dn[s..e].trim_matches(' ');
+        if value.contains('\\') {
+            out.push_str(&unescape(value).to_lowercase());
+        } else {
+            for c in value.chars() {
+                out.extend(c.to_lowercase());
+            }
+        }
+    }
+}
+
+fn domain_parsed(dn: &str) -> String {
     let parts = rdns(dn);
     // Trailing `DC=` components, found from the end.
     let mut first = parts.len();
@@ -410,5 +479,20 @@ mod tests {
         assert_eq!(domain("CN=J,DC=x,OU=y,DC=contoso,DC=com"), "contoso.com");
         assert_eq!(domain("cn=j,ou=people,o=example"), "");
         assert_eq!(domain(""), "");
+        // The fast path agrees with the full parse.
+        for dn in [
+            r"CN=Smith\, John,OU=x,DC=Contoso,DC=COM",
+            r"CN=a,DC=x\,y,DC=com",
+            r"CN=a\\,DC=x,DC=com",
+            "CN=a;DC=x;DC=com",
+            "DC=com",
+            " DC = a , DC=b",
+            "CN=a,DC=,DC=com",
+            "CN=a,OU=b",
+            "=,=,",
+            ",,,",
+        ] {
+            assert_eq!(domain(dn), domain_parsed(dn), "{dn}");
+        }
     }
 }

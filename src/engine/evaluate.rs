@@ -231,11 +231,15 @@ impl Engine<'_> {
                                 continue;
                             }
                             let ns = self.rule_ns[ri].unwrap_or(0);
-                            let hash = match self.unique_domain(ri, &entry.dn) {
-                                None => index::value_hash(ns, sub),
-                                Some(domain) => {
-                                    index::key_hash(ns, &index::scoped_key(Some(&domain), sub))
-                                }
+                            let hash = if self.per_domain(ri) {
+                                // The key `scoped_key` makes, built in one buffer.
+                                let mut key = String::with_capacity(entry.dn.len() + sub.len());
+                                crate::dn::domain_into(&entry.dn, &mut key);
+                                key.push('\u{1}');
+                                key.push_str(&index::normalize(sub));
+                                index::key_hash(ns, &key)
+                            } else {
+                                index::value_hash(ns, sub)
                             };
                             // UPN = mail = primary SMTP is the norm: store the text once per
                             // object. Only the last few holders are compared, so an attribute

@@ -187,6 +187,11 @@ impl<'r> Engine<'r> {
         None
     }
 
+    /// True for a `unique` rule compared per domain.
+    pub(crate) fn per_domain(&self, rule: usize) -> bool {
+        matches!(&self.rules.rules[rule].check, Check::Unique(u) if u.per == UniquePer::Domain)
+    }
+
     /// For a `unique` rule compared per domain, the domain of the object's DN (its key
     /// prefix in the index); `None` for run-wide namespaces.
     pub(crate) fn unique_domain(&self, rule: usize, dn: &str) -> Option<String> {
