@@ -304,7 +304,7 @@ pub fn domain_into(dn: &str, out: &mut String) {
             }
         };
         let rdn = &dn[start..end];
-        let Some((ty, value)) = rdn.split_once('=') else {
+        let Some((ty, _)) = rdn.split_once('=') else {
             break;
         };
         if !ty.trim_matches(' ').eq_ignore_ascii_case("dc") || n == labels.len() {
