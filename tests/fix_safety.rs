@@ -79,9 +79,10 @@ fn forged_reports_are_refused() {
     assert!(err.contains("no longer holds this value"), "{err}");
 }
 
-/// A report whose input cannot be read here: its edits are refused unless allowed.
+/// A report whose input cannot be read here: its edits are written with a warning (in
+/// the header too), or refused with --verified-only.
 #[test]
-fn unverifiable_inputs_refuse_their_edits_unless_allowed() {
+fn unverifiable_inputs_are_flagged_or_refused() {
     let dir = tempdir();
     let (export, r) = scan_json(dir.path(), TWO, &[]);
     std::fs::remove_file(&export).unwrap();

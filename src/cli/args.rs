@@ -182,10 +182,11 @@ pub struct FixCmdArgs {
     pub rules: Vec<PathBuf>,
     #[command(flatten)]
     pub fix: FixArgs,
-    /// Write edits of objects whose input cannot be read here to verify them (by default
-    /// they are refused: the report may have been edited, or the directory changed).
-    #[arg(long = "allow-unverified")]
-    pub allow_unverified: bool,
+    /// Refuse the edits of objects whose input cannot be read here to verify them (a
+    /// moved export, a live source scanned without --snapshot). By default they are
+    /// written, with a warning on stderr and in the fix file's header.
+    #[arg(long = "verified-only")]
+    pub verified_only: bool,
     /// No summary on stderr.
     #[arg(short, long)]
     pub quiet: bool,

@@ -57,7 +57,7 @@ pub fn run(args: FixCmdArgs) -> Result<ExitStatus, CliError> {
         }
     }
     let (states, mut refused, holders) =
-        validate::verify_inputs(&report, &rules, &mut plan, args.allow_unverified);
+        validate::verify_inputs(&report, &rules, &mut plan, !args.verified_only);
     refused.extend(validate::check_values(&rules, &report, &mut plan, &holders));
     for (input, state) in &states {
         match state {
@@ -66,11 +66,16 @@ pub fn run(args: FixCmdArgs) -> Result<ExitStatus, CliError> {
                 "dirready: warning: {} changed since the report: edits were checked against its current values",
                 crate::report::escape::terminal(input)
             ),
-            validate::InputState::Unverified(why) => eprintln!(
-                "dirready: warning: {}: not verified ({})",
-                crate::report::escape::terminal(input),
-                crate::report::escape::terminal(why)
-            ),
+            validate::InputState::Unverified(why) => {
+                eprintln!(
+                    "dirready: warning: {}: edits of its objects NOT VERIFIED against it ({})",
+                    crate::report::escape::terminal(input),
+                    crate::report::escape::terminal(why)
+                );
+                if !args.verified_only {
+                    plan.unverified.push(input.clone());
+                }
+            }
         }
     }
     for r in &refused {

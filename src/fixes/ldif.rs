@@ -43,6 +43,11 @@ pub fn header(report: &Report, plan: &Plan, direction: Direction, generated: &st
             i.sha256.as_deref().unwrap_or("unknown")
         ));
     }
+    for u in &plan.unverified {
+        h.push_str(&format!(
+            "NOT VERIFIED: the edits of objects from {u} were not checked against it (it could not be read).\n"
+        ));
+    }
     h.push_str(&format!(
         "{} edits on {} objects.",
         plan.edit_count(),

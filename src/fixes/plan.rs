@@ -125,6 +125,9 @@ pub struct Plan {
     pub objects: Vec<ObjectEdits>,
     pub decisions: Vec<Decision>,
     pub refused: Vec<Refusal>,
+    /// Inputs whose objects' edits could not be verified against them (named in the
+    /// fix files' header).
+    pub unverified: Vec<String>,
 }
 
 impl Plan {

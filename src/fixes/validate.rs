@@ -248,7 +248,7 @@ pub fn verify_inputs(
         } else if !readable.contains(o.source.as_str()) {
             (!allow_unverified).then(|| {
                 format!(
-                    "its input `{}` cannot be read here to verify it (--allow-unverified to write it anyway)",
+                    "its input `{}` cannot be read here to verify it (--verified-only)",
                     o.source
                 )
             })
