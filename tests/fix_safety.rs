@@ -89,27 +89,21 @@ fn unverifiable_inputs_are_flagged_or_refused() {
     let json = dir.path().join("r.json");
     std::fs::write(&json, serde_json::to_string(&r).unwrap()).unwrap();
     let fix = dir.path().join("f.ldif");
-    let o = run(&[
-        "fix",
-        json.to_str().unwrap(),
-        "--fix-ldif",
-        fix.to_str().unwrap(),
-    ]);
-    assert_eq!(code(&o), 1);
+    let (j, f) = (json.to_str().unwrap(), fix.to_str().unwrap());
+    let o = run(&["fix", j, "--fix-ldif", f, "--verified-only"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert!(!std::fs::read_to_string(&fix)
         .unwrap()
         .contains("changetype: modify"));
-    let o = run(&[
-        "fix",
-        json.to_str().unwrap(),
-        "--fix-ldif",
-        fix.to_str().unwrap(),
-        "--allow-unverified",
-    ]);
+    let o = run(&["fix", j, "--fix-ldif", f]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert!(std::fs::read_to_string(&fix)
-        .unwrap()
-        .contains("changetype: modify"));
+    assert!(stderr(&o).contains("NOT VERIFIED"), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&fix).unwrap();
+    assert!(text.contains("changetype: modify"));
+    assert!(
+        text.contains("# NOT VERIFIED: the edits of objects from"),
+        "{text}"
+    );
 }
 
 /// An attribute holding several values that no list knows as multi-valued: the fix
