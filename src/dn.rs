@@ -235,10 +235,7 @@ fn unescape_plain(value: &str) -> Cow<'_, str> {
     if !value.contains('\\') {
         return Cow::Borrowed(value);
     }
-    // Raw bytes the text already carries (`crate::text` escapes) are bytes again here, so
-    // decoding the result does not escape them twice.
-    let raw = crate::text::original_bytes(value);
-    let b = raw.as_slice();
+    let b = value.as_bytes();
     let mut out: Vec<u8> = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
@@ -265,8 +262,8 @@ fn unescape_plain(value: &str) -> Cow<'_, str> {
         }
     }
     // Hex escapes that do not form UTF-8: their bytes kept exactly (see `crate::text`),
-    // never confused with a literal backslash.
-    Cow::Owned(crate::text::decode(&out).into_owned())
+    // never confused with a literal backslash; the value's own text stays as it is.
+    Cow::Owned(crate::text::decode_escaping_invalid(&out))
 }
 
 /// The Active Directory domain a DN belongs to: the `DC=` components that end it, joined
@@ -448,7 +445,13 @@ mod tests {
     fn escape_value_round_trips() {
         // Found by fuzzing: leading no-break space, leading line feed, `+` before a hex
         // digit (fuzz/regressions/dn/).
-        for v in ["\u{a0}Smith", "\n", "+C", "\u{10ffae}+"] {
+        for v in [
+            "\u{a0}Smith",
+            "\n",
+            "+C",
+            "\u{10ffae}+",
+            "cj\u{10ff46}=x\\, y",
+        ] {
             let e = escape_value(v);
             assert_eq!(unescape(&e), v, "{e}");
             assert_eq!(Dn::parse(&format!("CN={e},DC=x")).leaf_value(), v, "{e}");

@@ -21,6 +21,30 @@ pub fn decode(bytes: &[u8]) -> Cow<'_, str> {
     }
 }
 
+/// Like [`decode`], but valid text is kept as it is, escape-range characters included:
+/// only bytes that are not UTF-8 are escaped. For text that is not a directory value
+/// (a DN being unescaped), where every character was already text.
+pub fn decode_escaping_invalid(mut bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    loop {
+        match std::str::from_utf8(bytes) {
+            Ok(s) => {
+                out.push_str(s);
+                return out;
+            }
+            Err(e) => {
+                let (good, rest) = bytes.split_at(e.valid_up_to());
+                out.push_str(std::str::from_utf8(good).unwrap_or_default());
+                let bad = e.error_len().unwrap_or(rest.len());
+                for &b in &rest[..bad] {
+                    out.push(raw_char(b));
+                }
+                bytes = &rest[bad..];
+            }
+        }
+    }
+}
+
 /// Appends valid text, escaping characters of the escape range as their bytes.
 fn push_text(out: &mut String, s: &str) {
     for c in s.chars() {
