@@ -120,11 +120,11 @@ pub fn escape_value(v: &str) -> String {
     out
 }
 
-/// The RDNs of a DN, first (leaf) to last, each as written (escapes kept). A DN that
-/// ends in an escape or an open quote keeps the rest as its last RDN: a DN is data
+/// Splits `s` at the unescaped, unquoted bytes in `seps`, keeping every piece as written.
+/// An escape or an open quote at the end keeps the rest as the last piece: a DN is data
 /// here, never refused.
-pub fn rdns(dn: &str) -> Vec<&str> {
-    let b = dn.as_bytes();
+fn split_unescaped<'s>(s: &'s str, seps: &[u8]) -> Vec<&'s str> {
+    let b = s.as_bytes();
     let mut out = Vec::new();
     let mut start = 0;
     let mut i = 0;
@@ -136,44 +136,30 @@ pub fn rdns(dn: &str) -> Vec<&str> {
                 quoted = !quoted;
                 i += 1;
             }
-            b',' | b';' if !quoted => {
-                out.push(&dn[start..i]);
+            c if !quoted && seps.contains(&c) => {
+                out.push(&s[start..i]);
                 i += 1;
                 start = i;
             }
             _ => i += 1,
         }
     }
-    if start < dn.len() || !out.is_empty() {
-        out.push(&dn[start.min(dn.len())..]);
-    }
+    out.push(&s[start.min(s.len())..]);
     out
+}
+
+/// The RDNs of a DN, first (leaf) to last, each as written (escapes kept).
+pub fn rdns(dn: &str) -> Vec<&str> {
+    if dn.is_empty() {
+        return Vec::new();
+    }
+    split_unescaped(dn, b",;")
 }
 
 /// Splits one RDN into its attribute-value assertions (`cn=a+sn=b` has two), each as
 /// (type, value as written).
 pub fn avas(rdn: &str) -> Vec<(&str, &str)> {
-    let b = rdn.as_bytes();
-    let mut parts = Vec::new();
-    let mut start = 0;
-    let mut i = 0;
-    let mut quoted = false;
-    while i < b.len() {
-        match b[i] {
-            b'\\' => i += 2,
-            b'"' => {
-                quoted = !quoted;
-                i += 1;
-            }
-            b'+' if !quoted => {
-                parts.push(&rdn[start..i]);
-                i += 1;
-                start = i;
-            }
-            _ => i += 1,
-        }
-    }
-    parts.push(&rdn[start.min(rdn.len())..]);
+    let parts = split_unescaped(rdn, b"+");
     parts
         .into_iter()
         .map(|ava| match unescaped_eq(ava) {

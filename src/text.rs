@@ -24,25 +24,8 @@ pub fn decode(bytes: &[u8]) -> Cow<'_, str> {
 /// Like [`decode`], but valid text is kept as it is, escape-range characters included:
 /// only bytes that are not UTF-8 are escaped. For text that is not a directory value
 /// (a DN being unescaped), where every character was already text.
-pub fn decode_escaping_invalid(mut bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len());
-    loop {
-        match std::str::from_utf8(bytes) {
-            Ok(s) => {
-                out.push_str(s);
-                return out;
-            }
-            Err(e) => {
-                let (good, rest) = bytes.split_at(e.valid_up_to());
-                out.push_str(std::str::from_utf8(good).unwrap_or_default());
-                let bad = e.error_len().unwrap_or(rest.len());
-                for &b in &rest[..bad] {
-                    out.push(raw_char(b));
-                }
-                bytes = &rest[bad..];
-            }
-        }
-    }
+pub fn decode_escaping_invalid(bytes: &[u8]) -> String {
+    escape_with(bytes, |out, s| out.push_str(s))
 }
 
 /// Appends valid text, escaping characters of the escape range as their bytes.
@@ -59,17 +42,22 @@ fn push_text(out: &mut String, s: &str) {
     }
 }
 
-fn escape(mut bytes: &[u8]) -> String {
+fn escape(bytes: &[u8]) -> String {
+    escape_with(bytes, push_text)
+}
+
+/// Escapes every byte that is not part of valid UTF-8; `text` appends the valid runs.
+fn escape_with(mut bytes: &[u8], text: impl Fn(&mut String, &str)) -> String {
     let mut out = String::with_capacity(bytes.len() + 8);
-    while !bytes.is_empty() {
+    loop {
         match std::str::from_utf8(bytes) {
             Ok(s) => {
-                push_text(&mut out, s);
-                break;
+                text(&mut out, s);
+                return out;
             }
             Err(e) => {
                 let (good, rest) = bytes.split_at(e.valid_up_to());
-                push_text(&mut out, std::str::from_utf8(good).unwrap_or_default());
+                text(&mut out, std::str::from_utf8(good).unwrap_or_default());
                 let bad = e.error_len().unwrap_or(rest.len());
                 for &b in &rest[..bad] {
                     out.push(raw_char(b));
@@ -78,7 +66,6 @@ fn escape(mut bytes: &[u8]) -> String {
             }
         }
     }
-    out
 }
 
 fn raw_char(b: u8) -> char {

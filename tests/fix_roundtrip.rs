@@ -48,32 +48,7 @@ fn dump(s: &Slapd) -> BTreeSet<(String, String, Vec<u8>)> {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let mut set = BTreeSet::new();
-    let text = out.stdout;
-    let mut dn = String::new();
-    for line in text.split(|&b| b == b'\n') {
-        if line.is_empty() {
-            continue;
-        }
-        let s = String::from_utf8_lossy(line);
-        let (name, value) = match s.split_once(":: ") {
-            Some((n, v)) => (
-                n.to_string(),
-                base64::Engine::decode(&base64::engine::general_purpose::STANDARD, v.trim())
-                    .unwrap(),
-            ),
-            None => match s.split_once(": ") {
-                Some((n, v)) => (n.to_string(), v.as_bytes().to_vec()),
-                None => (s.trim_end_matches(':').to_string(), Vec::new()),
-            },
-        };
-        if name == "dn" {
-            dn = dirready::dn::normalize(&String::from_utf8_lossy(&value));
-            continue;
-        }
-        set.insert((dn.clone(), name.to_ascii_lowercase(), value));
-    }
-    set
+    dump_set(&out.stdout)
 }
 
 fn modify(s: &Slapd, file: &std::path::Path) -> Output {

@@ -381,26 +381,7 @@ fn samba_dump(ca: &std::path::Path) -> std::collections::BTreeSet<(String, Strin
         "sAMAccountName",
         "displayName",
     ]));
-    let mut set = std::collections::BTreeSet::new();
-    let mut dn = String::new();
-    for line in out.lines().filter(|l| !l.is_empty()) {
-        let (name, value) = match line.split_once(":: ") {
-            Some((n, v)) => (
-                n,
-                base64::Engine::decode(&base64::engine::general_purpose::STANDARD, v).unwrap(),
-            ),
-            None => {
-                let (n, v) = line.split_once(": ").unwrap();
-                (n, v.as_bytes().to_vec())
-            }
-        };
-        if name == "dn" {
-            dn = dirready::dn::normalize(&String::from_utf8_lossy(&value));
-        } else {
-            set.insert((dn.clone(), name.to_ascii_lowercase(), value));
-        }
-    }
-    set
+    live::dump_set(out.as_bytes())
 }
 
 /// Fix files against AD semantics (Samba enforces its schema and UPN uniqueness): the fix

@@ -30,13 +30,7 @@ pub fn run(args: FixCmdArgs) -> Result<ExitStatus, CliError> {
     // Edits plan() itself refused (a name that is not an attribute, an excepted value).
     let mut trouble = false;
     for r in &plan.refused {
-        eprintln!(
-            "dirready: refused: {} {} {:?}: {}",
-            crate::report::escape::terminal(&r.dn),
-            crate::report::escape::terminal(&r.attribute),
-            r.value,
-            crate::report::escape::terminal(&r.reason)
-        );
+        super::fixfiles::print_refusal("refused", r);
         trouble |= r.reason != "another finding on this value is excepted: left as it is";
     }
     if let Some(csv) = &args.decisions {
@@ -79,13 +73,7 @@ pub fn run(args: FixCmdArgs) -> Result<ExitStatus, CliError> {
         }
     }
     for r in &refused {
-        eprintln!(
-            "dirready: refused: {} {} {:?}: {}",
-            crate::report::escape::terminal(&r.dn),
-            crate::report::escape::terminal(&r.attribute),
-            r.value,
-            crate::report::escape::terminal(&r.reason)
-        );
+        super::fixfiles::print_refusal("refused", r);
     }
     trouble |= !refused.is_empty();
     plan.refused.extend(refused);

@@ -7,6 +7,18 @@ use crate::fixes::ldif::{self, Direction};
 use crate::fixes::plan::Plan;
 use std::path::{Path, PathBuf};
 
+/// One line on stderr for an edit left out of the fix files, values made safe to print.
+pub fn print_refusal(what: &str, r: &crate::fixes::plan::Refusal) {
+    let t = crate::report::escape::terminal;
+    eprintln!(
+        "dirready: {what}: {} {} {:?}: {}",
+        t(&r.dn),
+        t(&r.attribute),
+        r.value,
+        t(&r.reason)
+    );
+}
+
 /// `fixes.ldif` → `fixes.undo.ldif` (the undo file beside the fix file).
 pub fn undo_path_for(fix: &Path, ext: &str) -> PathBuf {
     let stem = fix

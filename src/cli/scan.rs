@@ -147,13 +147,7 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, CliError> {
         ));
         for r in &refused {
             if !args.quiet {
-                eprintln!(
-                    "dirready: not in the fix files: {} {} {:?}: {}",
-                    crate::report::escape::terminal(&r.dn),
-                    crate::report::escape::terminal(&r.attribute),
-                    r.value,
-                    crate::report::escape::terminal(&r.reason)
-                );
+                super::fixfiles::print_refusal("not in the fix files", r);
             }
         }
         plan.refused.extend(refused);

@@ -566,3 +566,32 @@ pub fn findings(report: &serde_json::Value) -> BTreeSet<(String, String, String,
 pub fn norm_dn(dn: &str) -> String {
     dirready::dn::normalize(dn)
 }
+
+/// An `ldapsearch -LLL -o ldif_wrap=no` dump as a set of (normalised DN, lowercased
+/// attribute, value): LDAP values are unordered, so fix round trips compare sets.
+pub fn dump_set(text: &[u8]) -> BTreeSet<(String, String, Vec<u8>)> {
+    use base64::Engine as _;
+    let mut set = BTreeSet::new();
+    let mut dn = String::new();
+    for line in text.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        let s = String::from_utf8_lossy(line);
+        let (name, value) = match s.split_once(":: ") {
+            Some((n, v)) => (
+                n.to_string(),
+                base64::engine::general_purpose::STANDARD
+                    .decode(v.trim())
+                    .unwrap(),
+            ),
+            None => match s.split_once(": ") {
+                Some((n, v)) => (n.to_string(), v.as_bytes().to_vec()),
+                None => (s.trim_end_matches(':').to_string(), Vec::new()),
+            },
+        };
+        if name == "dn" {
+            dn = dirready::dn::normalize(&String::from_utf8_lossy(&value));
+        } else {
+            set.insert((dn.clone(), name.to_ascii_lowercase(), value));
+        }
+    }
+    set
+}
