@@ -826,3 +826,72 @@ fn sync_scope_by_ou() {
     ));
     assert!(stdout(&terminal).contains("excluded-ou 1"));
 }
+
+/// The settings file: found as ./dirready.yaml or given with --config, flags override it,
+/// unknown keys are errors with file:line:column, `config init` writes a usable example.
+#[test]
+fn settings_file() {
+    let dir = tempdir();
+    let export =
+        std::fs::read_to_string(root().join("tests/fixtures/accepted/hybrid.ldif")).unwrap();
+    write(dir.path(), "export.ldif", &export);
+    let in_dir = |args: &[&str]| {
+        dirready()
+            .current_dir(dir.path())
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    // `config init` writes the example, and refuses to overwrite it.
+    assert_eq!(code(&in_dir(&["config", "init"])), 0);
+    assert_eq!(code(&in_dir(&["config", "init"])), 2);
+    // The example names export.ldif and contoso.com: a scan with no arguments uses it.
+    let o = in_dir(&["scan", "--format", "json"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["summary"]["accepted_domains"][0], "contoso.com");
+    assert!(dir.path().join("report.html").exists() && dir.path().join("report.json").exists());
+    // Flags win over the file.
+    let o = in_dir(&[
+        "scan",
+        "--format",
+        "json",
+        "--accepted-domain",
+        "fabrikam.com",
+    ]);
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        r["summary"]["accepted_domains"],
+        serde_json::json!(["fabrikam.com"])
+    );
+    // --config names another file; unknown keys (a password!) are refused with their place.
+    let bad = write(
+        dir.path(),
+        "bad.yaml",
+        "inputs: [export.ldif]\nlive:\n  password: hunter2\n",
+    );
+    let o = in_dir(&["scan", "--config", bad.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("bad.yaml:3:3:"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("hunter2"), "{}", stderr(&o));
+    let scope = write(
+        dir.path(),
+        "scope.yaml",
+        "inputs: [export.ldif]\nexclude_ous: ['OU=Staff,DC=contoso,DC=com']\nfail_on: warning\n",
+    );
+    let o = in_dir(&[
+        "scan",
+        "--config",
+        scope.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        r["summary"]["skipped"]["excluded-ou"], 3,
+        "{}",
+        r["summary"]
+    );
+    assert_eq!(r["gate"]["fail_on"], "warning");
+}

@@ -26,6 +26,11 @@ pub enum Command {
     /// Compare two JSON reports (`-o report.json`): new, fixed and unchanged findings,
     /// by rule and category, in any output format.
     Diff(DiffArgs),
+    /// The settings file (dirready.yaml).
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
     /// Write fix files (LDIF, PowerShell, decisions CSV) from a saved JSON report, with
     /// hand-edited suggestions and a filled-in decisions CSV; every edit is validated again
     /// and refused when the inputs changed since.
@@ -41,8 +46,12 @@ pub enum Command {
 pub struct ScanArgs {
     /// LDIF exports (gzip is detected; `-` reads stdin) and live directories
     /// (`ldap://`, `ldaps://`, `ldapi://` URLs) to scan as one tenant.
-    #[arg(required = true, value_name = "INPUT")]
+    /// (May come from the settings file instead.)
+    #[arg(value_name = "INPUT")]
     pub inputs: Vec<String>,
+    /// Settings file (default: ./dirready.yaml when it exists); flags override it.
+    #[arg(long = "config", value_name = "FILE")]
+    pub config: Option<PathBuf>,
     #[command(flatten)]
     pub live: LiveArgs,
     #[command(flatten)]
@@ -116,8 +125,9 @@ pub struct GateArgs {
     #[arg(long = "ignore", value_name = "RULES", value_delimiter = ',')]
     pub ignore: Vec<String>,
     /// Exit 1 when a counted finding of this severity or higher is shown.
-    #[arg(long = "fail-on", value_name = "SEVERITY", default_value = "error", value_parser = parse_severity)]
-    pub fail_on: Severity,
+    /// [default: error]
+    #[arg(long = "fail-on", value_name = "SEVERITY", value_parser = parse_severity)]
+    pub fail_on: Option<Severity>,
     /// Exit 0 even when findings would fail the run (input errors still exit 2).
     #[arg(long = "exit-zero")]
     pub exit_zero: bool,
@@ -217,9 +227,9 @@ pub struct LiveArgs {
     /// Search base (default: the server's defaultNamingContext or first namingContexts).
     #[arg(long, value_name = "DN")]
     pub base: Option<String>,
-    /// LDAP search filter.
-    #[arg(long, value_name = "FILTER", default_value = "(objectClass=*)")]
-    pub filter: String,
+    /// LDAP search filter [default: (objectClass=*)].
+    #[arg(long, value_name = "FILTER")]
+    pub filter: Option<String>,
     /// Simple bind as this DN (AD also takes `DOMAIN\user` or a UPN); anonymous without it.
     #[arg(long = "bind-dn", value_name = "DN")]
     pub bind_dn: Option<String>,
@@ -238,12 +248,12 @@ pub struct LiveArgs {
     /// Allow a simple bind over plain ldap:// without StartTLS (the password travels in clear).
     #[arg(long = "allow-plaintext-bind")]
     pub allow_plaintext_bind: bool,
-    /// Entries per page of the paged search (1 to 1000).
-    #[arg(long = "page-size", value_name = "N", default_value_t = 500)]
-    pub page_size: i32,
-    /// Seconds to wait for a connection or a server reply.
-    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
-    pub timeout: u64,
+    /// Entries per page of the paged search (1 to 1000) [default: 500].
+    #[arg(long = "page-size", value_name = "N")]
+    pub page_size: Option<i32>,
+    /// Seconds to wait for a connection or a server reply [default: 60].
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
     /// Write what was read from the live source as LDIF (ldapsearch style, unfolded) to FILE;
     /// findings cite its line numbers. With several live sources: FILE-1.ext, FILE-2.ext, ...
     #[arg(long, value_name = "FILE")]
@@ -251,6 +261,15 @@ pub struct LiveArgs {
     /// With several inputs, scan the others when one fails, and mark the report incomplete.
     #[arg(long = "keep-going")]
     pub keep_going: bool,
+}
+
+#[derive(Subcommand)]
+pub enum ConfigCommand {
+    /// Write a commented example settings file (never over an existing one).
+    Init {
+        #[arg(value_name = "FILE", default_value = "dirready.yaml")]
+        path: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]

@@ -9,10 +9,12 @@ use std::path::PathBuf;
 /// The live-source options: flags, the password, and the attributes the rules read.
 pub fn live_options(args: &ScanArgs, set: &RuleSet) -> Result<ldap::LiveOptions, LiveConfigError> {
     let l = &args.live;
-    if !(1..=ldap::MAX_PAGE_SIZE).contains(&l.page_size) {
+    let page_size = l.page_size.unwrap_or(500);
+    let timeout = l.timeout.unwrap_or(60);
+    if !(1..=ldap::MAX_PAGE_SIZE).contains(&page_size) {
         return Err(LiveConfigError::PageSize);
     }
-    if l.timeout == 0 {
+    if timeout == 0 {
         return Err(LiveConfigError::Timeout);
     }
     let password = match &l.bind_dn {
@@ -24,15 +26,18 @@ pub fn live_options(args: &ScanArgs, set: &RuleSet) -> Result<ldap::LiveOptions,
     }
     Ok(ldap::LiveOptions {
         base: l.base.clone(),
-        filter: l.filter.clone(),
+        filter: l
+            .filter
+            .clone()
+            .unwrap_or_else(|| "(objectClass=*)".to_string()),
         bind_dn: l.bind_dn.clone(),
         password,
         starttls: l.starttls,
         ca_file: l.ca_file.clone(),
         insecure_skip_verify: l.insecure_skip_verify,
         allow_plaintext_bind: l.allow_plaintext_bind,
-        page_size: l.page_size,
-        timeout: std::time::Duration::from_secs(l.timeout),
+        page_size,
+        timeout: std::time::Duration::from_secs(timeout),
         attributes: set.read_attributes(),
     })
 }

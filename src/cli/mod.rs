@@ -7,6 +7,7 @@
 //! `--exceptions` (see [`crate::gate`]).
 
 mod args;
+mod config;
 mod diff;
 mod fix;
 mod fixfiles;
@@ -38,6 +39,8 @@ pub enum CliError {
     Baseline(#[from] crate::suppress::baseline::BaselineError),
     #[error(transparent)]
     Live(#[from] crate::source::ldap::LiveConfigError),
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
     #[error("{}: {source}", path.display())]
     Render { path: PathBuf, source: RenderError },
     #[error("{}: cannot write: {source}", path.display())]
@@ -70,6 +73,9 @@ pub fn main() -> ExitCode {
         Command::Scan(args) => scan::run(*args),
         Command::Diff(args) => diff::run(args),
         Command::Fix(args) => fix::run(args),
+        Command::Config { command } => match command {
+            args::ConfigCommand::Init { path } => config::init(&path).map(|()| ExitStatus::Pass),
+        },
         Command::Rules { command } => rules_cmd::run(command),
     };
     let status = result.unwrap_or_else(|e| {

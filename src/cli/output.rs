@@ -37,7 +37,7 @@ pub fn conclude(
 /// What fails the run, from the flags.
 pub fn gate_options(args: &GateArgs) -> GateOptions {
     GateOptions {
-        fail_on: args.fail_on,
+        fail_on: args.fail_on.unwrap_or(crate::findings::Severity::Error),
         exit_zero: args.exit_zero,
     }
 }

@@ -15,7 +15,15 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub fn run(args: ScanArgs) -> Result<ExitStatus, CliError> {
+pub fn run(mut args: ScanArgs) -> Result<ExitStatus, CliError> {
+    if let Some((_, settings)) = super::config::load(args.config.as_deref())? {
+        super::config::apply(settings, &mut args);
+    }
+    if args.inputs.is_empty() {
+        return Err(CliError::Usage(
+            "no input: name LDIF files or ldap:// URLs, or list them under `inputs:` in dirready.yaml".into(),
+        ));
+    }
     if let Some(n) = args.threads {
         if n == 0 {
             return Err(CliError::Usage("--threads must be at least 1".into()));
