@@ -311,3 +311,26 @@ fn max_bytes_counts_binary_values_in_user_rules() {
         }
     }
 }
+
+/// docs/rules.md is generated from the pack (`dirready rules docs > docs/rules.md`).
+#[test]
+fn rule_docs_are_current() {
+    let set = RuleSet::builtin().unwrap();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules.md");
+    let now = dirready::rules::docs_markdown(&set);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, &now).unwrap();
+    }
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        now,
+        "docs/rules.md is stale: run `dirready rules docs > docs/rules.md`"
+    );
+    for r in &set.rules {
+        assert!(
+            now.contains(&format!("\n## {}\n", r.def.id)),
+            "{}",
+            r.def.id
+        );
+    }
+}

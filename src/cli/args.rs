@@ -290,6 +290,11 @@ pub enum RulesCommand {
     },
     /// Print the JSON schema of rule files (for editors; also in rules/schema.json).
     Schema,
+    /// Print the rules as Markdown (docs/rules.md is this for the built-in pack).
+    Docs {
+        #[arg(long = "rules", value_name = "PATH")]
+        rules: Vec<PathBuf>,
+    },
     /// Run the rules' own examples (the built-in pack, or the rules in PATH).
     ///
     /// For a rule folder or file with a `__snapshots__` folder beside it, each rule's

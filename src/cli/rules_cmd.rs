@@ -31,6 +31,11 @@ pub fn run(cmd: RulesCommand) -> Result<ExitStatus, CliError> {
             }
             Ok(ExitStatus::Pass)
         }
+        RulesCommand::Docs { rules } => {
+            let set = RuleSet::with_user_rules(&rules)?;
+            print!("{}", rules::docs_markdown(&set));
+            Ok(ExitStatus::Pass)
+        }
         RulesCommand::Schema => {
             print!("{}", rules::json_schema());
             Ok(ExitStatus::Pass)

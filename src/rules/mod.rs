@@ -253,6 +253,90 @@ pub fn json_schema() -> String {
     s
 }
 
+/// The rule pack as Markdown (`docs/rules.md` is this for the built-in pack): every rule
+/// with its severity, category, objects, check, fix, rationale and examples, by attribute.
+pub fn docs_markdown(set: &RuleSet) -> String {
+    use std::fmt::Write as _;
+    let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    let mut out = String::from(
+        "# Rules\n\nGenerated from the rule files by `dirready rules docs` (do not edit by hand).\n\n",
+    );
+    let _ = writeln!(out, "| rule | attribute | severity | category | fix |");
+    let _ = writeln!(out, "|---|---|---|---|---|");
+    for r in &set.rules {
+        let _ = writeln!(
+            out,
+            "| [`{id}`](#{id}) | {} | {} | {} | {} |",
+            r.def.attribute,
+            r.def.severity.as_str(),
+            r.def.category.as_str(),
+            r.def.fix.as_str(),
+            id = r.def.id
+        );
+    }
+    for r in &set.rules {
+        let d = &r.def;
+        let objects: Vec<&str> = d.objects.iter().map(|o| o.as_str()).collect();
+        let _ = write!(
+            out,
+            "\n## {}\n\n{}\n\n- **Severity**: {} · **category**: {} · **objects**: {}\n- **Attribute**: `{}`{}\n- **Check**: `{}`\n- **Fix**: {}\n",
+            d.id,
+            cell(&d.title),
+            d.severity.as_str(),
+            d.category.as_str(),
+            objects.join(", "),
+            d.attribute,
+            match d.values {
+                ValueFilter::Any => String::new(),
+                ValueFilter::Smtp => " (values typed `smtp:`, checked without the prefix)".into(),
+                ValueFilter::OtherTyped => " (values of other types: X500, X400, SIP, ...)".into(),
+            },
+            serde_json::to_string(&d.check).unwrap_or_default(),
+            match d.fix {
+                FixKind::None => "none: no value can be derived safely (a decision)",
+                FixKind::Strip => "strip the characters the check rejects",
+                FixKind::Trim => "trim surrounding whitespace",
+                FixKind::Truncate => "cut to the limit",
+                FixKind::TidyDots => "drop leading/trailing dots, collapse doubled dots",
+                FixKind::AcceptedDomain => "the same name at the first accepted domain",
+            },
+        );
+        if !d.docs.is_empty() {
+            let _ = write!(out, "\n{}\n", d.docs);
+        }
+        // Control characters shown as escapes; a backtick in an example widens the span.
+        let ex = |v: &[String]| {
+            v.iter()
+                .map(|e| {
+                    let shown: String = e
+                        .chars()
+                        .map(|c| {
+                            if c.is_control() {
+                                c.escape_debug().to_string()
+                            } else {
+                                c.to_string()
+                            }
+                        })
+                        .collect();
+                    if shown.contains('`') {
+                        format!("`` {shown} ``")
+                    } else {
+                        format!("`{shown}`")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let _ = write!(
+            out,
+            "\nPasses: {}\n\nFails: {}\n",
+            ex(&d.examples.valid),
+            ex(&d.examples.invalid)
+        );
+    }
+    out
+}
+
 /// A compiled rule.
 #[derive(Debug, Clone)]
 pub struct Rule {
