@@ -895,3 +895,42 @@ fn settings_file() {
     );
     assert_eq!(r["gate"]["fail_on"], "warning");
 }
+
+/// The Entra ID property lengths (m365-sync-limits.md): users and inetOrgPerson only,
+/// counted in characters (a non-ASCII value at the limit passes), truncation suggested.
+#[test]
+fn entra_property_lengths_apply_to_users_only_and_count_characters() {
+    let dir = common::tempdir();
+    let long_city = "é".repeat(129);
+    let ldif = format!(
+        "dn: CN=A,OU=X,DC=contoso,DC=com\nobjectClass: user\nsAMAccountName: a\n\
+         userPrincipalName: a@contoso.com\nemployeeID: 12345678901234567\n\
+         department: {}\nl: {long_city}\npostalCode: 12345\n\n\
+         dn: CN=B,OU=X,DC=contoso,DC=com\nobjectClass: inetOrgPerson\n\
+         userPrincipalName: b@contoso.com\nst: {}\n\n\
+         dn: CN=G,OU=X,DC=contoso,DC=com\nobjectClass: group\nsAMAccountName: g\n\
+         employeeID: 12345678901234567\ndepartment: {}\n\n\
+         dn: CN=C,OU=X,DC=contoso,DC=com\nobjectClass: contact\n\
+         title: {}\n",
+        "é".repeat(64),
+        "s".repeat(129),
+        "d".repeat(65),
+        "t".repeat(129),
+    );
+    let input = common::write(dir.path(), "lengths.ldif", &ldif);
+    let out = common::run(&["scan", input.to_str().unwrap(), "--format", "json"]);
+    let table: String = finding_table(&out.stdout)
+        .lines()
+        .filter(|l| l.contains("-too-long"))
+        .map(|l| l.split('\t').take(6).collect::<Vec<_>>().join("\t") + "\n")
+        .collect();
+    let expected = format!(
+        "employeeid-too-long\twarning\tCN=A,OU=X,DC=contoso,DC=com\temployeeID\t12345678901234567\t1234567890123456\n\
+         l-too-long\twarning\tCN=A,OU=X,DC=contoso,DC=com\tl\t{long_city}\t{}\n\
+         st-too-long\twarning\tCN=B,OU=X,DC=contoso,DC=com\tst\t{}\t{}\n",
+        "é".repeat(128),
+        "s".repeat(129),
+        "s".repeat(128),
+    );
+    assert_eq!(table, expected);
+}
