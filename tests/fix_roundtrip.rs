@@ -61,27 +61,6 @@ fn modify(s: &Slapd, file: &std::path::Path) -> Output {
         .unwrap()
 }
 
-/// Findings as (rule, dn, attribute, value), and whether each had a suggestion.
-fn findings_of(v: &Value) -> Vec<((String, String, String, String), bool)> {
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            let s = |k: &str| f[k].as_str().unwrap_or("").to_string();
-            (
-                (
-                    s("rule"),
-                    dirready::dn::normalize(&s("dn")),
-                    s("attribute"),
-                    s("value"),
-                ),
-                !f["suggestion"].is_null(),
-            )
-        })
-        .collect()
-}
-
 fn live_scan(s: &Slapd, extra: &[&str]) -> Value {
     let ca = s.ca.to_str().unwrap().to_string();
     let reader = s.reader_dn();
@@ -125,7 +104,7 @@ fn fix_file_applied_with_ldapmodify_removes_fixable_findings_and_undo_restores_e
             undo.to_str().unwrap(),
         ],
     );
-    let before = findings_of(&before);
+    let before = finding_keys(&before);
     let fixable: Vec<_> = before.iter().filter(|f| f.1).map(|f| f.0.clone()).collect();
     assert!(fixable.len() >= 8, "too few fixable findings: {fixable:?}");
 
@@ -135,7 +114,7 @@ fn fix_file_applied_with_ldapmodify_removes_fixable_findings_and_undo_restores_e
         "ldapmodify fix: {}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let after = findings_of(&live_scan(&s, &[]));
+    let after = finding_keys(&live_scan(&s, &[]));
     let before_keys: BTreeSet<_> = before.iter().map(|f| f.0.clone()).collect();
     for (key, _) in &after {
         assert!(!fixable.contains(key), "still there after the fix: {key:?}");

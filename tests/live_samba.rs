@@ -95,7 +95,6 @@ fn samba_ad_dc_live_scan_has_binary_guids_a_continuation_reference_and_user_obje
     let t0 = Instant::now();
     let samba_tool = tool("samba-tool");
     let samba = tool("samba");
-    let ldapadd = tool("ldapadd");
     let dir = tempdir();
     let d = dir.path();
     let (ca, cert, key) = make_certs(d);
@@ -161,20 +160,8 @@ dn: CN=Bob Builder,OU=Staff,DC=test,DC=example\nobjectClass: user\nsAMAccountNam
 dn: CN=Carol Smith,OU=Staff,DC=test,DC=example\nobjectClass: user\nsAMAccountName: carol\nuserPrincipalName: carol smith@contoso.com\nproxyAddresses: SMTP:carol@contoso.com\nproxyAddresses: smtp:shared@contoso.com\n\n\
 dn: CN=Dave Local,OU=Staff,DC=test,DC=example\nobjectClass: user\nsAMAccountName: dave\nuserPrincipalName: dave@corp.local\n";
     let f = write(d, "users.ldif", users);
-    let mut add = Command::new(&ldapadd);
-    add.args([
-        "-H",
-        "ldaps://127.0.0.1",
-        "-x",
-        "-D",
-        "Administrator@test.example",
-        "-w",
-        ADMIN_PW,
-        "-f",
-    ])
-    .arg(&f)
-    .env("LDAPTLS_CACERT", &ca)
-    .env("LDAPTLS_REQCERT", "demand");
+    let mut add = ldap_tool("ldapadd", &ca);
+    add.arg("-f").arg(&f);
     let start = Instant::now();
     loop {
         // The DC may need a moment after the port opens before it accepts binds. Only a
@@ -337,7 +324,7 @@ dn: CN=Dave Local,OU=Staff,DC=test,DC=example\nobjectClass: user\nsAMAccountName
     // Built-in accounts (Administrator, Guest, krbtgt) are read as users too.
     assert!(snapshot.contains("dn: CN=Administrator,CN=Users,DC=test,DC=example"));
 
-    fix_roundtrip(d, &ca, &ldapadd);
+    fix_roundtrip(d, &ca);
     drop(guard);
     eprintln!(
         "samba test: DC ready after {:.1?}, done after {:.1?}",
@@ -387,7 +374,7 @@ fn samba_dump(ca: &std::path::Path) -> std::collections::BTreeSet<(String, Strin
 /// Fix files against AD semantics (Samba enforces its schema and UPN uniqueness): the fix
 /// LDIF applied with ldapmodify removes every finding that had a suggestion and adds none;
 /// the undo restores every value.
-fn fix_roundtrip(d: &std::path::Path, ca: &std::path::Path, ldapadd: &std::path::Path) {
+fn fix_roundtrip(d: &std::path::Path, ca: &std::path::Path) {
     let users = format!(
         "dn: {FIXES_OU}\nobjectClass: organizationalUnit\nou: Fixes\n\n\
 dn: CN=Fix One,{FIXES_OU}\nobjectClass: user\nsAMAccountName: fixone\nuserPrincipalName: fix one@contoso.com\nmail: fix.one@contoso.com\nproxyAddresses: SMTP:fix.one@contoso.com\nproxyAddresses: smtp:fix one (old)@contoso.com\n\n\
@@ -396,21 +383,7 @@ dn: CN=Fix Three,{FIXES_OU}\nobjectClass: user\nsAMAccountName: fixthree\nuserPr
         base64::Engine::encode(&base64::engine::general_purpose::STANDARD, "fïx.two@contoso.com")
     );
     let f = write(d, "fixes-users.ldif", &users);
-    let mut add = Command::new(ldapadd);
-    add.args([
-        "-H",
-        "ldaps://127.0.0.1",
-        "-x",
-        "-D",
-        "Administrator@test.example",
-        "-w",
-        ADMIN_PW,
-        "-f",
-    ])
-    .arg(&f)
-    .env("LDAPTLS_CACERT", ca)
-    .env("LDAPTLS_REQCERT", "demand");
-    ok(&mut add);
+    ok(ldap_tool("ldapadd", ca).arg("-f").arg(&f));
     let original = samba_dump(ca);
     let scan = |extra: &[&std::ffi::OsStr]| -> serde_json::Value {
         let o = dirready()
@@ -427,28 +400,9 @@ dn: CN=Fix Three,{FIXES_OU}\nobjectClass: user\nsAMAccountName: fixthree\nuserPr
         assert!(code(&o) <= 1, "{}", stderr(&o));
         serde_json::from_str(&stdout(&o)).unwrap()
     };
-    let keys = |r: &serde_json::Value| -> Vec<((String, String, String, String), bool)> {
-        r["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| {
-                let s = |k: &str| f[k].as_str().unwrap_or("").to_string();
-                (
-                    (
-                        s("rule"),
-                        dirready::dn::normalize(&s("dn")),
-                        s("attribute"),
-                        s("value"),
-                    ),
-                    !f["suggestion"].is_null(),
-                )
-            })
-            .collect()
-    };
     let fix = d.join("samba-fixes.ldif");
     let undo = d.join("samba-undo.ldif");
-    let before = keys(&scan(&[
+    let before = finding_keys(&scan(&[
         "--fix-ldif".as_ref(),
         fix.as_os_str(),
         "--undo-ldif".as_ref(),
@@ -457,7 +411,7 @@ dn: CN=Fix Three,{FIXES_OU}\nobjectClass: user\nsAMAccountName: fixthree\nuserPr
     let fixable: Vec<_> = before.iter().filter(|k| k.1).map(|k| k.0.clone()).collect();
     assert!(fixable.len() >= 5, "{before:#?}");
     ok(ldap_tool("ldapmodify", ca).arg("-f").arg(&fix));
-    let after = keys(&scan(&[]));
+    let after = finding_keys(&scan(&[]));
     for (k, _) in &after {
         assert!(!fixable.contains(k), "still there after the fix: {k:?}");
         assert!(before.iter().any(|b| b.0 == *k), "new after the fix: {k:?}");

@@ -85,3 +85,25 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     std::fs::write(&p, text).unwrap();
     p
 }
+
+/// Each finding of a JSON report as (rule, normalized dn, attribute, value), and whether
+/// it had a suggestion: what a fix round trip compares before and after applying fixes.
+pub fn finding_keys(report: &serde_json::Value) -> Vec<((String, String, String, String), bool)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or("").to_string();
+            (
+                (
+                    s("rule"),
+                    dirready::dn::normalize(&s("dn")),
+                    s("attribute"),
+                    s("value"),
+                ),
+                !f["suggestion"].is_null(),
+            )
+        })
+        .collect()
+}
