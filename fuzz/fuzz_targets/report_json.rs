@@ -9,24 +9,13 @@ use dirready::suppress::baseline;
 use libfuzzer_sys::fuzz_target;
 use std::hint::black_box;
 
-const FORMATS: &[OutputFormat] = &[
-    OutputFormat::Json,
-    OutputFormat::Terminal,
-    OutputFormat::Markdown,
-    OutputFormat::Html,
-    OutputFormat::Sarif,
-    OutputFormat::Junit,
-    OutputFormat::Csv,
-    OutputFormat::Jsonl,
-];
-
 fuzz_target!(|data: &[u8]| {
     let Ok(mut report) = serde_json::from_slice::<Report>(data) else {
         return;
     };
     report.fill_fingerprints();
     let mut touched = 0usize;
-    for &format in FORMATS {
+    for &format in OutputFormat::all() {
         match report::render(format, &report, None, false) {
             Ok(text) => touched += text.len(),
             Err(e) => touched += e.to_string().len(),

@@ -16,17 +16,6 @@ fn rules() -> &'static RuleSet {
     RULES.get_or_init(|| RuleSet::builtin().expect("the built-in rule pack loads"))
 }
 
-const FORMATS: &[OutputFormat] = &[
-    OutputFormat::Json,
-    OutputFormat::Terminal,
-    OutputFormat::Markdown,
-    OutputFormat::Html,
-    OutputFormat::Sarif,
-    OutputFormat::Junit,
-    OutputFormat::Csv,
-    OutputFormat::Jsonl,
-];
-
 fuzz_target!(|data: &[u8]| {
     let opts = ScanOptions {
         accepted_domains: vec!["contoso.com".into()],
@@ -44,7 +33,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut touched = 0usize;
     let mut json = String::new();
-    for &format in FORMATS {
+    for &format in OutputFormat::all() {
         match report::render(format, &report, None, false) {
             Ok(text) if format == OutputFormat::Json => json = text,
             Ok(text) => touched += text.len(),

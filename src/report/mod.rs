@@ -37,6 +37,11 @@ pub enum OutputFormat {
 }
 
 impl OutputFormat {
+    /// Every format, in the order `--format` lists them.
+    pub fn all() -> &'static [OutputFormat] {
+        <OutputFormat as clap::ValueEnum>::value_variants()
+    }
+
     /// The format an output file's extension names.
     pub fn from_path(path: &Path) -> Option<OutputFormat> {
         let name = path.file_name()?.to_str()?.to_ascii_lowercase();
