@@ -113,6 +113,7 @@ pub fn decide(report: &mut Report, opts: &GateOptions) -> ExitStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::findings::testing::report;
     use crate::findings::{Category, Finding, FindingState, SourceRef};
     use crate::suppress::{baseline, exceptions};
 
@@ -144,19 +145,6 @@ mod tests {
         };
         f.fingerprint = f.compute_fingerprint();
         f
-    }
-
-    fn report(findings: Vec<Finding>) -> Report {
-        let mut r: Report = serde_json::from_str(
-            r#"{"tool":{"name":"dirready","version":"0"},"findings":[],"summary":{
-              "inputs":[],"objects_read":0,"objects_in_scope":0,"objects_with_errors":0,
-              "objects_with_findings":0,"skipped":{},"findings_total":0,"findings_by_severity":{},
-              "findings_by_category":{},"findings_by_rule":{},"change_records":{},"diagnostics":{},
-              "accepted_domains":[],"incomplete":false},"diagnostics":[],"rules":[]}"#,
-        )
-        .unwrap();
-        r.findings = findings;
-        r
     }
 
     #[test]

@@ -399,18 +399,7 @@ pub(crate) mod tests {
         }
     }
 
-    pub(crate) fn report(findings: Vec<Finding>) -> Report {
-        let mut r: Report = serde_json::from_str(
-            r#"{"tool":{"name":"dirready","version":"0"},"findings":[],"summary":{
-              "inputs":[],"objects_read":0,"objects_in_scope":0,"objects_with_errors":0,
-              "objects_with_findings":0,"skipped":{},"findings_total":0,"findings_by_severity":{},
-              "findings_by_category":{},"findings_by_rule":{},"change_records":{},"diagnostics":{},
-              "accepted_domains":[],"incomplete":false},"diagnostics":[],"rules":[]}"#,
-        )
-        .unwrap();
-        r.findings = findings;
-        r
-    }
+    pub(crate) use crate::findings::testing::report;
 
     #[test]
     fn one_record_per_object_one_edit_per_value() {
