@@ -261,6 +261,25 @@ pub fn domain(dn: &str) -> String {
     out
 }
 
+/// True when two DNs name the same object (compared by RDN, see [`normalize`]); equal
+/// text needs no parse.
+pub fn same_dn(a: &str, b: &str) -> bool {
+    a == b || normalize(a) == normalize(b)
+}
+
+/// The DN of the Active Directory domain a DN belongs to: its trailing `DC=`
+/// components as written (`CN=x,OU=y,DC=corp,DC=example` → `DC=corp,DC=example`).
+/// Empty when the DN does not end in `DC=` components.
+pub fn domain_dn(dn: &str) -> String {
+    let parts = rdns(dn);
+    let first_dc = parts.iter().rposition(|r| !is_dc(r)).map_or(0, |i| i + 1);
+    parts[first_dc..]
+        .iter()
+        .map(|r| r.trim())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// [`domain`] appended to `out`, without allocating for plain DNs: the trailing `DC=`
 /// components are found from the end (a `,` is a separator when an even number of
 /// backslashes precede it). DNs with quotes or `+` take the full parse.
@@ -361,6 +380,16 @@ fn is_dc(rdn: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn domain_dn_keeps_the_trailing_dc_components_as_written() {
+        assert_eq!(
+            domain_dn("CN=a\\,b,OU=x,DC=Corp, DC=example"),
+            "DC=Corp,DC=example"
+        );
+        assert_eq!(domain_dn("cn=a,o=org"), "");
+        assert_eq!(domain_dn("DC=corp,DC=example"), "DC=corp,DC=example");
+    }
 
     #[test]
     fn rdns_respect_escapes_and_quotes() {

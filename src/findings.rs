@@ -56,16 +56,22 @@ pub enum Category {
     Duplicate,
     Blank,
     Domain,
+    /// Too many values in one attribute, or a value with too many bytes.
+    Size,
+    /// Attributes of one object disagree, or a required partner value is missing.
+    Consistency,
 }
 
 impl Category {
-    pub const ALL: [Category; 6] = [
+    pub const ALL: [Category; 8] = [
         Category::Character,
         Category::Format,
         Category::Length,
         Category::Duplicate,
         Category::Blank,
         Category::Domain,
+        Category::Size,
+        Category::Consistency,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -75,6 +81,8 @@ impl Category {
             Category::Duplicate => "duplicate",
             Category::Blank => "blank",
             Category::Domain => "domain",
+            Category::Size => "size",
+            Category::Consistency => "consistency",
         }
     }
 }
@@ -115,12 +123,18 @@ pub struct Finding {
     pub attribute: String,
     /// The offending value (for multi-valued attributes, the one value). Bytes that were
     /// not UTF-8 in the source show as U+FFFD; `value_base64` then holds the exact bytes.
-    pub value: String,
+    /// Null when the finding is about a value that is absent (a missing attribute, a
+    /// missing primary address).
+    pub value: Option<String>,
     /// The value's exact bytes, base64, when they are not UTF-8 (absent otherwise).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub value_base64: Option<String>,
     /// Proposed replacement, or null where no safe value can be derived.
     pub suggestion: Option<String>,
+    /// For a finding about an absent value whose suggestion replaces another value of
+    /// the attribute (an `smtp:` address promoted to primary): that value.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub replaces: Option<String>,
     /// How many values the attribute holds on the object (fix files `replace:` only an
     /// attribute known to hold exactly one); absent for duplicates and old reports.
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -233,13 +247,18 @@ pub fn fingerprint(
 
 impl Finding {
     /// This finding's [`fingerprint`].
+    /// The value, or "" when the finding is about an absent value.
+    pub fn value_str(&self) -> &str {
+        self.value.as_deref().unwrap_or("")
+    }
+
     pub fn compute_fingerprint(&self) -> String {
         fingerprint(
             &self.rule,
             self.object_guid.as_deref(),
             &self.dn,
             &self.attribute,
-            &self.value,
+            self.value_str(),
         )
     }
 

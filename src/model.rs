@@ -96,8 +96,11 @@ pub struct Entry<'a> {
     /// 1-based line of the `dn:` line.
     pub line: u64,
     pub changetype: ChangeType,
+    /// A modify record whose modifications are all `add:` (ldifde writes the values of
+    /// a big attribute that way, after the entry's own record).
+    pub only_adds: bool,
     /// Attribute lines in source order (`changetype:` and `control:` lines excluded).
-    /// For modify records these are the values of the modify specs, untyped by operation.
+    /// For modify records, the values its `add:` modifications add.
     pub attrs: Vec<Attr<'a>>,
 }
 

@@ -34,10 +34,70 @@ impl std::fmt::Display for ExampleFailure {
     }
 }
 
+/// Most text one example may expand to (`#repeat` and `{bytes:N}`).
+const MAX_EXPANDED: usize = 64 << 20;
+
+/// Expands the shorthands that let an example stand for a big directory: a line
+/// `#repeat N` writes the lines after it, up to the next blank line, N times with `{n}`
+/// replaced by 1..=N (copies that start with `dn:` are records, each ended by a blank
+/// line); `{bytes:N}` is N `x` characters (a value of N bytes).
+pub fn expand_example(doc: &str) -> String {
+    let mut out = String::new();
+    let mut lines = doc.split_inclusive('\n').peekable();
+    while let Some(line) = lines.next() {
+        let count = line
+            .trim_end()
+            .strip_prefix("#repeat ")
+            .and_then(|n| n.trim().parse::<usize>().ok());
+        let Some(count) = count else {
+            out.push_str(line);
+            continue;
+        };
+        let mut body = String::new();
+        while let Some(l) = lines.next_if(|l| !l.trim().is_empty()) {
+            body.push_str(l);
+        }
+        if !body.ends_with('\n') {
+            body.push('\n');
+        }
+        let record = body.starts_with("dn:");
+        for n in 1..=count {
+            if out.len() > MAX_EXPANDED {
+                break;
+            }
+            out.push_str(&body.replace("{n}", &n.to_string()));
+            if record {
+                out.push('\n');
+            }
+        }
+    }
+    let mut expanded = String::with_capacity(out.len());
+    let mut rest = out.as_str();
+    while let Some(start) = rest.find("{bytes:") {
+        expanded.push_str(&rest[..start]);
+        let after = &rest[start + 7..];
+        match after
+            .split_once('}')
+            .and_then(|(n, tail)| Some((n.parse::<usize>().ok()?, tail)))
+        {
+            Some((n, tail)) if n <= MAX_EXPANDED => {
+                expanded.extend(std::iter::repeat_n('x', n));
+                rest = tail;
+            }
+            _ => {
+                expanded.push_str("{bytes:");
+                rest = after;
+            }
+        }
+    }
+    expanded.push_str(rest);
+    expanded
+}
+
 /// The LDIF document an example stands for.
 pub fn example_ldif(rule: &Rule, example: &str) -> String {
-    if example.starts_with("dn:") || example.contains("\ndn:") {
-        return example.to_string();
+    if example.starts_with("dn:") || example.contains("\ndn:") || example.starts_with("#repeat") {
+        return expand_example(example);
     }
     let class = rule
         .def
@@ -45,7 +105,7 @@ pub fn example_ldif(rule: &Rule, example: &str) -> String {
         .first()
         .copied()
         .unwrap_or(ObjectClass::User);
-    let b64 = base64::engine::general_purpose::STANDARD.encode(example.as_bytes());
+    let b64 = base64::engine::general_purpose::STANDARD.encode(expand_example(example).as_bytes());
     let mut doc = format!(
         "dn: CN=Example,OU=Examples,DC=contoso,DC=com\nobjectClass: top\nobjectClass: {}\n",
         class.as_str()
@@ -179,5 +239,26 @@ fn fail(rule: &Rule, example: &str, expect: bool, detail: String) -> ExampleFail
         example: example.to_string(),
         expected_finding: expect,
         detail,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::expand_example;
+
+    #[test]
+    fn repeat_and_bytes_expand() {
+        assert_eq!(
+            expand_example("dn: cn=g\nobjectClass: group\n#repeat 3\nmember: cn={n}\n"),
+            "dn: cn=g\nobjectClass: group\nmember: cn=1\nmember: cn=2\nmember: cn=3\n"
+        );
+        assert_eq!(
+            expand_example("#repeat 2\ndn: cn=u{n}\nobjectClass: user\n\ndn: cn=z\n"),
+            "dn: cn=u1\nobjectClass: user\n\ndn: cn=u2\nobjectClass: user\n\n\ndn: cn=z\n"
+        );
+        assert_eq!(
+            expand_example("a: {bytes:3}{bytes:x}\n"),
+            "a: xxx{bytes:x}\n"
+        );
     }
 }

@@ -123,6 +123,24 @@ pub fn original_bytes(s: &str) -> Vec<u8> {
     out
 }
 
+/// A binary security identifier (base64 of its bytes) in its string form,
+/// `S-1-5-21-...`; `None` when the bytes are not a SID.
+pub fn sid_from_base64(b64: &str) -> Option<String> {
+    use std::fmt::Write as _;
+    let b = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
+    let (&revision, &count) = (b.first()?, b.get(1)?);
+    if b.len() != 8 + 4 * usize::from(count) {
+        return None;
+    }
+    let authority = b[2..8].iter().fold(0u64, |a, &x| (a << 8) | u64::from(x));
+    let mut out = format!("S-{revision}-{authority}");
+    for sub in b[8..].chunks_exact(4) {
+        let v = u32::from_le_bytes([sub[0], sub[1], sub[2], sub[3]]);
+        let _ = write!(out, "-{v}");
+    }
+    Some(out)
+}
+
 /// The value as reports show it (raw bytes as U+FFFD) and, when it was not UTF-8, its
 /// original bytes as base64.
 pub fn for_report(s: &str) -> (String, Option<String>) {

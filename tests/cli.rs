@@ -386,7 +386,7 @@ fn template_dir_overrides_the_built_in_templates() {
         "--template-dir",
         dir.path().to_str().unwrap(),
     ]);
-    assert_eq!(stdout(&o), "custom: 22 findings\n");
+    assert_eq!(stdout(&o), "custom: 23 findings\n");
 }
 
 #[test]

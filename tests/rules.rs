@@ -33,7 +33,7 @@ fn builtin_pack_is_complete() {
             r.def.id
         );
     }
-    // All six categories are covered.
+    // Every category is covered.
     for c in dirready::findings::Category::ALL {
         assert!(
             set.rules.iter().any(|r| r.def.category == c),
@@ -129,7 +129,7 @@ fn suggestions_never_move_an_address_into_another_domain_except_a_upn() {
                     }
                     assert_eq!(
                         strip(s),
-                        strip(&f.value),
+                        strip(f.value_str()),
                         "{} on {} ({}): {:?} suggested as {s:?}",
                         f.rule,
                         f.attribute,
@@ -307,7 +307,10 @@ fn max_bytes_counts_binary_values_in_user_rules() {
                 hit[0].message,
                 "thumbnailPhoto has 101 bytes; the limit is 100"
             );
-            assert_eq!(hit[0].value_base64.as_deref(), Some(b64.as_str()));
+            // thumbnailPhoto is binary in the pack, so every rule reads it as bytes:
+            // the value is shown as base64.
+            assert_eq!(hit[0].value.as_deref(), Some(b64.as_str()));
+            assert_eq!(hit[0].value_base64, None);
         }
     }
 }

@@ -11,15 +11,17 @@ mod blank;
 mod bytes;
 mod charset;
 mod domain;
+mod filter;
 mod length;
 mod pattern;
 mod syntax;
 mod unique;
 
 pub use blank::NotBlank;
-pub use bytes::MaxBytes;
+pub use bytes::{base64_len, ExactBytes, MaxBytes, Shown};
 pub use charset::{CharClass, Charset};
 pub use domain::{DomainAccepted, DomainRoutable};
+pub use filter::ValueFilter;
 pub use length::{LengthPart, MaxLength};
 pub use pattern::Pattern;
 pub use syntax::{SmtpAddress, Upn};
@@ -35,6 +37,7 @@ pub struct CheckContext<'a> {
 /// A check of one value on its own.
 pub trait ValueCheck: std::fmt::Debug + Send + Sync {
     /// `Some(detail)` when the value fails: what is wrong, completing the rule's message.
+    /// Binary attributes' values come as standard padded base64.
     fn check(&self, value: &str, ctx: &CheckContext) -> Option<String>;
 
     /// The value without what this check rejects, for the `strip` fix.
@@ -44,6 +47,11 @@ pub trait ValueCheck: std::fmt::Debug + Send + Sync {
 
     /// The value cut to this check's limit, for the `truncate` fix.
     fn truncate(&self, _value: &str) -> Option<String> {
+        None
+    }
+
+    /// What the finding shows instead of the value (a photo's size), if anything.
+    fn shown(&self, _value: &str) -> Option<String> {
         None
     }
 }
@@ -57,6 +65,28 @@ pub enum Check {
     Required,
     /// Values must be unique across objects (resolved by the engine's index).
     Unique(Unique),
+    /// More than `max` (and at most `up_to`) selected values on one object.
+    Count { max: usize, up_to: Option<usize> },
+    /// At most one selected value per object; `keep` names the attribute whose value
+    /// is the one to keep.
+    Single { keep: Option<String> },
+    /// When a value `when` selects is present, a selected value must be too; `from`
+    /// names the attribute whose value a fix promotes.
+    PresentWhen {
+        when: ValueFilter,
+        from: Option<String>,
+    },
+    /// The one selected value equals `attribute`'s value, ignoring case.
+    SameAs { attribute: String },
+    /// More than `max` in-scope objects in one domain (resolved after the stream).
+    DomainObjects { max: usize },
+}
+
+impl Check {
+    /// More than `max` and, with `up_to`, at most `up_to`.
+    pub fn over(n: usize, max: usize, up_to: Option<usize>) -> bool {
+        n > max && up_to.is_none_or(|u| n <= u)
+    }
 }
 
 impl Check {
@@ -65,7 +95,7 @@ impl Check {
     pub fn check_value(&self, value: &str, ctx: &CheckContext) -> Option<String> {
         match self {
             Check::Value(c) => c.check(value, ctx),
-            Check::Required | Check::Unique(_) => None,
+            _ => None,
         }
     }
 }

@@ -23,4 +23,12 @@ pub struct Unique {
     pub per: UniquePer,
     /// How reports name the namespace.
     pub label: String,
+    /// Values are bytes (base64 text), compared exactly, not case-folded.
+    pub binary: bool,
+    /// Binary: only values of exactly this many bytes take part.
+    pub bytes: Option<usize>,
+    /// Binary: an all-zero value takes no part.
+    pub ignore_zero: bool,
+    /// The attribute whose values stand in when the object's own take no part.
+    pub fallback: Option<String>,
 }

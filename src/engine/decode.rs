@@ -3,7 +3,7 @@
 //! grouped by attribute slot.
 
 use super::part::Part;
-use crate::model::{Attr, Diagnostic, DiagnosticLevel, Entry, ValueEncoding};
+use crate::model::{Diagnostic, DiagnosticLevel, Entry, ValueEncoding};
 use crate::rules::{AttrValues, RuleSet};
 use std::borrow::Cow;
 
@@ -28,8 +28,9 @@ pub(crate) struct AttrIndex {
     /// objectClass, objectGUID and the scope's attributes. There is no fixed limit.
     pub(crate) slots: usize,
     pub(crate) object_class: usize,
-    /// objectGUID is looked up but never decoded as text.
     pub(crate) object_guid: usize,
+    /// Slots read as bytes (handed to checks as standard base64), by slot.
+    pub(crate) binary: Vec<bool>,
 }
 
 impl AttrIndex {
@@ -65,6 +66,7 @@ impl AttrIndex {
             slots: names.len(),
             object_class,
             object_guid,
+            binary: names.iter().map(|n| rules.is_binary(n)).collect(),
         }
     }
 
@@ -212,26 +214,97 @@ pub(crate) fn decode<'e>(
     Some(text)
 }
 
-/// Appends the object's objectGUID as base64 (as ldifde and ldapsearch write it).
-pub(crate) fn push_object_guid(a: &Attr, out: &mut String) {
+/// A binary value as standard padded base64 (the form checks, the index and reports
+/// use): the `::` text without folding whitespace, or a plain value encoded. `None`,
+/// with a diagnostic, for base64 that is not valid and for URL references.
+pub(crate) fn decode_binary<'e>(
+    entry: &'e Entry,
+    i: usize,
+    name: &str,
+    part: &mut Part,
+) -> Option<Cow<'e, str>> {
     use base64::Engine as _;
-    match a.encoding {
-        ValueEncoding::Base64 => out.extend(
-            a.raw
-                .iter()
-                .filter(|b| !b.is_ascii_whitespace())
-                .map(|&b| b as char),
-        ),
-        ValueEncoding::Plain => {
-            base64::engine::general_purpose::STANDARD.encode_string(&a.raw, out)
+    let attr = &entry.attrs[i];
+    match attr.encoding {
+        ValueEncoding::Url => None,
+        ValueEncoding::Plain => Some(Cow::Owned(
+            base64::engine::general_purpose::STANDARD.encode(&attr.raw),
+        )),
+        ValueEncoding::Base64 => {
+            let text: Cow<'e, [u8]> = match &attr.raw {
+                Cow::Borrowed(b) if !b.iter().any(u8::is_ascii_whitespace) => Cow::Borrowed(b),
+                raw => Cow::Owned(
+                    raw.iter()
+                        .copied()
+                        .filter(|b| !b.is_ascii_whitespace())
+                        .collect(),
+                ),
+            };
+            if !is_base64(&text) {
+                part.diags.push(Diagnostic {
+                    level: DiagnosticLevel::Error,
+                    file: name.to_string(),
+                    line: attr.line,
+                    column: 0,
+                    message: format!(
+                        "invalid base64 in the value of {}; the value was not checked",
+                        attr.name
+                    ),
+                    limit: None,
+                });
+                return None;
+            }
+            // Base64 text is ASCII.
+            Some(match text {
+                Cow::Borrowed(b) => Cow::Borrowed(std::str::from_utf8(b).ok()?),
+                Cow::Owned(b) => Cow::Owned(String::from_utf8(b).ok()?),
+            })
         }
-        ValueEncoding::Url => {}
     }
+}
+
+/// Standard padded base64, checked without decoding (a photo's 100 KB need no copy).
+fn is_base64(b: &[u8]) -> bool {
+    let body = b
+        .strip_suffix(b"==")
+        .or_else(|| b.strip_suffix(b"="))
+        .unwrap_or(b);
+    b.len() % 4 == 0
+        && body
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || *c == b'+' || *c == b'/')
+}
+
+/// True when an attribute's options say the export holds only part of its values
+/// (`range=0-1499`; a range ending in `*` is the last part).
+pub(crate) fn partial_range(options: &str) -> bool {
+    options.split(';').any(|o| {
+        o.len() > 6
+            && o[..6].eq_ignore_ascii_case("range=")
+            && o[6..]
+                .split_once('-')
+                .is_some_and(|(_, hi)| hi.trim() != "*")
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ranges_and_base64() {
+        assert!(partial_range("range=0-1499"));
+        assert!(partial_range("binary;Range=1500-2999"));
+        assert!(!partial_range("range=1500-*"));
+        assert!(!partial_range("binary"));
+        assert!(!partial_range(""));
+        assert!(is_base64(b"AAECAw=="));
+        assert!(is_base64(b"AAECAwQ="));
+        assert!(is_base64(b""));
+        assert!(!is_base64(b"AAECAw="));
+        assert!(!is_base64(b"AA=CAw=="));
+        assert!(!is_base64(b"AAE*"));
+    }
 
     #[test]
     fn reuse_keeps_the_allocation() {

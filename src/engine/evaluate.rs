@@ -2,9 +2,9 @@
 //! its class; value findings (with their suggestion) and the values the uniqueness index
 //! must hold.
 
-use super::decode::{decode, push_object_guid, reuse, Decoded, DecodedValue, Scratch};
+use super::decode::{decode, decode_binary, partial_range, reuse, Decoded, DecodedValue, Scratch};
 use super::index::{self, Holder, IndexKey};
-use super::part::{part_index, ObjInfo, Part, PartFull, Pending};
+use super::part::{part_index, DomainCount, ObjInfo, Part, PartFull, Pending};
 use super::Engine;
 use crate::checks::Check;
 use crate::findings::{Finding, SourceRef};
@@ -40,6 +40,8 @@ struct NewFinding<'a> {
     /// Line of the value (0 for a missing attribute).
     value_line: u64,
     value: &'a str,
+    /// The finding is about an absent value (its `value` is null).
+    absent: bool,
     detail: &'a str,
     /// Findings on one value share it (and their suggestion's fate).
     value_id: u32,
@@ -47,6 +49,7 @@ struct NewFinding<'a> {
     attribute_values: u32,
     suggestion: Option<String>,
     suggestion_keys: Vec<IndexKey>,
+    replaces: Option<String>,
 }
 
 impl Engine<'_> {
@@ -100,14 +103,18 @@ impl Engine<'_> {
         }
         part.counts.objects_read += 1;
         // Decode, once, every value a rule or the scope reads.
-        let mut guid_attr = None;
+        let mut partial = None;
         for (i, a) in entry.attrs.iter().enumerate() {
             if let Some(slot) = self.index.lookup(a.name) {
-                if slot == self.index.object_guid {
-                    guid_attr.get_or_insert(i);
-                    continue;
+                if !a.options.is_empty() && partial.is_none() && partial_range(a.options) {
+                    partial = Some(i);
                 }
-                if let Some(text) = decode(entry, i, name, part) {
+                let text = if self.index.binary[slot] {
+                    decode_binary(entry, i, name, part)
+                } else {
+                    decode(entry, i, name, part)
+                };
+                if let Some(text) = text {
                     if text.len() > self.opts.limits.max_value {
                         let what = format!(
                             "a value of {} is longer than {} bytes",
@@ -176,12 +183,27 @@ impl Engine<'_> {
             }
         };
         part.counts.in_scope += 1;
-        let (dn_off, dn_len) = part.push_text(&entry.dn)?;
-        let mut guid = String::new();
-        if let Some(i) = guid_attr {
-            push_object_guid(&entry.attrs[i], &mut guid);
+        if let Some(i) = partial {
+            let a = &entry.attrs[i];
+            part.diags.push(Diagnostic {
+                level: DiagnosticLevel::Warning,
+                file: name.to_string(),
+                line: a.line,
+                column: 0,
+                message: format!(
+                    "`{}` holds only part of {} (`{};{}`): the export did not complete the \
+                     range, so its count is a lower bound",
+                    entry.dn, a.name, a.name, a.options
+                ),
+                limit: None,
+            });
         }
-        let (guid_off, guid_len) = part.push_text(&guid)?;
+        let (dn_off, dn_len) = part.push_text(&entry.dn)?;
+        let guid = view
+            .slot(self.index.object_guid)
+            .first()
+            .map_or("", |v| v.text.as_ref());
+        let (guid_off, guid_len) = part.push_text(guid)?;
         let obj = part_index(part.objects.len())?;
         part.objects.push(ObjInfo {
             dn_off,
@@ -209,18 +231,79 @@ impl Engine<'_> {
                             entry,
                             name,
                             class,
+                            view,
                             NewFinding {
                                 obj,
                                 rule: ri,
                                 value_line: 0,
                                 value: "",
+                                absent: true,
                                 detail: "is missing",
                                 value_id: u32::MAX,
                                 attribute_values: 0,
                                 suggestion: None,
                                 suggestion_keys: Vec::new(),
+                                replaces: None,
                             },
                         );
+                    }
+                }
+                Check::Unique(u) if u.binary => {
+                    let line = |a: usize| entry.attrs[a].line;
+                    self.hold_binary(part, view, &entry.dn, &line, obj, ri, rule_id, u)?;
+                }
+                Check::Count { .. }
+                | Check::Single { .. }
+                | Check::PresentWhen { .. }
+                | Check::SameAs { .. } => {
+                    for hit in self.object_check(ri, view) {
+                        let (value, value_line) = match hit.value {
+                            Some(vi) => (
+                                view.vals[vi].text.as_ref(),
+                                entry.attrs[view.vals[vi].attr].line,
+                            ),
+                            None => ("", 0),
+                        };
+                        let value_id = match hit.suggestion {
+                            Some(_) => part_index(part.pending.len())?,
+                            None => u32::MAX,
+                        };
+                        self.push_finding(
+                            part,
+                            entry,
+                            name,
+                            class,
+                            view,
+                            NewFinding {
+                                obj,
+                                rule: ri,
+                                value_line,
+                                value: hit.shown.as_deref().unwrap_or(value),
+                                absent: hit.value.is_none(),
+                                detail: &hit.detail,
+                                value_id,
+                                attribute_values: u32::try_from(vals.len()).unwrap_or(u32::MAX),
+                                // The address stays the same: no new uniqueness to prove.
+                                suggestion: hit.suggestion,
+                                suggestion_keys: Vec::new(),
+                                replaces: hit.replaces,
+                            },
+                        );
+                    }
+                }
+                Check::DomainObjects { .. } => {
+                    let domain = crate::dn::domain(&entry.dn);
+                    if !domain.is_empty() {
+                        let c =
+                            part.domain_counts
+                                .entry((ri, domain))
+                                .or_insert_with(|| DomainCount {
+                                    dn: crate::dn::domain_dn(&entry.dn),
+                                    count: 0,
+                                    obj,
+                                    line: entry.line,
+                                });
+                        c.count += 1;
                     }
                 }
                 Check::Unique(_) => {
@@ -263,6 +346,7 @@ impl Engine<'_> {
                                 off,
                                 len,
                                 line: entry.attrs[*attr].line,
+                                fallback: false,
                             });
                         }
                     }
@@ -303,22 +387,29 @@ impl Engine<'_> {
             };
             let value_id = part_index(part.pending.len())?;
             for hit in group {
+                let shown = match &self.rules.rules[hit.rule].check {
+                    Check::Value(c) => c.shown(text),
+                    _ => None,
+                };
                 self.push_finding(
                     part,
                     entry,
                     name,
                     class,
+                    view,
                     NewFinding {
                         obj,
                         rule: hit.rule,
                         value_line: entry.attrs[*attr].line,
-                        value: text,
+                        value: shown.as_deref().unwrap_or(text),
+                        absent: false,
                         detail: &hit.detail,
                         value_id,
                         attribute_values: u32::try_from(view.range(*slot).len())
                             .unwrap_or(u32::MAX),
                         suggestion: suggestion.clone(),
                         suggestion_keys: suggestion_keys.clone(),
+                        replaces: None,
                     },
                 );
             }
@@ -332,6 +423,7 @@ impl Engine<'_> {
         entry: &Entry,
         name: &str,
         class: ObjectClass,
+        view: &Decoded<'_, '_>,
         new: NewFinding<'_>,
     ) {
         let rule = &self.rules.rules[new.rule];
@@ -350,13 +442,26 @@ impl Engine<'_> {
                 object_class: class.as_str().to_string(),
                 object_guid,
                 attribute: rule.def.attribute.clone(),
-                value,
+                value: (!new.absent).then_some(value),
                 value_base64,
                 suggestion: new.suggestion,
+                replaces: new.replaces,
                 attribute_values: Some(new.attribute_values),
                 related: Vec::new(),
                 related_total: None,
-                message: render_message(&rule.def.message, &rule.def.attribute, new.detail),
+                message: render_message(
+                    &rule.def.message,
+                    &rule.def.attribute,
+                    new.detail,
+                    &entry.dn,
+                    new.value,
+                    &|a| {
+                        self.index
+                            .lookup(a)
+                            .and_then(|s| view.slot(s).first())
+                            .map(|v| v.text.trim().to_string())
+                    },
+                ),
                 uniqueness: None,
                 source: SourceRef {
                     file: name.to_string(),
@@ -402,8 +507,79 @@ impl Engine<'_> {
     }
 }
 
-fn render_message(template: &str, attribute: &str, detail: &str) -> String {
-    template
-        .replace("{detail}", detail)
-        .replace("{attribute}", attribute)
+/// A rule's message for one finding. Besides `{detail}` and `{attribute}`, a message
+/// may say `{domain}` (the DN's AD domain, `corp.example`), `{attr:NAME}` (the object's
+/// first NAME value) and `{value:sid}` (a binary SID value as `S-1-5-21-...`). The
+/// template is read once: text put in from the directory is never expanded again.
+pub(crate) fn render_message(
+    template: &str,
+    attribute: &str,
+    detail: &str,
+    dn: &str,
+    value: &str,
+    attr: &dyn Fn(&str) -> Option<String>,
+) -> String {
+    let mut out = String::with_capacity(template.len() + detail.len());
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let token = rest[start..]
+            .find('}')
+            .map(|end| &rest[start + 1..start + end]);
+        let shown = match token {
+            Some("detail") => Some(detail.to_string()),
+            Some("attribute") => Some(attribute.to_string()),
+            Some("domain") => Some(crate::dn::domain(dn)),
+            Some("value:sid") => {
+                Some(crate::text::sid_from_base64(value).unwrap_or_else(|| value.to_string()))
+            }
+            Some(t) => t
+                .strip_prefix("attr:")
+                .map(|name| attr(name).unwrap_or_else(|| format!("<no {name}>"))),
+            None => None,
+        };
+        match (shown, token) {
+            (Some(text), Some(t)) => {
+                out.push_str(&text);
+                rest = &rest[start + t.len() + 2..];
+            }
+            _ => {
+                out.push('{');
+                rest = &rest[start + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::render_message;
+
+    #[test]
+    fn placeholders_expand_once() {
+        let attr = |n: &str| (n == "sAMAccountName").then(|| "{attr:sAMAccountName}".to_string());
+        let m = render_message(
+            "{attribute} {detail}: {attr:sAMAccountName}@{domain} {attr:cn} {x} {",
+            "userPrincipalName",
+            "is missing {domain}",
+            "CN=a,OU=b,DC=Corp,DC=local",
+            "",
+            &attr,
+        );
+        assert_eq!(
+            m,
+            "userPrincipalName is missing {domain}: {attr:sAMAccountName}@corp.local <no cn> {x} {"
+        );
+        let sid = render_message(
+            "{value:sid}",
+            "objectSid",
+            "",
+            "",
+            "AQUAAAAAAAUVAAAAAQAAAAIAAAADAAAA6AMAAA==",
+            &|_| None,
+        );
+        assert_eq!(sid, "S-1-5-21-1-2-3-1000");
+    }
 }

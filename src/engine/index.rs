@@ -15,6 +15,14 @@ pub fn scoped_key(domain: Option<&str>, value: &str) -> String {
     }
 }
 
+/// The index key of a binary value (base64 of its bytes): exact, never case-folded.
+pub fn binary_key(domain: Option<&str>, value: &str) -> String {
+    match domain {
+        None => value.to_string(),
+        Some(d) => format!("{d}\u{1}{value}"),
+    }
+}
+
 /// A value as the uniqueness index compares it: its namespace and its key (normalised,
 /// prefixed with the domain for namespaces compared per domain).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -69,6 +77,8 @@ pub struct Holder {
     pub len: u32,
     /// Line of the attribute value.
     pub line: u64,
+    /// The value came from the rule's fallback attribute.
+    pub fallback: bool,
 }
 
 /// A reference to a holder: (part, holder index), sortable by hash.

@@ -12,6 +12,7 @@ mod assemble;
 mod decode;
 mod evaluate;
 pub mod index;
+mod object;
 mod part;
 mod resolve;
 
@@ -116,6 +117,8 @@ pub(crate) struct Engine<'r> {
     pub(crate) rule_ns: Vec<Option<u16>>,
     /// Attribute name -> slot, for the rules' attributes, objectClass and the scope's.
     index: AttrIndex,
+    /// Slot of each rule's partner attribute (`keep`, `from`, `same_as`, `fallback`).
+    pub(crate) partner_slot: Vec<Option<usize>>,
     /// The sync scope's OUs as RDN keys (see `crate::dn::Dn::rdn_keys`).
     include_ous: Vec<Vec<String>>,
     exclude_ous: Vec<Vec<String>>,
@@ -142,8 +145,21 @@ impl<'r> Engine<'r> {
                 _ => None,
             })
             .collect();
+        let index = AttrIndex::new(rules);
+        let partner_slot = rules
+            .rules
+            .iter()
+            .map(|r| match &r.check {
+                Check::Single { keep: Some(a) }
+                | Check::PresentWhen { from: Some(a), .. }
+                | Check::SameAs { attribute: a } => index.lookup(a),
+                Check::Unique(u) => u.fallback.as_deref().and_then(|a| index.lookup(a)),
+                _ => None,
+            })
+            .collect();
         Engine {
             rules,
+            partner_slot,
             accepted: opts
                 .accepted_domains
                 .iter()
@@ -152,7 +168,7 @@ impl<'r> Engine<'r> {
             rule_ns,
             include_ous: ou_keys(&opts.include_ous),
             exclude_ous: ou_keys(&opts.exclude_ous),
-            index: AttrIndex::new(rules),
+            index,
             opts: opts.clone(),
         }
     }
@@ -287,9 +303,31 @@ impl<'r> Engine<'r> {
         parser.set_max_entry(self.opts.limits.max_entry);
         let mut diags = Vec::new();
         let mut scratch = Scratch::default();
+        // An entry waits for the modify records that follow it: ldifde writes the values
+        // of a big attribute (a group's members) as `add:` modifications of the same DN
+        // after the entry's record, and those values are the entry's for every rule.
+        // The block cutter keeps such records in the entry's block.
+        let mut held: Option<crate::model::Entry> = None;
         while let Some(entry) = parser.next_entry(&mut diags) {
-            scratch = self.check_entry(&entry, name, &mut part, scratch);
-            parser.recycle(entry.attrs);
+            if let Some(h) = held.as_mut() {
+                if entry.only_adds && crate::dn::same_dn(&h.dn, &entry.dn) {
+                    h.attrs.extend(entry.attrs);
+                    continue;
+                }
+            }
+            if let Some(h) = held.take() {
+                scratch = self.check_entry(&h, name, &mut part, scratch);
+                parser.recycle(h.attrs);
+            }
+            if entry.changetype == crate::model::ChangeType::Add {
+                held = Some(entry);
+            } else {
+                scratch = self.check_entry(&entry, name, &mut part, scratch);
+                parser.recycle(entry.attrs);
+            }
+        }
+        if let Some(h) = held {
+            self.check_entry(&h, name, &mut part, scratch);
         }
         part.diags.append(&mut diags);
         // What a block leaves behind lives until the end of the run: no growth slack.

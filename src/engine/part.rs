@@ -54,6 +54,19 @@ pub(crate) struct Part {
     pub holders: Vec<Holder>,
     pub counts: Counts,
     pub diags: Vec<Diagnostic>,
+    /// In-scope objects per (rule, domain) for `domain_objects` rules.
+    pub domain_counts: BTreeMap<(usize, String), DomainCount>,
+}
+
+/// The in-scope objects one block saw in one domain, for a `domain_objects` rule.
+#[derive(Debug, Clone)]
+pub(crate) struct DomainCount {
+    /// The domain's DN as the first object spelt it (`DC=corp,DC=example`).
+    pub dn: String,
+    pub count: u64,
+    /// The first object seen, which orders the finding.
+    pub obj: u32,
+    pub line: u64,
 }
 
 /// A part's arena, objects and findings are indexed with `u32`: a block holds at most

@@ -40,9 +40,30 @@ impl View<'_> {
     fn key(&self, r: &HolderRef) -> IndexKey {
         let h = self.holder(r);
         let domain = self.domain(r);
+        let value = &self.value(r)[usize::from(h.skip)..];
         IndexKey {
             namespace: self.engine.rule_ns[usize::from(h.rule)].unwrap_or(0),
-            key: index::scoped_key(domain.as_deref(), &self.value(r)[usize::from(h.skip)..]),
+            key: if self.binary(r) {
+                index::binary_key(domain.as_deref(), value)
+            } else {
+                index::scoped_key(domain.as_deref(), value)
+            },
+        }
+    }
+    fn binary(&self, r: &HolderRef) -> bool {
+        matches!(&self.engine.rules.rules[usize::from(self.holder(r).rule)].check,
+            crate::checks::Check::Unique(u) if u.binary)
+    }
+    /// The attribute that supplied the holder's value: the rule's, or its fallback.
+    fn attribute(&self, r: &HolderRef) -> String {
+        let h = self.holder(r);
+        let rule = &self.engine.rules.rules[usize::from(h.rule)];
+        match &rule.check {
+            crate::checks::Check::Unique(u) if h.fallback => u
+                .fallback
+                .clone()
+                .unwrap_or_else(|| rule.def.attribute.clone()),
+            _ => rule.def.attribute.clone(),
         }
     }
     /// The holder's domain when its rule compares per domain.
@@ -66,10 +87,7 @@ impl View<'_> {
         let (value, value_base64) = crate::text::for_report(self.value(r));
         Related {
             dn: p.text(o.dn_off, o.dn_len).to_string(),
-            attribute: self.engine.rules.rules[usize::from(h.rule)]
-                .def
-                .attribute
-                .clone(),
+            attribute: self.attribute(r),
             value,
             value_base64,
             source: SourceRef {
@@ -203,6 +221,8 @@ pub(crate) fn resolve(engine: &Engine, parts: &[Part]) -> Vec<(FKey, Finding)> {
         a = b;
     }
 
+    domain_findings(engine, &numbered, &mut out);
+
     for &(pi, p) in &numbered {
         for f in &p.pending {
             let mut finding = f.finding.clone();
@@ -265,11 +285,25 @@ fn duplicate_findings(view: &View, group: &[HolderRef], out: &mut Vec<(FKey, Fin
             crate::checks::Check::Unique(u) => Some(Uniqueness {
                 namespace: u.namespace.clone(),
                 label: u.label.clone(),
-                key: index::normalize(&view.value(r)[usize::from(h.skip)..]).into_owned(),
+                key: if u.binary {
+                    view.value(r).to_string()
+                } else {
+                    index::normalize(&view.value(r)[usize::from(h.skip)..]).into_owned()
+                },
                 domain,
             }),
             _ => None,
         };
+        let dn = p.text(o.dn_off, o.dn_len);
+        let attribute = view.attribute(r);
+        let message = super::evaluate::render_message(
+            &rule.def.message,
+            &attribute,
+            &detail,
+            dn,
+            view.value(r),
+            &|_| None,
+        );
         out.push((
             FKey {
                 part: r.part,
@@ -279,27 +313,92 @@ fn duplicate_findings(view: &View, group: &[HolderRef], out: &mut Vec<(FKey, Fin
                 rule: rule.def.id.clone(),
                 severity: rule.def.severity,
                 category: rule.def.category,
-                dn: p.text(o.dn_off, o.dn_len).to_string(),
+                dn: dn.to_string(),
                 object_class: o.class.as_str().to_string(),
                 object_guid: (o.guid_len > 0).then(|| p.text(o.guid_off, o.guid_len).to_string()),
-                attribute: rule.def.attribute.clone(),
-                value,
+                attribute,
+                value: Some(value),
                 value_base64,
                 suggestion: None,
+                replaces: None,
                 attribute_values: None,
                 related,
                 related_total,
-                message: rule
-                    .def
-                    .message
-                    .replace("{detail}", &detail)
-                    .replace("{attribute}", &rule.def.attribute),
+                message,
                 uniqueness,
                 source: SourceRef {
                     file: view.file(r.part),
                     line: o.line,
                 },
                 value_line: h.line,
+                fingerprint: String::new(),
+                state: None,
+                exception: None,
+            },
+        ));
+    }
+}
+
+/// `domain_objects` rules: the in-scope objects of every block summed per domain; one
+/// finding on each domain past the limit.
+fn domain_findings(engine: &Engine, parts: &[(u32, &Part)], out: &mut Vec<(FKey, Finding)>) {
+    use std::collections::BTreeMap;
+    // (rule, domain) -> (first (part, obj), its line, domain DN, count)
+    let mut total: BTreeMap<(usize, &str), (FKey, u64, &str, u64)> = BTreeMap::new();
+    for &(pi, p) in parts {
+        for ((rule, domain), c) in &p.domain_counts {
+            let key = FKey {
+                part: pi,
+                obj: c.obj,
+            };
+            let t =
+                total
+                    .entry((*rule, domain.as_str()))
+                    .or_insert((key, c.line, c.dn.as_str(), 0));
+            t.3 += c.count;
+        }
+    }
+    for ((ri, _), (key, _, dn, count)) in total {
+        let rule = &engine.rules.rules[ri];
+        let crate::checks::Check::DomainObjects { max } = rule.check else {
+            continue;
+        };
+        if count <= max as u64 {
+            continue;
+        }
+        let detail = format!("holds {count} in-scope objects; the limit is {max}");
+        let message = super::evaluate::render_message(
+            &rule.def.message,
+            &rule.def.attribute,
+            &detail,
+            dn,
+            "",
+            &|_| None,
+        );
+        out.push((
+            key,
+            Finding {
+                rule: rule.def.id.clone(),
+                severity: rule.def.severity,
+                category: rule.def.category,
+                dn: dn.to_string(),
+                object_class: "domain".into(),
+                object_guid: None,
+                attribute: rule.def.attribute.clone(),
+                value: Some(count.to_string()),
+                value_base64: None,
+                suggestion: None,
+                replaces: None,
+                attribute_values: None,
+                related: Vec::new(),
+                related_total: None,
+                message,
+                uniqueness: None,
+                source: SourceRef {
+                    file: parts[key.part as usize].1.file.clone(),
+                    line: 0,
+                },
+                value_line: 0,
                 fingerprint: String::new(),
                 state: None,
                 exception: None,

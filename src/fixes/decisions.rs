@@ -130,7 +130,7 @@ pub fn read(text: &str, report: &Report) -> (Vec<DecidedEdit>, Vec<RowProblem>) 
         let finding = report.findings.iter().find(|f| {
             crate::dn::normalize(&f.dn) == key
                 && f.attribute.eq_ignore_ascii_case(attr)
-                && (f.value == current || f.value == raw_current)
+                && (f.value_str() == current || f.value_str() == raw_current)
                 && (b64.is_empty() || f.value_base64.as_deref() == Some(b64))
         });
         let Some(f) = finding else {

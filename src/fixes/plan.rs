@@ -163,7 +163,15 @@ pub fn value_bytes(f: &Finding) -> Vec<u8> {
     f.value_base64
         .as_deref()
         .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
-        .unwrap_or_else(|| f.value.as_bytes().to_vec())
+        .unwrap_or_else(|| {
+            // A finding about an absent value changes the value its suggestion replaces.
+            f.value
+                .as_deref()
+                .or(f.replaces.as_deref())
+                .unwrap_or("")
+                .as_bytes()
+                .to_vec()
+        })
 }
 
 impl Plan {
@@ -236,7 +244,7 @@ pub fn plan(report: &Report) -> Plan {
             let me = Holder {
                 dn: f.dn.clone(),
                 attribute: f.attribute.clone(),
-                value: f.value.clone(),
+                value: f.value_str().to_string(),
                 value_base64: f.value_base64.clone(),
             };
             let group = match (&f.uniqueness, f.category) {
@@ -280,7 +288,7 @@ pub fn plan(report: &Report) -> Plan {
             plan.refused.push(Refusal {
                 dn: f.dn.clone(),
                 attribute: f.attribute.clone(),
-                value: f.value.clone(),
+                value: f.value_str().to_string(),
                 reason: "another finding on this value is excepted: left as it is".into(),
             });
             continue;
@@ -289,7 +297,7 @@ pub fn plan(report: &Report) -> Plan {
             plan.refused.push(Refusal {
                 dn: f.dn.clone(),
                 attribute: f.attribute.escape_debug().to_string(),
-                value: f.value.clone(),
+                value: f.value_str().to_string(),
                 reason: "not an attribute name".into(),
             });
             continue;
@@ -327,7 +335,7 @@ pub fn plan(report: &Report) -> Plan {
                 plan.refused.push(Refusal {
                     dn: f.dn.clone(),
                     attribute: f.attribute.clone(),
-                    value: f.value.clone(),
+                    value: f.value_str().to_string(),
                     reason,
                 });
             }
@@ -380,9 +388,10 @@ pub(crate) mod tests {
             object_class: "user".into(),
             object_guid: None,
             attribute: attr.into(),
-            value: value.into(),
+            value: Some(value.into()),
             value_base64: None,
             suggestion: sugg.map(String::from),
+            replaces: None,
             attribute_values: Some(1),
             related: vec![],
             related_total: None,

@@ -57,7 +57,7 @@ pub fn render(report: &Report) -> String {
             &f.object_class,
             &f.attribute,
             error_type(f.category),
-            &f.value,
+            f.value_str(),
             f.suggestion.as_deref().unwrap_or(""),
             action,
             &f.rule,

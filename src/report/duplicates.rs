@@ -30,7 +30,7 @@ fn dup_key(f: &Finding) -> (DupKey, String) {
             DupKey {
                 namespace: f.attribute.to_ascii_lowercase(),
                 domain: None,
-                value: f.value.to_lowercase(),
+                value: f.value_str().to_lowercase(),
             },
             f.attribute.clone(),
         ),
@@ -57,7 +57,7 @@ pub(super) fn holder_of(f: &Finding) -> Related {
     Related {
         dn: f.dn.clone(),
         attribute: f.attribute.clone(),
-        value: f.value.clone(),
+        value: f.value_str().to_string(),
         value_base64: f.value_base64.clone(),
         source: f.source.clone(),
     }

@@ -18,7 +18,11 @@ pub const LIST_CAP: usize = 1000;
 fn line(f: &Finding) -> String {
     let mut s = format!(
         "{}:{} {} {}: {}",
-        f.source.file, f.source.line, f.dn, f.attribute, f.value
+        f.source.file,
+        f.source.line,
+        f.dn,
+        f.attribute,
+        f.value_str()
     );
     if let Some(st) = f.state {
         let _ = write!(s, " [{}]", st.as_str());

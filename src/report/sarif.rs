@@ -120,7 +120,7 @@ fn result(f: &Finding, rule_index: Option<usize>, with_baseline: bool, art: &Art
     if let Some(file) = art.file(&f.source.file, f.value_line) {
         let mut l = location(file, f.value_line);
         l["id"] = json!(1);
-        l["message"] = json!({ "text": format!("{}: {}", f.attribute, f.value) });
+        l["message"] = json!({ "text": format!("{}: {}", f.attribute, f.value_str()) });
         related.push(l);
     }
     for r in &f.related {
@@ -328,6 +328,9 @@ mod tests {
         let mut report: Report =
             serde_json::from_str(include_str!("../../tests/snapshots/contoso.json")).unwrap();
         report.fill_fingerprints();
+        for f in &mut report.findings {
+            f.severity = Severity::Error;
+        }
         report.findings[3].severity = Severity::Warning;
         report.findings[5].severity = Severity::Info;
         let total = report.findings.len();

@@ -118,7 +118,7 @@ pub fn render(report: &Report, color: bool) -> String {
                 f.source.line,
                 crate::report::escape::terminal(&f.dn),
                 f.attribute,
-                crate::report::escape::terminal(&f.value)
+                crate::report::escape::terminal(f.value_str())
             );
             if let Some(sug) = &f.suggestion {
                 let _ = write!(out, " -> {}", crate::report::escape::terminal(sug));

@@ -327,6 +327,16 @@ pub fn category_text(c: Category) -> (&'static str, &'static str) {
             "Addresses use a domain that is not a public internet domain, or not one of the \
              tenant's accepted domains.",
         ),
+        Category::Size => (
+            "Objects too large to synchronize",
+            "Attributes with too many values or values with too many bytes: certificates, \
+             photos, group members. Entra Connect stops such an object (LargeObject).",
+        ),
+        Category::Consistency => (
+            "Inconsistent attributes",
+            "Attributes of one object disagree, or a required partner value is missing: \
+             several primary SMTP addresses, none, or one that differs from mail.",
+        ),
     }
 }
 
@@ -434,7 +444,7 @@ impl ReportView {
                 dn: f.dn.clone(),
                 object_class: f.object_class.clone(),
                 attribute: f.attribute.clone(),
-                value: f.value.clone(),
+                value: f.value_str().to_string(),
                 message: f.message.clone(),
                 source: source_str(&f.source.file, f.source.line),
             })
@@ -848,7 +858,7 @@ fn finding_row(f: &Finding, group: Option<String>) -> FindingRow {
         dn: f.dn.clone(),
         object_class: f.object_class.clone(),
         attribute: f.attribute.clone(),
-        value: f.value.clone(),
+        value: f.value_str().to_string(),
         suggestion: f.suggestion.clone(),
         message: f.message.clone(),
         source: source_str(&f.source.file, f.source.line),
@@ -973,9 +983,10 @@ mod tests {
             object_class: "user".into(),
             object_guid: None,
             attribute: attr.into(),
-            value: value.into(),
+            value: Some(value.into()),
             value_base64: None,
             suggestion: None,
+            replaces: None,
             attribute_values: None,
             related: vec![],
             related_total: None,

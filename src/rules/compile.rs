@@ -4,8 +4,8 @@
 
 use super::CheckDef;
 use crate::checks::{
-    CharClass, Charset, Check, DomainAccepted, DomainRoutable, MaxBytes, MaxLength, NotBlank,
-    Pattern, SmtpAddress, Unique, Upn, ValueCheck,
+    CharClass, Charset, Check, DomainAccepted, DomainRoutable, ExactBytes, MaxBytes, MaxLength,
+    NotBlank, Pattern, SmtpAddress, Unique, Upn, ValueCheck,
 };
 use regex::{Regex, RegexBuilder};
 use std::sync::Arc;
@@ -44,7 +44,7 @@ fn char_class(class: &str) -> Result<CharClass, CheckDefError> {
 }
 
 /// Compiles a rule's check as written into the check the engine runs.
-pub fn check(def: &CheckDef) -> Result<Check, CheckDefError> {
+pub fn check(def: &CheckDef, binary: bool) -> Result<Check, CheckDefError> {
     let class = |s: &Option<String>| s.as_deref().map(char_class).transpose();
     let value = |c: Arc<dyn ValueCheck>| Check::Value(c);
     Ok(match def {
@@ -76,7 +76,29 @@ pub fn check(def: &CheckDef) -> Result<Check, CheckDefError> {
             max: *max,
             part: *part,
         })),
-        CheckDef::MaxBytes { max } => value(Arc::new(MaxBytes { max: *max })),
+        CheckDef::MaxBytes { max, up_to, show } => value(Arc::new(MaxBytes {
+            max: *max,
+            up_to: *up_to,
+            shown: *show,
+            binary,
+        })),
+        CheckDef::ExactBytes { bytes } => value(Arc::new(ExactBytes {
+            bytes: *bytes,
+            binary,
+        })),
+        CheckDef::ValueCount { max, up_to } => Check::Count {
+            max: *max,
+            up_to: *up_to,
+        },
+        CheckDef::Single { keep } => Check::Single { keep: keep.clone() },
+        CheckDef::PresentWhen { when, from } => Check::PresentWhen {
+            when: *when,
+            from: from.clone(),
+        },
+        CheckDef::SameAs { attribute } => Check::SameAs {
+            attribute: attribute.clone(),
+        },
+        CheckDef::DomainObjects { max } => Check::DomainObjects { max: *max },
         CheckDef::Pattern { regex, must_match } => value(Arc::new(Pattern {
             regex: user_regex(regex).map_err(CheckDefError::Regex)?,
             must_match: *must_match,
@@ -93,10 +115,17 @@ pub fn check(def: &CheckDef) -> Result<Check, CheckDefError> {
             namespace,
             per,
             label,
+            bytes,
+            ignore_zero,
+            fallback,
         } => Check::Unique(Unique {
             namespace: namespace.clone(),
             per: *per,
             label: label.clone().unwrap_or_else(|| namespace.clone()),
+            binary,
+            bytes: *bytes,
+            ignore_zero: *ignore_zero,
+            fallback: fallback.clone(),
         }),
     })
 }
@@ -111,7 +140,7 @@ mod tests {
             regex: "(a{1000}){1000}".into(),
             must_match: false,
         };
-        let e = check(&def).unwrap_err().to_string();
+        let e = check(&def, false).unwrap_err().to_string();
         assert!(e.contains("invalid regex"), "{e}");
         let def = CheckDef::Charset {
             allowed: Some("[".into()),
@@ -120,7 +149,7 @@ mod tests {
             non_ascii: false,
             control: false,
         };
-        assert!(check(&def)
+        assert!(check(&def, false)
             .unwrap_err()
             .to_string()
             .contains("character class"));

@@ -10,7 +10,7 @@ mod scope;
 pub use scope::{AttrValues, ObjectClass, Scope, ScopeDef, Verdict};
 
 use crate::checks::Check;
-pub use crate::checks::{LengthPart, UniquePer};
+pub use crate::checks::{LengthPart, Shown, UniquePer, ValueFilter};
 use crate::findings::{Category, Severity};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -41,8 +41,48 @@ pub enum CheckDef {
         #[serde(default)]
         part: LengthPart,
     },
-    /// At most `max` bytes in the value as stored (binary values count raw bytes).
-    MaxBytes { max: usize },
+    /// At most `max` bytes in the value as stored (binary values count raw bytes). With
+    /// `up_to`, only values of at most `up_to` bytes are reported (a stricter rule takes
+    /// the larger ones); with `show: size` the finding's value is the byte count.
+    MaxBytes {
+        max: usize,
+        #[serde(default)]
+        up_to: Option<usize>,
+        #[serde(default)]
+        show: Shown,
+    },
+    /// Exactly `bytes` bytes in the value as stored (a GUID holds 16).
+    ExactBytes { bytes: usize },
+    /// At most `max` values (those the rule's `values` selects) on one object; with
+    /// `up_to`, only counts of at most `up_to` are reported. One finding per object whose
+    /// value is the count. Values added by the modify records that follow an entry
+    /// (ldifde's way of writing big groups) and `;range=` parts count too.
+    ValueCount {
+        max: usize,
+        #[serde(default)]
+        up_to: Option<usize>,
+    },
+    /// At most one selected value per object; when there are several, each is a finding.
+    /// `keep` names an attribute whose value (ignoring case) is the one to keep: the
+    /// `demote` fix takes the others out of the selection (`SMTP:` → `smtp:`).
+    Single {
+        #[serde(default)]
+        keep: Option<String>,
+    },
+    /// When the object holds a value that `when` selects, it must also hold one the rule
+    /// selects. One finding on the object, with no value. `from` names an attribute whose
+    /// value, when it equals one of the `when` values, the `promote` fix selects.
+    PresentWhen {
+        when: ValueFilter,
+        #[serde(default)]
+        from: Option<String>,
+    },
+    /// When the object holds exactly one selected value and `attribute` has a value, the
+    /// two are equal ignoring case.
+    SameAs { attribute: String },
+    /// More than `max` in-scope objects of the rule's classes in one Active Directory
+    /// domain (the DN's `DC=` components): one finding on the domain's DN, value = the count.
+    DomainObjects { max: usize },
     /// A finding when the value matches `regex` (or, with `must_match: true`, does not).
     Pattern {
         regex: String,
@@ -83,6 +123,18 @@ pub enum CheckDef {
         /// How reports name the namespace (`SMTP address`); the namespace id by default.
         #[serde(default)]
         label: Option<String>,
+        /// Binary rules: only values of exactly this many bytes take part (others are
+        /// left to the fallback).
+        #[serde(default)]
+        bytes: Option<usize>,
+        /// Binary rules: an all-zero value takes no part (an unset GUID).
+        #[serde(default)]
+        ignore_zero: bool,
+        /// An attribute whose values take part for an object whose own attribute has no
+        /// value that does (`mS-DS-ConsistencyGuid` else `objectGUID`). Findings name the
+        /// attribute that supplied the value.
+        #[serde(default)]
+        fallback: Option<String>,
     },
 }
 
@@ -92,6 +144,12 @@ impl CheckDef {
             CheckDef::Charset { .. } => "charset",
             CheckDef::MaxLength { .. } => "max_length",
             CheckDef::MaxBytes { .. } => "max_bytes",
+            CheckDef::ExactBytes { .. } => "exact_bytes",
+            CheckDef::ValueCount { .. } => "value_count",
+            CheckDef::Single { .. } => "single",
+            CheckDef::PresentWhen { .. } => "present_when",
+            CheckDef::SameAs { .. } => "same_as",
+            CheckDef::DomainObjects { .. } => "domain_objects",
             CheckDef::Pattern { .. } => "pattern",
             CheckDef::Required => "required",
             CheckDef::NotBlank => "not_blank",
@@ -100,44 +158,6 @@ impl CheckDef {
             CheckDef::DomainRoutable { .. } => "domain_routable",
             CheckDef::DomainAccepted => "domain_accepted",
             CheckDef::Unique { .. } => "unique",
-        }
-    }
-}
-
-/// Which values of the attribute a rule looks at.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum ValueFilter {
-    /// Every value, whole.
-    #[default]
-    Any,
-    /// Values typed `smtp:` (any case), checked without the prefix.
-    Smtp,
-    /// Values with a type prefix other than `smtp:` (X500, X400, SIP, ...), whole.
-    OtherTyped,
-}
-
-impl ValueFilter {
-    /// The part of a value a rule looks at: `(prefix length, rest)`, or `None` when the
-    /// filter skips the value (`smtp:` values are looked at without their prefix).
-    pub fn select(self, value: &str) -> Option<(u8, &str)> {
-        match self {
-            ValueFilter::Any => Some((0, value)),
-            ValueFilter::Smtp => {
-                let b = value.as_bytes();
-                (b.len() >= 5 && b[..5].eq_ignore_ascii_case(b"smtp:")).then(|| (5, &value[5..]))
-            }
-            ValueFilter::OtherTyped => {
-                let colon = value.find(':')?;
-                let ty = &value[..colon];
-                let typed = !ty.is_empty()
-                    && ty
-                        .bytes()
-                        .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-');
-                (typed && !ty.eq_ignore_ascii_case("smtp")).then_some((0, value))
-            }
         }
     }
 }
@@ -162,6 +182,12 @@ pub enum FixKind {
     /// Replace the domain with the first accepted domain (only when the run has some).
     /// Allowed only on the attributes in [`DOMAIN_MOVABLE_ATTRIBUTES`].
     AcceptedDomain,
+    /// `single`: take every selected value but the one to keep out of the selection
+    /// (lower its type prefix: `SMTP:` → `smtp:`).
+    Demote,
+    /// `present_when`: select the value named by the check's `from` attribute (`smtp:`
+    /// → `SMTP:`).
+    Promote,
 }
 
 impl FixKind {
@@ -173,6 +199,8 @@ impl FixKind {
             FixKind::Truncate => "truncate",
             FixKind::TidyDots => "tidy_dots",
             FixKind::AcceptedDomain => "accepted_domain",
+            FixKind::Demote => "demote",
+            FixKind::Promote => "promote",
         }
     }
 }
@@ -189,6 +217,39 @@ pub fn domain_may_move(attribute: &str) -> bool {
     DOMAIN_MOVABLE_ATTRIBUTES
         .iter()
         .any(|a| a.eq_ignore_ascii_case(attribute))
+}
+
+/// The synchronization engine a run prepares for: Entra Connect Sync or Cloud Sync,
+/// whose limits differ.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Default,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Target {
+    #[default]
+    ConnectSync,
+    CloudSync,
+}
+
+impl Target {
+    /// As the command line writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Target::ConnectSync => "connect-sync",
+            Target::CloudSync => "cloud-sync",
+        }
+    }
 }
 
 /// A rule's own passing and failing examples. An example is a value of the rule's
@@ -220,6 +281,17 @@ pub struct RuleDef {
     pub objects: Vec<ObjectClass>,
     /// The attribute checked, named as the finding will name it.
     pub attribute: String,
+    /// The attribute holds bytes (GUIDs, SIDs, photos, certificates): its values are
+    /// compared byte for byte and shown as base64. Only size, count, presence and
+    /// uniqueness checks read binary attributes.
+    #[serde(default)]
+    pub binary: bool,
+    /// The target profiles the rule runs under (all when empty): `connect-sync`, `cloud-sync`.
+    #[serde(default)]
+    pub targets: Vec<Target>,
+    /// A different severity under a target profile (`{cloud-sync: error}`).
+    #[serde(default)]
+    pub target_severity: std::collections::BTreeMap<Target, Severity>,
     #[serde(default)]
     pub values: ValueFilter,
     pub check: CheckDef,
@@ -290,6 +362,7 @@ pub fn docs_markdown(set: &RuleSet) -> String {
                 ValueFilter::Any => String::new(),
                 ValueFilter::Smtp => " (values typed `smtp:`, checked without the prefix)".into(),
                 ValueFilter::OtherTyped => " (values of other types: X500, X400, SIP, ...)".into(),
+                ValueFilter::Primary => " (primary addresses: values typed `SMTP:` in capitals)".into(),
             },
             serde_json::to_string(&d.check).unwrap_or_default(),
             match d.fix {
@@ -299,6 +372,8 @@ pub fn docs_markdown(set: &RuleSet) -> String {
                 FixKind::Truncate => "cut to the limit",
                 FixKind::TidyDots => "drop leading/trailing dots, collapse doubled dots",
                 FixKind::AcceptedDomain => "the same name at the first accepted domain",
+                FixKind::Demote => "lower the type prefix of every value but the one to keep",
+                FixKind::Promote => "make the value named by the check's `from` attribute the selected one",
             },
         );
         if !d.docs.is_empty() {
@@ -354,6 +429,45 @@ impl Rule {
     pub fn applies_to(&self, class: ObjectClass) -> bool {
         self.classes & class.bit() != 0
     }
+
+    /// Attributes the rule reads besides its own: a check's partner attribute or
+    /// fallback, and `{attr:NAME}` in its message.
+    pub fn partner_attributes(&self) -> Vec<String> {
+        let mut out: Vec<String> = match &self.def.check {
+            CheckDef::Single { keep: Some(a) }
+            | CheckDef::PresentWhen { from: Some(a), .. }
+            | CheckDef::SameAs { attribute: a }
+            | CheckDef::Unique {
+                fallback: Some(a), ..
+            } => vec![a.clone()],
+            _ => Vec::new(),
+        };
+        out.extend(message_attributes(&self.def.message).map(str::to_string));
+        out
+    }
+
+    /// The attributes this rule reads as bytes: its own and its fallback, when binary.
+    fn binary_attributes(&self) -> Vec<&str> {
+        if !self.def.binary {
+            return Vec::new();
+        }
+        let mut out = vec![self.def.attribute.as_str()];
+        if let CheckDef::Unique {
+            fallback: Some(f), ..
+        } = &self.def.check
+        {
+            out.push(f);
+        }
+        out
+    }
+}
+
+/// The attribute names of `{attr:NAME}` placeholders in a message.
+pub fn message_attributes(message: &str) -> impl Iterator<Item = &str> {
+    message
+        .split("{attr:")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
 }
 
 /// An error in a rule file: file, line, column and what is wrong.
@@ -473,12 +587,52 @@ impl RuleSet {
     pub fn read_attributes(&self) -> Vec<String> {
         let mut out: Vec<String> = self.attributes.clone();
         let extra = ["objectClass".to_string(), "objectGUID".to_string()];
-        for a in extra.into_iter().chain(self.scope.attributes()) {
+        let partners = self.rules.iter().flat_map(|r| r.partner_attributes());
+        for a in extra
+            .into_iter()
+            .chain(partners)
+            .chain(self.scope.attributes())
+        {
             if !out.iter().any(|o| o.eq_ignore_ascii_case(&a)) {
                 out.push(a);
             }
         }
         out
+    }
+
+    /// True when the scan reads `attribute` as bytes: objectGUID always, and the
+    /// attributes (and fallbacks) of binary rules.
+    pub fn is_binary(&self, attribute: &str) -> bool {
+        attribute.eq_ignore_ascii_case("objectGUID")
+            || self.rules.iter().any(|r| {
+                r.binary_attributes()
+                    .iter()
+                    .any(|a| a.eq_ignore_ascii_case(attribute))
+            })
+    }
+
+    /// The rule set a target profile runs: rules limited to other targets dropped,
+    /// severities set for this one.
+    pub fn for_target(mut self, target: Target) -> RuleSet {
+        self.rules
+            .retain(|r| r.def.targets.is_empty() || r.def.targets.contains(&target));
+        for r in &mut self.rules {
+            if let Some(s) = r.def.target_severity.get(&target) {
+                r.def.severity = *s;
+            }
+        }
+        self.reindex();
+        self
+    }
+
+    /// Ids of the rules whose behaviour depends on the target profile (limited to some
+    /// targets, or with a severity per target): the target limits a run checked.
+    pub fn target_rules(&self) -> Vec<String> {
+        self.rules
+            .iter()
+            .filter(|r| !r.def.targets.is_empty() || !r.def.target_severity.is_empty())
+            .map(|r| r.def.id.clone())
+            .collect()
     }
 
     pub fn get(&self, id: &str) -> Option<&Rule> {
@@ -597,7 +751,7 @@ impl Loader {
             }
             seen_here.push(def.id.clone());
             validate(&def).map_err(|e| fail(e.to_string()))?;
-            let check = compile::check(&def.check).map_err(|e| fail(e.to_string()))?;
+            let check = compile::check(&def.check, def.binary).map_err(|e| fail(e.to_string()))?;
             let classes = def.objects.iter().fold(0u8, |m, c| m | c.bit());
             let rule = Rule {
                 def,
@@ -626,7 +780,37 @@ impl Loader {
         Ok(())
     }
 
-    fn finish(self) -> Result<RuleSet, RuleError> {
+    fn finish(mut self) -> Result<RuleSet, RuleError> {
+        // An attribute one rule reads as bytes is read as bytes for every rule: a rule
+        // that did not say so is compiled for binary values (or refused, if its check
+        // cannot read them).
+        let binary: Vec<String> = self
+            .rules
+            .iter()
+            .flat_map(|r| r.binary_attributes())
+            .map(str::to_string)
+            .collect();
+        for r in &mut self.rules {
+            if r.def.binary
+                || !binary
+                    .iter()
+                    .any(|b| b.eq_ignore_ascii_case(&r.def.attribute))
+            {
+                continue;
+            }
+            let fail = |m: String| RuleError {
+                file: r.origin.clone(),
+                line: 0,
+                column: 0,
+                message: format!(
+                    "rule `{}`: {} is a binary attribute (another rule reads it as bytes): {m}",
+                    r.def.id, r.def.attribute
+                ),
+            };
+            r.def.binary = true;
+            validate(&r.def).map_err(|e| fail(e.to_string()))?;
+            r.check = compile::check(&r.def.check, true).map_err(|e| fail(e.to_string()))?;
+        }
         let scope = self.scope.unwrap_or_else(Scope::default_m365);
         let mut set = RuleSet {
             rules: self.rules,
@@ -690,6 +874,12 @@ pub enum RuleDefect {
     DomainMove(String),
     #[error("a `unique` check reports category `duplicate`")]
     UniqueCategory,
+    #[error("a `{0}` check cannot read a binary attribute (only max_bytes, exact_bytes, value_count, required and unique can)")]
+    BinaryKind(&'static str),
+    #[error(
+        "`bytes`, `ignore_zero` and `fallback` apply to binary attributes only (`binary: true`)"
+    )]
+    BinaryOnly,
     #[error("every rule needs at least one `examples.valid` and one `examples.invalid`")]
     Examples,
 }
@@ -718,8 +908,45 @@ fn validate(def: &RuleDef) -> Result<(), RuleDefect> {
         return Err(RuleDefect::NoObjects);
     }
     let kind = def.check.kind();
+    const BINARY_KINDS: &[&str] = &[
+        "max_bytes",
+        "exact_bytes",
+        "value_count",
+        "required",
+        "unique",
+    ];
+    if def.binary && !BINARY_KINDS.contains(&kind) {
+        return Err(RuleDefect::BinaryKind(kind));
+    }
+    if !def.binary {
+        if let CheckDef::Unique {
+            bytes,
+            ignore_zero,
+            fallback,
+            ..
+        } = &def.check
+        {
+            if bytes.is_some() || *ignore_zero || fallback.is_some() {
+                return Err(RuleDefect::BinaryOnly);
+            }
+        }
+    }
+    for a in message_attributes(&def.message) {
+        if a.is_empty() || !a.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Err(RuleDefect::Attribute(a.to_string()));
+        }
+    }
     let fix_ok = match def.fix {
-        FixKind::None | FixKind::Trim => true,
+        FixKind::None => true,
+        FixKind::Trim => !def.binary,
+        FixKind::Demote => {
+            matches!(def.check, CheckDef::Single { keep: Some(_) })
+                && def.values.promotion().is_some()
+        }
+        FixKind::Promote => {
+            matches!(def.check, CheckDef::PresentWhen { from: Some(_), .. })
+                && def.values.promotion().is_some()
+        }
         FixKind::Strip => kind == "charset",
         FixKind::Truncate => kind == "max_length",
         FixKind::TidyDots => matches!(kind, "pattern" | "upn" | "smtp_address"),

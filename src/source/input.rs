@@ -137,6 +137,102 @@ fn last_boundary(buf: &[u8], floor: usize) -> Option<usize> {
     }
 }
 
+/// Where a block may end: the last record boundary at or after `floor` that does not
+/// separate an entry from the modify records of the same DN that follow it (ldifde's
+/// way of writing a big group; the engine reads them as one entry).
+/// `Err(boundary)` when the last boundary cannot be judged until more input is read.
+fn cut_point(
+    buf: &[u8],
+    floor: usize,
+    keep_groups: bool,
+    at_eof: bool,
+) -> Result<Option<usize>, usize> {
+    let mut end = buf.len();
+    loop {
+        let Some(cut) = last_boundary(&buf[..end], floor) else {
+            return Ok(None);
+        };
+        if !keep_groups {
+            return Ok(Some(cut));
+        }
+        match continues_previous(buf, cut) {
+            Some(false) => return Ok(Some(cut)),
+            // At the end of the input, what follows is all there is.
+            None if at_eof => return Ok(Some(cut)),
+            None => return Err(cut),
+            // Search before the blank line that ends at `cut`.
+            Some(true) => end = cut - 1,
+        }
+    }
+}
+
+/// True when the record starting at `at` is a `changetype: modify` record with the
+/// same `dn:` line as the record before it; `None` when the buffer ends before its
+/// header does.
+fn continues_previous(buf: &[u8], at: usize) -> Option<bool> {
+    // Blank or comment lines so far: the next record has not been read yet.
+    let (dn, rest) = dn_line(&buf[at..])?;
+    if !is_modify(rest)? {
+        return Some(false);
+    }
+    // The previous record starts after the boundary before it (or at the buffer's start,
+    // which is always a record boundary).
+    let before = at.saturating_sub(1);
+    let start = last_boundary(&buf[..before], 0).unwrap_or(0);
+    Some(dn_line(&buf[start..before]).is_some_and(|(prev, _)| prev == dn))
+}
+
+/// The first `dn:` line of a record (after blank and comment lines), with what follows it.
+fn dn_line(rec: &[u8]) -> Option<(&[u8], &[u8])> {
+    let mut rest = rec;
+    loop {
+        let (line, next) = match memchr::memchr(b'\n', rest) {
+            Some(i) => (&rest[..i], &rest[i + 1..]),
+            None => (rest, &rest[rest.len()..]),
+        };
+        if all_ws(line) || line.first() == Some(&b'#') || line.first() == Some(&b' ') {
+            if next.is_empty() {
+                return None;
+            }
+            rest = next;
+            continue;
+        }
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        return (line.len() > 3 && line[..3].eq_ignore_ascii_case(b"dn:")).then_some((line, next));
+    }
+}
+
+/// Does the record body after its `dn:` line declare `changetype: modify`? `None` when
+/// the body ends before that is known.
+fn is_modify(body: &[u8]) -> Option<bool> {
+    let mut lines = body.split(|&b| b == b'\n').peekable();
+    while let Some(line) = lines.next() {
+        let last = lines.peek().is_none(); // no `\n` after it: may be incomplete
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.first().is_some_and(|b| *b == b' ' || *b == b'#') {
+            continue; // a continuation of the dn, or a comment
+        }
+        let Some(colon) = memchr::memchr(b':', line) else {
+            return if last { None } else { Some(false) };
+        };
+        let (name, value) = (&line[..colon], &line[colon + 1..]);
+        if name.eq_ignore_ascii_case(b"control") {
+            if last {
+                return None;
+            }
+            continue;
+        }
+        if !name.eq_ignore_ascii_case(b"changetype") {
+            return Some(false);
+        }
+        if last {
+            return None;
+        }
+        return Some(value.trim_ascii().eq_ignore_ascii_case(b"modify"));
+    }
+    None
+}
+
 /// Offset just after the first blank line of `buf`, the number of `\n` up to there (or in
 /// all of `buf`), and whether the unterminated last line is blank so far. `cur_blank`:
 /// the line `buf` starts in is blank so far.
@@ -351,11 +447,39 @@ impl BlockReader {
                 if self.buf.is_empty() {
                     return Ok(None);
                 }
+                // The input is all read: the last records can be judged, and a full
+                // buffer still ends at its last boundary.
+                if self.buf.len() >= self.block_size {
+                    let keep_groups = self.buf.len() <= self.max_record / 2;
+                    if let Some(cut) = cut_point(&self.buf, self.scan_floor, keep_groups, true)
+                        .ok()
+                        .flatten()
+                        .filter(|&c| c < self.buf.len())
+                    {
+                        let rest = self.buf.split_off(cut);
+                        let data = std::mem::replace(&mut self.buf, rest);
+                        self.scan_floor = 0;
+                        return Ok(Some(self.emit(data)));
+                    }
+                }
                 let data = std::mem::take(&mut self.buf);
                 return Ok(Some(self.emit(data)));
             }
             if self.buf.len() >= self.block_size {
-                if let Some(cut) = last_boundary(&self.buf, self.scan_floor) {
+                // Past half the record limit, a group of records may be split after all.
+                let keep_groups = self.buf.len() <= self.max_record / 2;
+                let cut = match cut_point(&self.buf, self.scan_floor, keep_groups, false) {
+                    Ok(cut) => cut,
+                    Err(pending) => {
+                        // Judge that boundary again once more input is in.
+                        self.scan_floor = pending - 1;
+                        if self.fill(self.min_read)? == 0 {
+                            self.eof = true;
+                        }
+                        continue;
+                    }
+                };
+                if let Some(cut) = cut {
                     let want = self.block_size.max(self.buf.len() - cut) + 4096;
                     let mut next = match self.pool.pop() {
                         Some(mut b) => {
@@ -502,17 +626,14 @@ mod tests {
             [
                 "version: 1\n\n",
                 "dn: cn=a\ncn: a\n\n",
-                "dn: cn=b\ndescription: fol\n ded\n\n",
-                "\n",
+                // A block ends once the record after it is seen not to continue it.
+                "dn: cn=b\ndescription: fol\n ded\n\n\n",
                 "dn: cn=c\ncn: c"
             ]
         );
         let lines: Vec<_> = bs.iter().map(|b| b.first_line).collect();
-        assert_eq!(lines, [1, 3, 6, 10, 11]);
-        assert_eq!(
-            bs.iter().map(|b| b.index).collect::<Vec<_>>(),
-            [0, 1, 2, 3, 4]
-        );
+        assert_eq!(lines, [1, 3, 6, 11]);
+        assert_eq!(bs.iter().map(|b| b.index).collect::<Vec<_>>(), [0, 1, 2, 3]);
         assert!(bs[0].at_start && !bs[1].at_start);
         // One big block holds everything.
         let (bs, _) = blocks(LDIF.as_bytes().to_vec(), 1 << 20);
@@ -541,6 +662,39 @@ mod tests {
     }
 
     #[test]
+    fn blocks_never_separate_an_entry_from_its_modify_records() {
+        let mut text = String::new();
+        for i in 0..50 {
+            text.push_str(&format!(
+                "dn: cn=g{i},dc=x\nobjectClass: group\nmember: cn=a\n\n"
+            ));
+            for _ in 0..3 {
+                text.push_str(&format!(
+                    "dn: cn=g{i},dc=x\nchangetype: modify\nadd: member\nmember: cn=b\n-\n\n"
+                ));
+            }
+        }
+        text.push_str("dn: cn=m,dc=x\nchangetype: modify\nreplace: mail\nmail: x\n-\n\n");
+        for size in [16, 64, 100, 200] {
+            let (blocks, _) = blocks(text.clone().into_bytes(), size);
+            assert!(blocks.len() > 10, "{size}");
+            for b in &blocks {
+                let first = String::from_utf8_lossy(&b.data);
+                // Every block starts with an entry (or the one unrelated modify record).
+                assert!(
+                    first.contains("objectClass: group") || first.starts_with("dn: cn=m"),
+                    "{size}: {first}"
+                );
+                assert!(
+                    !first.starts_with("dn: cn=g")
+                        || first.lines().nth(1) == Some("objectClass: group"),
+                    "{first}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn empty_input_gives_no_block() {
         let (bs, d) = blocks(Vec::new(), 64);
         assert!(bs.is_empty() && d.is_empty());
@@ -551,7 +705,7 @@ mod tests {
         let s = "# extended LDIF\n#  folded\n comment\n\n# more\n\nversion: 1\n\ndn: cn=a\n";
         let (bs, _) = blocks(s.as_bytes().to_vec(), 1);
         let flags: Vec<_> = bs.iter().map(|b| b.at_start).collect();
-        assert_eq!(flags, [true, true, true, false]);
+        assert_eq!(flags, [true, false]);
         let (e, d) = read_all("in.ldif", s.as_bytes().to_vec(), 1);
         assert!(d.is_empty(), "{d:?}");
         assert_eq!(e[0].line, 9);

@@ -602,6 +602,9 @@ impl<'a> LdifParser<'a> {
         attrs.reserve(self.attr_hint);
         // Modify records: the attribute description of the open `add:/delete:/replace:`.
         let mut spec: Option<Cow<'a, [u8]>> = None;
+        // The open modification is an `add:` (its values are kept); all were so far.
+        let mut spec_adds = false;
+        let mut only_adds = true;
         let mut delete_warned = false;
         loop {
             if !self.skip_comments() {
@@ -671,7 +674,11 @@ impl<'a> LdifParser<'a> {
                 ChangeType::Modify => {
                     let is_op = f.options.is_empty() && is_mod_op(f.name);
                     match &spec {
-                        Some(s) if s.eq_ignore_ascii_case(f.desc) => self.push(&mut attrs, f, diags),
+                        Some(s) if s.eq_ignore_ascii_case(f.desc) => {
+                            if spec_adds {
+                                self.push(&mut attrs, f, diags)
+                            }
+                        }
                         Some(s) if is_op => {
                             diags.push(self.diag(
                                 DiagnosticLevel::Warning,
@@ -683,8 +690,14 @@ impl<'a> LdifParser<'a> {
                                 ),
                             ));
                             spec = Some(trim_cow(f.value));
+                            spec_adds = f.name.eq_ignore_ascii_case("add");
+                            only_adds &= spec_adds;
                         }
-                        None if is_op => spec = Some(trim_cow(f.value)),
+                        None if is_op => {
+                            spec = Some(trim_cow(f.value));
+                            spec_adds = f.name.eq_ignore_ascii_case("add");
+                            only_adds &= spec_adds;
+                        }
                         Some(s) => {
                             return Err(self.error(
                                 f.line,
@@ -711,6 +724,7 @@ impl<'a> LdifParser<'a> {
             dn,
             line: dn_line,
             changetype,
+            only_adds: changetype == ChangeType::Modify && only_adds,
             attrs,
         }))
     }
@@ -1183,14 +1197,12 @@ mod tests {
         assert_eq!(e[0].changetype, ChangeType::Modify);
         assert_eq!(
             vals(&e[0]),
-            [
-                "member=cn=a",
-                "member=cn=b",
-                "telephoneNumber=1",
-                "telephonenumber=2"
-            ]
+            ["member=cn=a", "member=cn=b",],
+            "only the values that `add:` adds"
         );
+        assert!(!e[0].only_adds);
         assert_eq!(vals(&e[1]), ["member=cn=c"]);
+        assert!(e[1].only_adds);
     }
 
     #[test]
@@ -1580,12 +1592,8 @@ delete: description
         assert_eq!(e[0].attrs.len(), 8);
         assert_eq!(
             vals(&e[4]),
-            [
-                "postaladdress=123 Anystreet $ Sunnyvale, CA $ 94086",
-                "telephonenumber=+1 408 555 1234",
-                "telephonenumber=+1 408 555 5678",
-                "facsimiletelephonenumber=+1 408 555 9876"
-            ]
+            ["postaladdress=123 Anystreet $ Sunnyvale, CA $ 94086"],
+            "the values `add:` adds; replace and delete values are read and dropped"
         );
         assert!(e[5].attrs.is_empty());
         assert_eq!(e[5].line, 56);

@@ -65,6 +65,7 @@ pub(crate) mod testutil {
         pub dn: String,
         pub line: u64,
         pub changetype: ChangeType,
+        pub only_adds: bool,
         /// (name, options, raw value, encoding, line)
         pub attrs: Vec<(String, String, Vec<u8>, ValueEncoding, u64)>,
     }
@@ -75,6 +76,7 @@ pub(crate) mod testutil {
                 dn: e.dn.to_string(),
                 line: e.line,
                 changetype: e.changetype,
+                only_adds: e.only_adds,
                 attrs: e
                     .attrs
                     .iter()

@@ -38,7 +38,7 @@ pub fn entry_of(f: &Finding) -> BaselineEntry {
         dn: f.dn.clone(),
         object_guid: f.object_guid.clone(),
         attribute: f.attribute.clone(),
-        value: f.value.clone(),
+        value: f.value_str().to_string(),
     }
 }
 

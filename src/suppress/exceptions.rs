@@ -256,7 +256,7 @@ impl Exception {
             }
         }
         if let Some(v) = &self.value {
-            if v.to_lowercase() != f.value.to_lowercase() {
+            if v.to_lowercase() != f.value_str().to_lowercase() {
                 return false;
             }
         }

@@ -1,0 +1,203 @@
+//! Checks of one object as a whole rather than of one value: how many values an
+//! attribute holds, whether a selection (primary addresses) is single, present or
+//! consistent with a partner attribute, and the binary values the uniqueness index holds
+//! (with a fallback attribute when the object's own take no part).
+
+use super::decode::Decoded;
+use super::index::{self, Holder};
+use super::part::{Part, PartFull};
+use super::Engine;
+use crate::checks::{Check, Unique};
+use crate::rules::FixKind;
+use base64::Engine as _;
+
+/// What an object-level check found.
+pub(crate) struct ObjectHit {
+    /// Index of the offending value in the entry's decoded values; `None` when the
+    /// finding is about an absent value.
+    pub value: Option<usize>,
+    /// What the finding shows instead of the value (a count).
+    pub shown: Option<String>,
+    pub detail: String,
+    pub suggestion: Option<String>,
+    /// The value the suggestion replaces when the finding has none (a promoted address).
+    pub replaces: Option<String>,
+}
+
+fn same_ignoring_case(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b) || crate::text::fold(a) == crate::text::fold(b)
+}
+
+impl Engine<'_> {
+    /// The first non-blank value of the rule's partner attribute.
+    fn partner<'v>(&self, rule: usize, view: &'v Decoded<'_, '_>) -> Option<&'v str> {
+        let slot = self.partner_slot[rule]?;
+        view.slot(slot)
+            .iter()
+            .map(|v| v.text.trim())
+            .find(|t| !t.is_empty())
+    }
+
+    /// Runs a `value_count`, `single`, `present_when` or `same_as` rule on one object.
+    pub(crate) fn object_check(&self, ri: usize, view: &Decoded<'_, '_>) -> Vec<ObjectHit> {
+        let rule = &self.rules.rules[ri];
+        let filter = rule.def.values;
+        // (index in view.vals, prefix length, the value without its prefix)
+        let selected: Vec<(usize, u8, &str)> = view
+            .range(rule.slot)
+            .filter_map(|vi| {
+                filter
+                    .select(&view.vals[vi].text)
+                    .map(|(skip, sub)| (vi, skip, sub))
+            })
+            .collect();
+        let hit = |value, shown, detail, suggestion, replaces| ObjectHit {
+            value,
+            shown,
+            detail,
+            suggestion,
+            replaces,
+        };
+        match &rule.check {
+            Check::Count { max, up_to } => {
+                let n = selected.len();
+                if !Check::over(n, *max, *up_to) {
+                    return Vec::new();
+                }
+                let detail = format!("holds {n} values; the limit is {max}");
+                vec![hit(
+                    selected.first().map(|s| s.0),
+                    Some(n.to_string()),
+                    detail,
+                    None,
+                    None,
+                )]
+            }
+            Check::Single { .. } if selected.len() > 1 => {
+                let n = selected.len();
+                let keep = self.partner(ri, view);
+                let kept = keep.and_then(|k| {
+                    selected
+                        .iter()
+                        .position(|s| same_ignoring_case(s.2.trim(), k))
+                });
+                let demoted = filter.promotion().map(|(_, lower)| lower);
+                selected
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &(vi, _, sub))| {
+                        let suggestion = match (rule.def.fix, kept, demoted) {
+                            (FixKind::Demote, Some(k), Some(lower)) if k != i => {
+                                Some(format!("{lower}{sub}"))
+                            }
+                            _ => None,
+                        };
+                        hit(Some(vi), None, format!("is one of {n}"), suggestion, None)
+                    })
+                    .collect()
+            }
+            Check::PresentWhen { when, .. } if selected.is_empty() => {
+                let whens: Vec<&str> = view
+                    .slot(rule.slot)
+                    .iter()
+                    .filter(|v| when.select(&v.text).is_some())
+                    .map(|v| v.text.as_ref())
+                    .collect();
+                if whens.is_empty() {
+                    return Vec::new();
+                }
+                let promoted = match (rule.def.fix, filter.promotion(), self.partner(ri, view)) {
+                    (FixKind::Promote, Some((upper, _)), Some(from)) => whens
+                        .iter()
+                        .find(|w| {
+                            when.select(w)
+                                .is_some_and(|(_, sub)| same_ignoring_case(sub.trim(), from))
+                        })
+                        .map(|w| (format!("{upper}{from}"), w.to_string())),
+                    _ => None,
+                };
+                let (suggestion, replaces) = promoted.unzip();
+                let detail = match whens.len() {
+                    1 => "its one address is not".to_string(),
+                    n => format!("none of its {n} addresses is"),
+                };
+                vec![hit(None, None, detail, suggestion, replaces)]
+            }
+            Check::SameAs { attribute } if selected.len() == 1 => {
+                let (vi, _, sub) = selected[0];
+                match self.partner(ri, view) {
+                    Some(other) if !same_ignoring_case(sub.trim(), other) => {
+                        let detail = format!("differs from {attribute} ({other})");
+                        vec![hit(Some(vi), None, detail, None, None)]
+                    }
+                    _ => Vec::new(),
+                }
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Records an object's binary values for a `unique` rule: each distinct value of
+    /// the exact size (when the rule names one) that is not all zero (when the rule says
+    /// so); the fallback attribute's when none of the object's own takes part.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn hold_binary(
+        &self,
+        part: &mut Part,
+        view: &Decoded<'_, '_>,
+        dn: &str,
+        attr_line: &dyn Fn(usize) -> u64,
+        obj: u32,
+        ri: usize,
+        rule_id: u16,
+        u: &Unique,
+    ) -> Result<(), PartFull> {
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let usable = |text: &str, exact: Option<usize>| -> Option<String> {
+            let bytes = b64.decode(text).ok()?;
+            if exact.is_some_and(|n| bytes.len() != n)
+                || (u.ignore_zero && !bytes.iter().any(|&b| b != 0))
+            {
+                return None;
+            }
+            Some(b64.encode(&bytes))
+        };
+        let mut keys: Vec<(String, u64, bool)> = Vec::new();
+        let collect = |keys: &mut Vec<(String, u64, bool)>,
+                       slot: usize,
+                       exact: Option<usize>,
+                       fallback: bool| {
+            for v in view.slot(slot) {
+                if let Some(k) = usable(&v.text, exact) {
+                    // The same object listing a value twice is not a duplicate.
+                    if !keys.iter().any(|x| x.0 == k) {
+                        keys.push((k, attr_line(v.attr), fallback));
+                    }
+                }
+            }
+        };
+        collect(&mut keys, self.rules.rules[ri].slot, u.bytes, false);
+        if keys.is_empty() {
+            if let Some(slot) = self.partner_slot[ri] {
+                collect(&mut keys, slot, None, true);
+            }
+        }
+        let ns = self.rule_ns[ri].unwrap_or(0);
+        let domain = self.unique_domain(ri, dn);
+        for (key, line, fallback) in keys {
+            let hash = index::key_hash(ns, &index::binary_key(domain.as_deref(), &key));
+            let (off, len) = part.push_text(&key)?;
+            part.holders.push(Holder {
+                hash,
+                obj,
+                rule: rule_id,
+                skip: 0,
+                off,
+                len,
+                line,
+                fallback,
+            });
+        }
+        Ok(())
+    }
+}
