@@ -332,12 +332,22 @@ pub struct Summary {
     pub include_ous: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exclude_ous: Vec<String>,
+    /// The sync engine the run prepared for: `connect-sync` or `cloud-sync`.
+    #[serde(default = "default_target")]
+    pub target: String,
+    /// The rules whose limits depend on the target that this run checked.
+    #[serde(default)]
+    pub target_limits: Vec<String>,
     /// True when some input could not be read completely (records skipped on errors).
     pub incomplete: bool,
     /// Records not checked because they were past a size limit (each has an error
     /// diagnostic naming it and the flag that raises the limit).
     #[serde(default)]
     pub entries_not_checked: u64,
+}
+
+fn default_target() -> String {
+    "connect-sync".into()
 }
 
 impl Summary {

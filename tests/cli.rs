@@ -894,6 +894,40 @@ fn settings_file() {
         r["summary"]
     );
     assert_eq!(r["gate"]["fail_on"], "warning");
+    // The target profile: from the file, overridden by the flag; a bad value is refused
+    // with its place.
+    let target = write(
+        dir.path(),
+        "target.yaml",
+        "inputs: [export.ldif]\ntarget: cloud-sync\n",
+    );
+    let t = target.to_str().unwrap();
+    let o = in_dir(&["scan", "--config", t, "--format", "json"]);
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["summary"]["target"], "cloud-sync");
+    let o = in_dir(&[
+        "scan",
+        "--config",
+        t,
+        "--target",
+        "connect-sync",
+        "--format",
+        "json",
+    ]);
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["summary"]["target"], "connect-sync");
+    let bad = write(
+        dir.path(),
+        "bad-target.yaml",
+        "inputs: [export.ldif]\ntarget: cloud\n",
+    );
+    let o = in_dir(&["scan", "--config", bad.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("bad-target.yaml:2:9:"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// The Entra ID property lengths (m365-sync-limits.md): users and inetOrgPerson only,
@@ -933,4 +967,246 @@ fn entra_property_lengths_apply_to_users_only_and_count_characters() {
         "s".repeat(128),
     );
     assert_eq!(table, expected);
+}
+
+/// Every finding with its message, severity and suggestion, and the diagnostics and
+/// target lines of the summary: a whole-output view of a scan for snapshots.
+fn sync_limits_view(json: &[u8]) -> String {
+    let v: serde_json::Value = serde_json::from_slice(json).unwrap();
+    let mut out = String::new();
+    for f in v["findings"].as_array().unwrap() {
+        let s = |k: &str| f[k].as_str().unwrap_or("null").to_string();
+        out.push_str(&format!(
+            "{} {} {} {}={} suggestion={} replaces={} related={}\n  {}\n",
+            s("rule"),
+            s("severity"),
+            s("dn"),
+            s("attribute"),
+            s("value"),
+            s("suggestion"),
+            s("replaces"),
+            f["related"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| format!(
+                    "{}({})",
+                    r["dn"].as_str().unwrap(),
+                    r["attribute"].as_str().unwrap()
+                ))
+                .collect::<Vec<_>>()
+                .join("|"),
+            s("message"),
+        ));
+    }
+    for d in v["diagnostics"].as_array().unwrap() {
+        out.push_str(&format!(
+            "diagnostic {} {}:{} {}\n",
+            d["level"].as_str().unwrap(),
+            d["file"].as_str().unwrap(),
+            d["line"],
+            d["message"].as_str().unwrap()
+        ));
+    }
+    let s = &v["summary"];
+    out.push_str(&format!(
+        "target {} limits {} in scope {} skipped {} change records {}\n",
+        s["target"], s["target_limits"], s["objects_in_scope"], s["skipped"], s["change_records"]
+    ));
+    out
+}
+
+/// Two forests in one run, one per export style (ldapsearch LF with folded base64,
+/// ldifde CRLF with a ranged member attribute and members in modify records): anchors,
+/// SIDs and Exchange GUIDs collide across the files; counts, photo sizes and primary
+/// addresses are checked per object; out-of-scope objects take no part.
+#[test]
+fn sync_limits_across_two_forests() {
+    let a = "tests/fixtures/sync-limits/forest-a.ldif";
+    let b = "tests/fixtures/sync-limits/forest-b.ldf";
+    let o = run(&["scan", a, b, "--format", "json"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_snapshot("sync-limits.txt", &sync_limits_view(&o.stdout));
+    // Excluding forest B's Disabled OU takes Ghost out of the mailbox GUID duplicate
+    // (Alice and Judy still collide); the contact holding the GUID never takes part.
+    let o = run(&[
+        "scan",
+        a,
+        b,
+        "--format",
+        "json",
+        "--exclude-ou",
+        "ou=disabled, dc=FABRIKAM,dc=com",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let holders: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "exchange-guid-duplicate")
+        .map(|f| f["dn"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        holders,
+        [
+            "CN=Alice,OU=Staff,DC=contoso,DC=com",
+            "CN=Judy,OU=Staff,DC=fabrikam,DC=com"
+        ]
+    );
+    assert_eq!(v["summary"]["skipped"]["excluded-ou"], 1);
+}
+
+/// An ldifde export of one big group: an add record with the first 1,500 members and
+/// modify records with the rest, as ldifde writes it (CRLF).
+fn big_group_ldifde(members: usize) -> String {
+    let dn = "CN=All Staff,OU=Groups,DC=big,DC=com";
+    let mut s = format!("dn: {dn}\r\nchangetype: add\r\nobjectClass: group\r\n");
+    for i in 0..members.min(1500) {
+        s.push_str(&format!("member: CN=U{i},OU=Staff,DC=big,DC=com\r\n"));
+    }
+    s.push_str("\r\n");
+    let mut i = 1500;
+    while i < members {
+        s.push_str(&format!(
+            "dn: {dn}\r\nchangetype: modify\r\nadd: member\r\n"
+        ));
+        for j in i..(i + 5000).min(members) {
+            s.push_str(&format!("member: CN=U{j},OU=Staff,DC=big,DC=com\r\n"));
+        }
+        s.push_str("-\r\n\r\n");
+        i += 5000;
+    }
+    s
+}
+
+/// `--target`: a group of 50,001 members split over an add record and modify records
+/// counts as one group (whatever the block size); it is a warning for Entra Connect and
+/// an error for Cloud Sync, whose domain limit (150,000 objects) is checked only there.
+#[test]
+fn target_profiles_and_members_split_over_modify_records() {
+    let dir = tempdir();
+    let group = write(dir.path(), "group.ldf", &big_group_ldifde(50_001));
+    let mut domain = String::new();
+    for i in 0..150_000 {
+        domain.push_str(&format!(
+            "dn: CN=U{i},OU=Staff,DC=big,DC=com\nobjectClass: user\nuserPrincipalName: u{i}@big.com\n\n"
+        ));
+    }
+    let domain = write(dir.path(), "domain.ldif", &domain);
+    let (g, d) = (group.to_str().unwrap(), domain.to_str().unwrap());
+    let scan = |extra: &[&str]| {
+        let mut args = vec!["scan", g, d, "--format", "json"];
+        args.extend_from_slice(extra);
+        let o = run(&args);
+        assert!(code(&o) <= 1, "{}", stderr(&o));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let brief = |v: &serde_json::Value| -> Vec<String> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {} {} {} {}",
+                    f["rule"].as_str().unwrap(),
+                    f["severity"].as_str().unwrap(),
+                    f["dn"].as_str().unwrap(),
+                    f["attribute"].as_str().unwrap(),
+                    f["value"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    let connect = scan(&[]);
+    assert_eq!(
+        brief(&connect),
+        ["group-members-over-cloud-sync-limit warning CN=All Staff,OU=Groups,DC=big,DC=com member 50001"]
+    );
+    assert_eq!(connect["summary"]["target"], "connect-sync");
+    assert_eq!(connect["summary"]["change_records"], serde_json::json!({}));
+    let cloud = scan(&["--target", "cloud-sync", "--block-size", "4096"]);
+    assert_eq!(
+        brief(&cloud),
+        [
+            // Ordered with the domain's first object (the group).
+            "cloud-sync-domain-too-large error DC=big,DC=com objectCount 150001",
+            "group-members-over-cloud-sync-limit error CN=All Staff,OU=Groups,DC=big,DC=com member 50001",
+        ]
+    );
+    assert_eq!(cloud["summary"]["target"], "cloud-sync");
+    assert_eq!(
+        cloud["summary"]["target_limits"],
+        serde_json::json!([
+            "group-members-over-cloud-sync-limit",
+            "cloud-sync-domain-too-large"
+        ])
+    );
+    // Out of the sync scope, the group's domain drops to 150,000 objects: no domain finding.
+    let scoped = scan(&[
+        "--target",
+        "cloud-sync",
+        "--exclude-ou",
+        "OU=Groups,DC=big,DC=com",
+    ]);
+    assert!(brief(&scoped).is_empty(), "{:?}", brief(&scoped));
+    // The header of the human reports names the target.
+    let o = run(&["scan", g, "--target", "cloud-sync", "--format", "markdown"]);
+    assert!(stdout(&o).contains("**Target:** Entra Cloud Sync (limits checked: `group-members-over-cloud-sync-limit`, `cloud-sync-domain-too-large`)"), "{}", stdout(&o));
+    let o = run(&["scan", g, "--target", "cloud-sync"]);
+    assert!(stdout(&o).contains("target: cloud-sync (limits checked: group-members-over-cloud-sync-limit, cloud-sync-domain-too-large)"), "{}", stdout(&o));
+}
+
+/// `member;range=A-B` parts count as `member`: an export holding both parts of a
+/// 1,600-member group counts 1,600 and says nothing; one holding only the first part
+/// counts 1,500 (a lower bound) and says so, naming the entry and its line.
+#[test]
+fn ranged_member_parts_count_as_member() {
+    let dir = tempdir();
+    let rules = write(
+        dir.path(),
+        "big.yaml",
+        "- id: test-group-over-1499\n  title: t\n  severity: warning\n  category: size\n  objects: [group]\n  attribute: member\n  check: { kind: value_count, max: 1499 }\n  message: \"member {detail}\"\n  examples:\n    valid: [\"dn: CN=G,DC=x\\nobjectClass: group\\nmember: a\\n\"]\n    invalid: [\"dn: CN=G,DC=x\\nobjectClass: group\\n#repeat 1500\\nmember: m{n}\\n\"]\n",
+    );
+    let group = |parts: &[(usize, usize, &str)]| {
+        let mut s = String::from("dn: CN=Big,OU=Groups,DC=contoso,DC=com\nobjectClass: group\n");
+        for (lo, hi, tag) in parts {
+            for i in *lo..*hi {
+                s.push_str(&format!("member;range={tag}: CN=M{i},DC=contoso,DC=com\n"));
+            }
+        }
+        s
+    };
+    let full = write(
+        dir.path(),
+        "full.ldif",
+        &group(&[(0, 1500, "0-1499"), (1500, 1600, "1500-*")]),
+    );
+    let part = write(dir.path(), "part.ldif", &group(&[(0, 1500, "0-1499")]));
+    for (file, count, diags) in [(&full, "1600", 0), (&part, "1500", 1)] {
+        let o = run(&[
+            "scan",
+            file.to_str().unwrap(),
+            "--rules",
+            rules.to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let f = &v["findings"][0];
+        assert_eq!(
+            (f["rule"].as_str(), f["value"].as_str()),
+            (Some("test-group-over-1499"), Some(count))
+        );
+        let d = v["diagnostics"].as_array().unwrap();
+        assert_eq!(d.len(), diags, "{d:?}");
+        if diags == 1 {
+            assert_eq!(d[0]["line"], 1);
+            assert_eq!(d[0]["level"], "warning");
+            assert!(d[0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("CN=Big,OU=Groups,DC=contoso,DC=com"));
+        }
+    }
 }

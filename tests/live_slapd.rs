@@ -629,3 +629,136 @@ fn bench_live_scan_vs_ldapsearch() {
         eprintln!("only live: {x:?}");
     }
 }
+
+/// Binary attributes and big multi-valued attributes read live (m365-sync-limits.md):
+/// forest A served by slapd (photos, certificates, GUIDs and SIDs as octet strings, a
+/// group of 1,600 members) scanned with forest B from a file gives exactly the findings
+/// of the two files, so anchors, SIDs and Exchange GUIDs collide across a live source and
+/// a file, and every member is counted.
+#[test]
+fn live_binary_attributes_and_member_counts_equal_the_file_scan() {
+    if skip_without(
+        "live_binary_attributes_and_member_counts_equal_the_file_scan",
+        SLAPD_TOOLS,
+    ) {
+        return;
+    }
+    let dir = tempdir();
+    // The ldapsearch-style fixture without its comments, version and result trailer.
+    let text =
+        std::fs::read_to_string(root().join("tests/fixtures/sync-limits/forest-a.ldif")).unwrap();
+    let clean: String = text
+        .lines()
+        .filter(|l| {
+            !(l.starts_with('#')
+                || l.starts_with("version:")
+                || l.starts_with("search:")
+                || l.starts_with("result:"))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    // The server holds the records under its suffix; the others (CN=Bob in corp.local)
+    // are scanned from a file in both runs.
+    let (mut data, mut rest) = (String::new(), String::new());
+    for record in clean.split("\n\n").filter(|r| !r.trim().is_empty()) {
+        let dn = record.trim_start().lines().next().unwrap();
+        let to = if dn.ends_with(SUFFIX) {
+            &mut data
+        } else {
+            &mut rest
+        };
+        to.push_str(record.trim());
+        to.push_str("\n\n");
+    }
+    assert!(!rest.is_empty());
+    let rest = write(dir.path(), "rest.ldif", &rest);
+    data.push_str("\ndn: CN=Big,OU=Groups,DC=contoso,DC=com\nobjectClass: group\n");
+    for i in 0..1600 {
+        data.push_str(&format!(
+            "member: CN=Member {i},OU=Staff,DC=contoso,DC=com\n"
+        ));
+    }
+    let forest_a = write(dir.path(), "forest-a.ldif", &data);
+    let forest_b = root().join("tests/fixtures/sync-limits/forest-b.ldf");
+    let rules = write(
+        dir.path(),
+        "big.yaml",
+        "- id: test-group-over-1500\n  title: t\n  severity: warning\n  category: size\n  objects: [group]\n  attribute: member\n  check: { kind: value_count, max: 1500 }\n  message: \"member {detail}\"\n  examples:\n    valid: [\"dn: CN=G,DC=x\\nobjectClass: group\\nmember: a\\n\"]\n    invalid: [\"dn: CN=G,DC=x\\nobjectClass: group\\n#repeat 1501\\nmember: m{n}\\n\"]\n",
+    );
+    let (a, b, r, c) = (
+        forest_a.to_str().unwrap(),
+        forest_b.to_str().unwrap(),
+        rules.to_str().unwrap(),
+        rest.to_str().unwrap(),
+    );
+    let o = run(&["scan", a, c, b, "--rules", r, "--format", "json"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let expected = json(&o);
+
+    let s = Slapd::start(SUFFIX, data.as_bytes());
+    let ca = s.ca.to_str().unwrap().to_string();
+    let reader = s.reader_dn();
+    let o = run_pw(
+        &[
+            "scan",
+            &s.ldaps_url(),
+            c,
+            b,
+            "--base",
+            SUFFIX,
+            "--bind-dn",
+            &reader,
+            "--ca-file",
+            &ca,
+            "--rules",
+            r,
+            "--format",
+            "json",
+        ],
+        READER_PW,
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let live = json(&o);
+    assert_eq!(findings(&live), findings(&expected));
+    let rules_seen: std::collections::BTreeSet<&str> = live["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    for want in [
+        "source-anchor-duplicate",
+        "security-identifier-duplicate",
+        "exchange-guid-duplicate",
+        "archive-guid-duplicate",
+        "certificate-too-many",
+        "smime-certificate-too-many",
+        "photo-too-large",
+        "photo-large-for-exchange",
+        "source-anchor-invalid",
+        "test-group-over-1500",
+    ] {
+        assert!(rules_seen.contains(want), "{want}: {rules_seen:?}");
+    }
+    let big = live["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "test-group-over-1500")
+        .unwrap();
+    assert_eq!(big["value"], "1600");
+    // A GUID held live and in the file: the live holder is named by its server.
+    let grace = live["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["rule"] == "source-anchor-duplicate"
+                && f["dn"].as_str().unwrap().starts_with("CN=Grace")
+        })
+        .unwrap();
+    assert!(grace["related"][0]["source"]["file"]
+        .as_str()
+        .unwrap()
+        .starts_with("ldaps://"));
+}

@@ -84,6 +84,11 @@ pub struct ScanArgs {
     /// --include-ou).
     #[arg(long = "exclude-ou", value_name = "DN")]
     pub exclude_ous: Vec<String>,
+    /// The sync engine to prepare for: `connect-sync` (Entra Connect Sync, the default)
+    /// or `cloud-sync` (Entra Cloud Sync: groups over 50,000 members are errors, and a
+    /// domain over 150,000 in-scope objects is reported).
+    #[arg(long = "target", value_name = "TARGET", value_enum)]
+    pub target: Option<crate::rules::Target>,
     /// Rule file or folder adding rules or replacing built-in rules by id (repeatable).
     #[arg(long = "rules", value_name = "PATH")]
     pub rules: Vec<PathBuf>,
@@ -281,6 +286,13 @@ pub enum RulesCommand {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+        /// Only rules of this category (character, format, length, duplicate, blank,
+        /// domain, size, consistency).
+        #[arg(long, value_name = "CATEGORY")]
+        category: Option<String>,
+        /// The rules a target profile runs, with its severities (connect-sync, cloud-sync).
+        #[arg(long, value_name = "TARGET", value_enum)]
+        target: Option<crate::rules::Target>,
     },
     /// Show one rule in full.
     Show {

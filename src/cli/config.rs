@@ -27,6 +27,8 @@ pub struct Settings {
     #[serde(default)]
     pub exclude_ous: Vec<String>,
     #[serde(default)]
+    pub target: Option<crate::rules::Target>,
+    #[serde(default)]
     pub rules: Vec<PathBuf>,
     #[serde(default)]
     pub disable: Vec<String>,
@@ -125,6 +127,7 @@ pub fn apply(s: Settings, a: &mut ScanArgs) {
     fill(&mut a.accepted_domains, s.accepted_domains);
     fill(&mut a.include_ous, s.include_ous);
     fill(&mut a.exclude_ous, s.exclude_ous);
+    a.target = a.target.or(s.target);
     fill(&mut a.rules, s.rules);
     fill(&mut a.disable, s.disable);
     fill(&mut a.gate.select, s.select);
@@ -162,6 +165,8 @@ accepted_domains:
 # Sync scope: only objects at or under these DNs; exclusion wins.
 include_ous: []
 exclude_ous: []
+# The sync engine to prepare for: connect-sync (Entra Connect Sync) or cloud-sync.
+target: connect-sync
 # Your own rule files or folders, and built-in rules to turn off.
 rules: []
 disable: []

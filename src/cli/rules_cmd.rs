@@ -8,8 +8,32 @@ use std::path::PathBuf;
 
 pub fn run(cmd: RulesCommand) -> Result<ExitStatus, CliError> {
     match cmd {
-        RulesCommand::List { rules, json } => {
-            let set = RuleSet::with_user_rules(&rules)?;
+        RulesCommand::List {
+            rules,
+            json,
+            category,
+            target,
+        } => {
+            let mut set = RuleSet::with_user_rules(&rules)?;
+            if let Some(t) = target {
+                set = set.for_target(t);
+            }
+            if let Some(c) = &category {
+                if !crate::findings::Category::ALL
+                    .iter()
+                    .any(|k| k.as_str() == c)
+                {
+                    let known: Vec<&str> = crate::findings::Category::ALL
+                        .iter()
+                        .map(|k| k.as_str())
+                        .collect();
+                    return Err(CliError::Usage(format!(
+                        "--category {c}: not a category (one of {})",
+                        known.join(", ")
+                    )));
+                }
+                set.rules.retain(|r| r.def.category.as_str() == c);
+            }
             if json {
                 let defs: Vec<&rules::RuleDef> = set.rules.iter().map(|r| &r.def).collect();
                 println!(

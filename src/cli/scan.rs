@@ -42,7 +42,8 @@ pub fn run(mut args: ScanArgs) -> Result<ExitStatus, CliError> {
     if args.inputs.iter().filter(|i| *i == "-").count() > 1 {
         return Err(CliError::Usage("stdin (-) can be read only once".into()));
     }
-    let mut set = RuleSet::with_user_rules(&args.rules)?;
+    let target = args.target.unwrap_or_default();
+    let mut set = RuleSet::with_user_rules(&args.rules)?.for_target(target);
     set.disable(&args.disable)?;
 
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
@@ -68,6 +69,7 @@ pub fn run(mut args: ScanArgs) -> Result<ExitStatus, CliError> {
         keep_going: args.live.keep_going,
         include_ous: args.include_ous.clone(),
         exclude_ous: args.exclude_ous.clone(),
+        target,
         limits: crate::source::Limits {
             max_line: args.max_line_bytes,
             max_value: args.max_value_bytes,

@@ -103,6 +103,8 @@ impl Engine<'_> {
         summary.accepted_domains = self.accepted.clone();
         summary.include_ous = self.opts.include_ous.clone();
         summary.exclude_ous = self.opts.exclude_ous.clone();
+        summary.target = self.opts.target.as_str().to_string();
+        summary.target_limits = self.rules.target_rules();
         if !self.accepted.is_empty() {
             summary.implicit_accepted_domains = checks::address::IMPLICIT_ACCEPTED_DOMAINS
                 .iter()

@@ -275,15 +275,15 @@ fn is_base64(b: &[u8]) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || *c == b'+' || *c == b'/')
 }
 
-/// True when an attribute's options say the export holds only part of its values
-/// (`range=0-1499`; a range ending in `*` is the last part).
-pub(crate) fn partial_range(options: &str) -> bool {
-    options.split(';').any(|o| {
-        o.len() > 6
-            && o[..6].eq_ignore_ascii_case("range=")
-            && o[6..]
+/// The range an attribute's options name (`range=0-1499`): `Some(true)` for a part that
+/// is not the last, `Some(false)` for the last one (`range=1500-*`), `None` without one.
+pub(crate) fn partial_range(options: &str) -> Option<bool> {
+    options.split(';').find_map(|o| {
+        (o.len() > 6 && o[..6].eq_ignore_ascii_case("range=")).then(|| {
+            o[6..]
                 .split_once('-')
                 .is_some_and(|(_, hi)| hi.trim() != "*")
+        })
     })
 }
 
@@ -293,11 +293,11 @@ mod tests {
 
     #[test]
     fn ranges_and_base64() {
-        assert!(partial_range("range=0-1499"));
-        assert!(partial_range("binary;Range=1500-2999"));
-        assert!(!partial_range("range=1500-*"));
-        assert!(!partial_range("binary"));
-        assert!(!partial_range(""));
+        assert_eq!(partial_range("range=0-1499"), Some(true));
+        assert_eq!(partial_range("binary;Range=1500-2999"), Some(true));
+        assert_eq!(partial_range("range=1500-*"), Some(false));
+        assert_eq!(partial_range("binary"), None);
+        assert_eq!(partial_range(""), None);
         assert!(is_base64(b"AAECAw=="));
         assert!(is_base64(b"AAECAwQ="));
         assert!(is_base64(b""));

@@ -103,11 +103,27 @@ impl Engine<'_> {
         }
         part.counts.objects_read += 1;
         // Decode, once, every value a rule or the scope reads.
-        let mut partial = None;
+        // Ranged parts (`member;range=0-1499`): (slot, first partial part, last part seen).
+        let mut ranges: Vec<(usize, Option<usize>, bool)> = Vec::new();
         for (i, a) in entry.attrs.iter().enumerate() {
             if let Some(slot) = self.index.lookup(a.name) {
-                if !a.options.is_empty() && partial.is_none() && partial_range(a.options) {
-                    partial = Some(i);
+                if let Some(partial) = (!a.options.is_empty())
+                    .then(|| partial_range(a.options))
+                    .flatten()
+                {
+                    let k = match ranges.iter().position(|r| r.0 == slot) {
+                        Some(k) => k,
+                        None => {
+                            ranges.push((slot, None, false));
+                            ranges.len() - 1
+                        }
+                    };
+                    let r = &mut ranges[k];
+                    if partial {
+                        r.1.get_or_insert(i);
+                    } else {
+                        r.2 = true;
+                    }
                 }
                 let text = if self.index.binary[slot] {
                     decode_binary(entry, i, name, part)
@@ -183,17 +199,19 @@ impl Engine<'_> {
             }
         };
         part.counts.in_scope += 1;
-        if let Some(i) = partial {
+        // The last part (`range=N-*`) completes the attribute; without it the count is a
+        // lower bound.
+        for i in ranges.iter().filter(|r| !r.2).filter_map(|r| r.1) {
             let a = &entry.attrs[i];
             part.diags.push(Diagnostic {
                 level: DiagnosticLevel::Warning,
                 file: name.to_string(),
-                line: a.line,
+                line: entry.line,
                 column: 0,
                 message: format!(
-                    "`{}` holds only part of {} (`{};{}`): the export did not complete the \
-                     range, so its count is a lower bound",
-                    entry.dn, a.name, a.name, a.options
+                    "`{}` holds only part of {} (`{};{}` at line {}): the export did not \
+                     complete the range, so its count is a lower bound",
+                    entry.dn, a.name, a.name, a.options, a.line
                 ),
                 limit: None,
             });

@@ -47,6 +47,9 @@ pub struct ScanOptions {
     pub include_ous: Vec<String>,
     /// Objects at or under these DNs are out of scope (exclusion wins over inclusion).
     pub exclude_ous: Vec<String>,
+    /// The sync engine the run prepares for (the rule set is already chosen for it;
+    /// the summary names it).
+    pub target: crate::rules::Target,
 }
 
 impl Default for ScanOptions {
@@ -59,6 +62,7 @@ impl Default for ScanOptions {
             limits: crate::source::Limits::default(),
             include_ous: Vec::new(),
             exclude_ous: Vec::new(),
+            target: crate::rules::Target::default(),
         }
     }
 }

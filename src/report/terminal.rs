@@ -39,6 +39,16 @@ pub fn render(report: &Report, color: bool) -> String {
         );
         let _ = writeln!(out, "accepted domains: {}", parts.join(", "));
     }
+    let _ = writeln!(
+        out,
+        "target: {} (limits checked: {})",
+        s.target,
+        if s.target_limits.is_empty() {
+            "none".to_string()
+        } else {
+            s.target_limits.join(", ")
+        }
+    );
     if !s.include_ous.is_empty() || !s.exclude_ous.is_empty() {
         let t = crate::report::escape::terminal;
         let inc: Vec<String> = s.include_ous.iter().map(|d| t(d)).collect();

@@ -92,6 +92,9 @@ pub struct SummaryView {
     /// The sync scope: OUs included (empty: everything) and excluded.
     pub include_ous: Vec<String>,
     pub exclude_ous: Vec<String>,
+    /// The sync engine prepared for, as the report names it, and the target limits checked.
+    pub target: String,
+    pub target_limits: Vec<String>,
     /// Some input could not be read completely: the report must say INCOMPLETE.
     pub incomplete: bool,
     /// Records not checked because they were past a size limit.
@@ -689,6 +692,11 @@ fn build_summary(
         implicit_accepted_domains: s.implicit_accepted_domains.clone(),
         include_ous: s.include_ous.clone(),
         exclude_ous: s.exclude_ous.clone(),
+        target: match s.target.as_str() {
+            "cloud-sync" => "Entra Cloud Sync".into(),
+            _ => "Entra Connect Sync".into(),
+        },
+        target_limits: s.target_limits.clone(),
         incomplete: s.incomplete,
         entries_not_checked: s.entries_not_checked,
     }

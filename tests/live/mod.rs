@@ -557,7 +557,7 @@ pub fn findings(report: &serde_json::Value) -> BTreeSet<(String, String, String,
                 f["rule"].as_str().unwrap().to_string(),
                 f["attribute"].as_str().unwrap().to_string(),
                 f["category"].as_str().unwrap().to_string(),
-                f["value"].as_str().unwrap().to_string(),
+                f["value"].as_str().unwrap_or("null").to_string(),
             )
         })
         .collect()
