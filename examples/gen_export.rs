@@ -57,6 +57,16 @@ struct Args {
     /// PRNG seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Share of users with a thumbnailPhoto (5 KB to `--photo-kb-max` KB of JPEG-like bytes).
+    #[arg(long, default_value_t = 0.0)]
+    photo_share: f64,
+    /// Largest photo, in KB (over 100 KB is LargeObject; over 10 KB a warning).
+    #[arg(long, default_value_t = 100)]
+    photo_kb_max: u64,
+    /// Share of users with userCertificate values (1 to 3 of 1 to 4 KB; one holder in 50
+    /// has 16 to 20 stale certificates, a LargeObject).
+    #[arg(long, default_value_t = 0.0)]
+    cert_share: f64,
     /// Output file.
     #[arg(short = 'o', long = "output")]
     output: PathBuf,
@@ -564,6 +574,11 @@ struct Gen<W: Write> {
     tmp: String,
     tmp2: String,
     bin: [u8; 28],
+    /// Binary values (photos, certificates).
+    blob: Vec<u8>,
+    photo_share: f64,
+    photo_kb_max: u64,
+    cert_share: f64,
 }
 
 impl<W: Write> Gen<W> {
@@ -872,7 +887,38 @@ impl<W: Write> Gen<W> {
                 &format!("/o=ContosoOrg/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn={}", self.sam),
             )?;
         }
+        self.binaries()?;
         self.w.blank()
+    }
+
+    /// A user's photo and certificates, when the run asks for them.
+    fn binaries(&mut self) -> io::Result<()> {
+        if self.photo_share > 0.0 && self.rng.f64() < self.photo_share {
+            let n = 5_000 + self.rng.below(self.photo_kb_max * 1000 - 4_999) as usize;
+            self.blob.resize(n, 0);
+            self.rng.fill(&mut self.blob);
+            self.blob[..3].copy_from_slice(&[0xFF, 0xD8, 0xFF]);
+            let b = std::mem::take(&mut self.blob);
+            self.w.attr("thumbnailPhoto", &b)?;
+            self.blob = b;
+        }
+        if self.cert_share > 0.0 && self.rng.f64() < self.cert_share {
+            let k = if self.rng.below(50) == 0 {
+                16 + self.rng.below(5)
+            } else {
+                1 + self.rng.below(3)
+            };
+            for _ in 0..k {
+                let n = 1_000 + self.rng.below(3_001) as usize;
+                self.blob.resize(n, 0);
+                self.rng.fill(&mut self.blob);
+                self.blob[..2].copy_from_slice(&[0x30, 0x82]);
+                let b = std::mem::take(&mut self.blob);
+                self.w.attr("userCertificate", &b)?;
+                self.blob = b;
+            }
+        }
+        Ok(())
     }
 
     fn contact(&mut self, i: u64, mail_enabled: bool, defect: Option<Defect>) -> io::Result<()> {
@@ -1129,6 +1175,10 @@ fn main() -> io::Result<()> {
         tmp: String::new(),
         tmp2: String::new(),
         bin: [0; 28],
+        blob: Vec::new(),
+        photo_share: args.photo_share,
+        photo_kb_max: args.photo_kb_max.max(5),
+        cert_share: args.cert_share,
     };
 
     match args.style {
