@@ -272,15 +272,17 @@ const INVALID: u8 = 2;
 /// whitespace, INVALID for anything else.
 static BASE64_CLASS: [u8; 256] = {
     let mut t = [INVALID; 256];
-    let mut i = 0;
-    while i < 256 {
-        let c = i as u8;
+    let mut c: u8 = 0;
+    loop {
         if c.is_ascii_alphanumeric() || c == b'+' || c == b'/' || c == b'=' {
-            t[i] = 0;
+            t[c as usize] = 0;
         } else if c == b' ' || c == b'\t' || c == b'\r' || c == b'\n' {
-            t[i] = SPACE;
+            t[c as usize] = SPACE;
         }
-        i += 1;
+        if c == u8::MAX {
+            break;
+        }
+        c += 1;
     }
     t
 };
