@@ -129,6 +129,10 @@ pub struct Finding {
     /// The value's exact bytes, base64, when they are not UTF-8 (absent otherwise).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub value_base64: Option<String>,
+    /// What `value` holds when it is not the attribute's value as text: a count of
+    /// values, a size in bytes, or a binary value as base64. Absent for text values.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub value_kind: Option<ValueKind>,
     /// Proposed replacement, or null where no safe value can be derived.
     pub suggestion: Option<String>,
     /// For a finding about an absent value whose suggestion replaces another value of
@@ -163,6 +167,26 @@ pub struct Finding {
     /// The exception that covers this finding (state `excepted`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub exception: Option<ExceptionRef>,
+}
+
+/// What a finding's `value` holds when it is not the attribute's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ValueKind {
+    /// How many values the attribute holds (or objects a domain holds).
+    Count,
+    /// The value's size in bytes.
+    Bytes,
+    /// A binary value, as standard base64 of its bytes.
+    Base64,
+}
+
+impl Finding {
+    /// True when a person can name a new value for this finding: its value is the
+    /// attribute's text (or absent, to be filled in), not a count, a size or a binary value.
+    pub fn value_is_replaceable(&self) -> bool {
+        self.value_kind.is_none()
+    }
 }
 
 /// The uniqueness namespace of a duplicate finding.

@@ -128,6 +128,7 @@ mod tests {
             attribute: "userPrincipalName".into(),
             value: Some(format!("{dn}@contoso.com")),
             value_base64: None,
+            value_kind: None,
             suggestion: None,
             replaces: None,
             attribute_values: None,

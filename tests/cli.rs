@@ -1054,6 +1054,46 @@ fn sync_limits_across_two_forests() {
         ]
     );
     assert_eq!(v["summary"]["skipped"]["excluded-ou"], 1);
+    // Counts, sizes and binary values say what is wrong but are not values a person can
+    // replace: they are not rows of the decisions CSV; text and absent values are.
+    let dir = tempdir();
+    let csv = dir.path().join("d.csv");
+    let o = run(&["scan", a, b, "-q", "--decisions-csv", csv.to_str().unwrap()]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let csv = std::fs::read_to_string(&csv).unwrap();
+    for absent in [
+        "thumbnailPhoto",
+        "userCertificate",
+        "objectSid",
+        "msExchMailboxGuid",
+    ] {
+        assert!(!csv.contains(&format!(",{absent},")), "{absent}: {csv}");
+    }
+    assert!(
+        csv.contains("SMTP:carol.x@contoso.com,,proxy-primary-mismatch"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("CN=Bob,OU=Staff,DC=corp,DC=local\",userPrincipalName,,,upn-missing"),
+        "{csv}"
+    );
+    // JSON says what such a value is.
+    let o = run(&["scan", a, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let kind = |rule: &str| {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == rule)
+            .map(|f| f["value_kind"].clone())
+            .unwrap()
+    };
+    assert_eq!(kind("photo-too-large"), "bytes");
+    assert_eq!(kind("certificate-too-many"), "count");
+    assert_eq!(kind("security-identifier-duplicate"), "base64");
+    assert_eq!(kind("source-anchor-invalid"), "base64");
+    assert_eq!(kind("proxy-primary-mismatch"), serde_json::Value::Null);
 }
 
 /// An ldifde export of one big group: an add record with the first 1,500 members and

@@ -7,7 +7,7 @@ use super::index::{self, Holder, IndexKey};
 use super::part::{part_index, DomainCount, ObjInfo, Part, PartFull, Pending};
 use super::Engine;
 use crate::checks::Check;
-use crate::findings::{Finding, SourceRef};
+use crate::findings::{Finding, SourceRef, ValueKind};
 use crate::model::{Diagnostic, DiagnosticLevel, Entry};
 use crate::rules::{ObjectClass, Verdict};
 
@@ -42,6 +42,8 @@ struct NewFinding<'a> {
     value: &'a str,
     /// The finding is about an absent value (its `value` is null).
     absent: bool,
+    /// What `value` holds when it is not the attribute's text.
+    value_kind: Option<ValueKind>,
     detail: &'a str,
     /// Findings on one value share it (and their suggestion's fate).
     value_id: u32,
@@ -256,6 +258,7 @@ impl Engine<'_> {
                                 value_line: 0,
                                 value: "",
                                 absent: true,
+                                value_kind: None,
                                 detail: "is missing",
                                 value_id: u32::MAX,
                                 attribute_values: 0,
@@ -298,6 +301,8 @@ impl Engine<'_> {
                                 value_line,
                                 value: hit.shown.as_deref().unwrap_or(value),
                                 absent: hit.value.is_none(),
+                                // Only counts are shown instead of the value.
+                                value_kind: hit.shown.as_ref().map(|_| ValueKind::Count),
                                 detail: &hit.detail,
                                 value_id,
                                 attribute_values: u32::try_from(vals.len()).unwrap_or(u32::MAX),
@@ -421,6 +426,13 @@ impl Engine<'_> {
                         value_line: entry.attrs[*attr].line,
                         value: shown.as_deref().unwrap_or(text),
                         absent: false,
+                        value_kind: if shown.is_some() {
+                            Some(ValueKind::Bytes)
+                        } else if self.rules.rules[hit.rule].def.binary {
+                            Some(ValueKind::Base64)
+                        } else {
+                            None
+                        },
                         detail: &hit.detail,
                         value_id,
                         attribute_values: u32::try_from(view.range(*slot).len())
@@ -462,6 +474,7 @@ impl Engine<'_> {
                 attribute: rule.def.attribute.clone(),
                 value: (!new.absent).then_some(value),
                 value_base64,
+                value_kind: new.value_kind,
                 suggestion: new.suggestion,
                 replaces: new.replaces,
                 attribute_values: Some(new.attribute_values),

@@ -319,6 +319,12 @@ fn duplicate_findings(view: &View, group: &[HolderRef], out: &mut Vec<(FKey, Fin
                 attribute,
                 value: Some(value),
                 value_base64,
+                value_kind: match &rule.check {
+                    crate::checks::Check::Unique(u) if u.binary => {
+                        Some(crate::findings::ValueKind::Base64)
+                    }
+                    _ => None,
+                },
                 suggestion: None,
                 replaces: None,
                 attribute_values: None,
@@ -387,6 +393,7 @@ fn domain_findings(engine: &Engine, parts: &[(u32, &Part)], out: &mut Vec<(FKey,
                 attribute: rule.def.attribute.clone(),
                 value: Some(count.to_string()),
                 value_base64: None,
+                value_kind: Some(crate::findings::ValueKind::Count),
                 suggestion: None,
                 replaces: None,
                 attribute_values: None,

@@ -23,7 +23,9 @@ pub fn write(plan: &Plan) -> Result<Vec<u8>, csv::Error> {
     w.write_record(HEADER)?;
     for (i, d) in plan.decisions.iter().enumerate() {
         let item = (i + 1).to_string();
-        for h in &d.holders {
+        // A count, a size, a binary or an absent value cannot be replaced by typing a new
+        // one: those decisions are made in the directory (the fix file lists them).
+        for h in d.holders.iter().filter(|h| h.editable) {
             let row = [
                 h.dn.as_str(),
                 h.attribute.as_str(),
@@ -127,12 +129,16 @@ pub fn read(text: &str, report: &Report) -> (Vec<DecidedEdit>, Vec<RowProblem>) 
         let key = crate::dn::normalize(dn);
         // The raw cell too: a value that really starts with an apostrophe.
         let raw_current = row.get(c_cur).unwrap_or("");
-        let finding = report.findings.iter().find(|f| {
-            crate::dn::normalize(&f.dn) == key
-                && f.attribute.eq_ignore_ascii_case(attr)
-                && (f.value_str() == current || f.value_str() == raw_current)
-                && (b64.is_empty() || f.value_base64.as_deref() == Some(b64))
-        });
+        let finding = report
+            .findings
+            .iter()
+            .filter(|f| f.value_is_replaceable())
+            .find(|f| {
+                crate::dn::normalize(&f.dn) == key
+                    && f.attribute.eq_ignore_ascii_case(attr)
+                    && (f.value_str() == current || f.value_str() == raw_current)
+                    && (b64.is_empty() || f.value_base64.as_deref() == Some(b64))
+            });
         let Some(f) = finding else {
             problems.push(RowProblem {
                 line,

@@ -107,6 +107,9 @@ pub struct Holder {
     pub value: String,
     /// The exact bytes as base64 when the value is not UTF-8.
     pub value_base64: Option<String>,
+    /// The value is the attribute's text, so a person can name a new one (not a count,
+    /// a size, a binary value or an absent value).
+    pub editable: bool,
 }
 
 /// Why a planned edit was dropped.
@@ -149,12 +152,13 @@ impl Plan {
     }
 }
 
-fn holder_of(r: &Related) -> Holder {
+fn holder_of(r: &Related, editable: bool) -> Holder {
     Holder {
         dn: r.dn.clone(),
         attribute: r.attribute.clone(),
         value: r.value.clone(),
         value_base64: r.value_base64.clone(),
+        editable,
     }
 }
 
@@ -246,6 +250,7 @@ pub fn plan(report: &Report) -> Plan {
                 attribute: f.attribute.clone(),
                 value: f.value_str().to_string(),
                 value_base64: f.value_base64.clone(),
+                editable: f.value_is_replaceable(),
             };
             let group = match (&f.uniqueness, f.category) {
                 (Some(u), Category::Duplicate) => {
@@ -264,7 +269,11 @@ pub fn plan(report: &Report) -> Plan {
                 None => {
                     let mut holders = vec![me];
                     if f.category == Category::Duplicate {
-                        holders.extend(f.related.iter().map(holder_of));
+                        holders.extend(
+                            f.related
+                                .iter()
+                                .map(|r| holder_of(r, f.value_is_replaceable())),
+                        );
                         holders.dedup();
                     }
                     if let Some(g) = group {
@@ -390,6 +399,7 @@ pub(crate) mod tests {
             attribute: attr.into(),
             value: Some(value.into()),
             value_base64: None,
+            value_kind: None,
             suggestion: sugg.map(String::from),
             replaces: None,
             attribute_values: Some(1),

@@ -993,6 +993,7 @@ mod tests {
             attribute: attr.into(),
             value: Some(value.into()),
             value_base64: None,
+            value_kind: None,
             suggestion: None,
             replaces: None,
             attribute_values: None,
