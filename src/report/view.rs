@@ -299,6 +299,15 @@ pub struct RuleCatalogView {
     pub anchor: Option<String>,
 }
 
+/// A finding's value as a reader sees it: counts and sizes say what they count.
+fn shown_value(f: &Finding) -> String {
+    match (f.value_kind, f.value.as_deref()) {
+        (Some(crate::findings::ValueKind::Count), Some(v)) => format!("count: {v}"),
+        (Some(crate::findings::ValueKind::Bytes), Some(v)) => format!("{v} bytes"),
+        _ => f.value_str().to_string(),
+    }
+}
+
 /// Customer-facing title and explanation of a category.
 pub fn category_text(c: Category) -> (&'static str, &'static str) {
     match c {
@@ -447,7 +456,7 @@ impl ReportView {
                 dn: f.dn.clone(),
                 object_class: f.object_class.clone(),
                 attribute: f.attribute.clone(),
-                value: f.value_str().to_string(),
+                value: shown_value(f),
                 message: f.message.clone(),
                 source: source_str(&f.source.file, f.source.line),
             })
@@ -866,7 +875,7 @@ fn finding_row(f: &Finding, group: Option<String>) -> FindingRow {
         dn: f.dn.clone(),
         object_class: f.object_class.clone(),
         attribute: f.attribute.clone(),
-        value: f.value_str().to_string(),
+        value: shown_value(f),
         suggestion: f.suggestion.clone(),
         message: f.message.clone(),
         source: source_str(&f.source.file, f.source.line),
