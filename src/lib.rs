@@ -31,4 +31,5 @@ pub mod rules;
 pub mod selection;
 pub mod source;
 pub mod suppress;
+pub mod tenant;
 pub mod text;

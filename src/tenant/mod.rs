@@ -1,0 +1,396 @@
+//! The tenant a directory is synchronized into: a snapshot of its cloud users, groups and
+//! contacts (read from Microsoft Graph JSON, never fetched), indexed by the keys the first
+//! sync matches on, so the engine can predict hard matches, soft matches, conflicts and
+//! collisions (tenant-match.md) for each object as it streams past.
+//!
+//! Memory: only the keys are kept, in one text arena and one sorted key table (24 bytes a
+//! key), so a 500,000-user tenant costs about its keys' text plus 24 bytes per key.
+
+pub mod snapshot;
+
+use rustc_hash::FxHasher;
+use std::hash::Hasher;
+
+/// What kind of cloud object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum CloudKind {
+    #[default]
+    User,
+    Group,
+    Contact,
+}
+
+impl CloudKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CloudKind::User => "user",
+            CloudKind::Group => "group",
+            CloudKind::Contact => "contact",
+        }
+    }
+}
+
+/// A cloud object as a snapshot describes it (only what predictions read).
+#[derive(Debug, Clone, Default)]
+pub struct CloudObject {
+    pub id: String,
+    pub kind: CloudKind,
+    pub user_principal_name: Option<String>,
+    pub mail: Option<String>,
+    pub proxy_addresses: Vec<String>,
+    pub immutable_id: Option<String>,
+    /// `onPremisesSyncEnabled` is true.
+    pub synced: bool,
+    pub security_identifier: Option<String>,
+    pub display_name: Option<String>,
+    pub file: String,
+}
+
+/// Which property of a cloud object a key came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CloudAttr {
+    UserPrincipalName,
+    Mail,
+    ProxyAddresses,
+    OnPremisesImmutableId,
+}
+
+impl CloudAttr {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CloudAttr::UserPrincipalName => "userPrincipalName",
+            CloudAttr::Mail => "mail",
+            CloudAttr::ProxyAddresses => "proxyAddresses",
+            CloudAttr::OnPremisesImmutableId => "onPremisesImmutableId",
+        }
+    }
+}
+
+/// The tables keys are looked up in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+enum Table {
+    /// onPremisesImmutableId of users, exact.
+    Immutable = 1,
+    /// userPrincipalName of users, ignoring case.
+    Upn = 2,
+    /// The primary SMTP address (`SMTP:` value, else mail), ignoring case.
+    Primary = 3,
+    /// Every SMTP address (UPN, mail, smtp: proxies) of every object, ignoring case.
+    Address = 4,
+}
+
+/// One key: its hash, its object and where its text is.
+#[derive(Debug, Clone, Copy)]
+struct Key {
+    hash: u64,
+    obj: u32,
+    attr: CloudAttr,
+    off: u32,
+    len: u32,
+}
+
+/// A compact cloud object: strings live in the index's arena.
+#[derive(Debug, Clone, Copy)]
+struct Obj {
+    kind: CloudKind,
+    synced: bool,
+    id: (u32, u32),
+    immutable: Option<(u32, u32)>,
+    sid: Option<(u32, u32)>,
+}
+
+/// A cloud object a prediction names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloudRef {
+    /// Index in the snapshot (stable across lookups).
+    pub index: u32,
+    pub id: String,
+    pub kind: CloudKind,
+    pub synced: bool,
+    pub immutable_id: Option<String>,
+    pub security_identifier: Option<String>,
+}
+
+/// A key of a cloud object that matched: the object, and the property and value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    pub object: CloudRef,
+    pub attribute: CloudAttr,
+    pub value: String,
+}
+
+/// Cloud objects read, by kind, and the files they came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TenantCounts {
+    pub users: u64,
+    pub groups: u64,
+    pub contacts: u64,
+    pub files: Vec<String>,
+}
+
+/// The tenant snapshot, indexed.
+#[derive(Debug, Default)]
+pub struct TenantIndex {
+    arena: String,
+    objects: Vec<Obj>,
+    keys: Vec<Key>,
+    sorted: bool,
+    pub counts: TenantCounts,
+}
+
+fn hash(table: Table, key: &str) -> u64 {
+    let mut h = FxHasher::default();
+    h.write_u8(table as u8);
+    h.write(key.as_bytes());
+    h.write_u8(0xff);
+    h.finish()
+}
+
+/// An SMTP address as compared: trimmed, lowercased.
+fn fold(s: &str) -> String {
+    crate::text::fold(s.trim()).into_owned()
+}
+
+/// The address of a proxy value typed `smtp:` (any case).
+pub fn smtp_address(proxy: &str) -> Option<&str> {
+    let b = proxy.as_bytes();
+    (b.len() > 5 && b[..5].eq_ignore_ascii_case(b"smtp:")).then(|| &proxy[5..])
+}
+
+impl TenantIndex {
+    fn push(&mut self, s: &str) -> (u32, u32) {
+        let off = u32::try_from(self.arena.len()).unwrap_or(u32::MAX);
+        let len = u32::try_from(s.len()).unwrap_or(0);
+        self.arena.push_str(s);
+        (off, len)
+    }
+
+    fn text(&self, (off, len): (u32, u32)) -> &str {
+        let start = off as usize;
+        self.arena.get(start..start + len as usize).unwrap_or("")
+    }
+
+    fn key(&mut self, table: Table, obj: u32, attr: CloudAttr, value: &str) {
+        let folded;
+        let k = if table == Table::Immutable {
+            value.trim()
+        } else {
+            folded = fold(value);
+            &folded
+        };
+        if k.is_empty() {
+            return;
+        }
+        let (off, len) = self.push(value.trim());
+        self.keys.push(Key {
+            hash: hash(table, k),
+            obj,
+            attr,
+            off,
+            len,
+        });
+    }
+
+    /// Adds one cloud object.
+    pub fn add(&mut self, o: CloudObject) {
+        let Ok(obj) = u32::try_from(self.objects.len()) else {
+            return;
+        };
+        if !self.counts.files.contains(&o.file) {
+            self.counts.files.push(o.file.clone());
+        }
+        match o.kind {
+            CloudKind::User => self.counts.users += 1,
+            CloudKind::Group => self.counts.groups += 1,
+            CloudKind::Contact => self.counts.contacts += 1,
+        }
+        let id = self.push(&o.id);
+        let immutable = o.immutable_id.as_deref().map(|s| self.push(s.trim()));
+        let sid = o
+            .security_identifier
+            .as_deref()
+            .map(|s| self.push(s.trim()));
+        self.objects.push(Obj {
+            kind: o.kind,
+            synced: o.synced,
+            id,
+            immutable,
+            sid,
+        });
+        if o.kind == CloudKind::User {
+            if let Some(i) = &o.immutable_id {
+                self.key(Table::Immutable, obj, CloudAttr::OnPremisesImmutableId, i);
+            }
+            if let Some(u) = &o.user_principal_name {
+                self.key(Table::Upn, obj, CloudAttr::UserPrincipalName, u);
+            }
+        }
+        // The primary: the one `SMTP:` value, else mail (several: none).
+        let primaries: Vec<&str> = o
+            .proxy_addresses
+            .iter()
+            .filter_map(|p| p.strip_prefix("SMTP:"))
+            .collect();
+        match (primaries.as_slice(), &o.mail) {
+            ([one], _) => self.key(Table::Primary, obj, CloudAttr::ProxyAddresses, one),
+            ([], Some(m)) => self.key(Table::Primary, obj, CloudAttr::Mail, m),
+            _ => {}
+        }
+        if let Some(u) = &o.user_principal_name {
+            self.key(Table::Address, obj, CloudAttr::UserPrincipalName, u);
+        }
+        if let Some(m) = &o.mail {
+            self.key(Table::Address, obj, CloudAttr::Mail, m);
+        }
+        for p in &o.proxy_addresses {
+            if let Some(a) = smtp_address(p) {
+                self.key(Table::Address, obj, CloudAttr::ProxyAddresses, a);
+            }
+        }
+        self.sorted = false;
+    }
+
+    /// Sorts the key table; call once after loading (lookups need it).
+    pub fn finish(&mut self) {
+        self.keys.sort_unstable_by_key(|k| (k.hash, k.obj));
+        self.keys.shrink_to_fit();
+        self.arena.shrink_to_fit();
+        self.objects.shrink_to_fit();
+        self.sorted = true;
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.objects.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.objects.len()
+    }
+
+    /// The object at `index`.
+    pub fn object(&self, index: u32) -> Option<CloudRef> {
+        let o = self.objects.get(index as usize)?;
+        Some(CloudRef {
+            index,
+            id: self.text(o.id).to_string(),
+            kind: o.kind,
+            synced: o.synced,
+            immutable_id: o.immutable.map(|r| self.text(r).to_string()),
+            security_identifier: o.sid.map(|r| self.text(r).to_string()),
+        })
+    }
+
+    /// The kind of every object, in snapshot order (for counting what stays unmatched).
+    pub fn kinds(&self) -> impl Iterator<Item = (u32, CloudKind, bool)> + '_ {
+        (0..=u32::MAX)
+            .zip(&self.objects)
+            .map(|(i, o)| (i, o.kind, o.synced))
+    }
+
+    fn lookup(&self, table: Table, value: &str) -> Vec<Hit> {
+        debug_assert!(self.sorted);
+        let (k, exact) = match table {
+            Table::Immutable => (value.trim().to_string(), true),
+            _ => (fold(value), false),
+        };
+        if k.is_empty() {
+            return Vec::new();
+        }
+        let h = hash(table, &k);
+        let start = self.keys.partition_point(|x| x.hash < h);
+        let mut out: Vec<Hit> = Vec::new();
+        for key in self.keys[start..].iter().take_while(|x| x.hash == h) {
+            let text = self.text((key.off, key.len));
+            let same = if exact { text == k } else { fold(text) == k };
+            if same && !out.iter().any(|o| o.object.index == key.obj) {
+                if let Some(object) = self.object(key.obj) {
+                    out.push(Hit {
+                        object,
+                        attribute: key.attr,
+                        value: text.to_string(),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// Users whose onPremisesImmutableId is exactly `anchor`.
+    pub fn by_immutable_id(&self, anchor: &str) -> Vec<Hit> {
+        self.lookup(Table::Immutable, anchor)
+    }
+
+    /// Users whose userPrincipalName is `upn`, ignoring case.
+    pub fn by_upn(&self, upn: &str) -> Vec<Hit> {
+        self.lookup(Table::Upn, upn)
+    }
+
+    /// Objects of `kind` whose primary SMTP address is `address`, ignoring case.
+    pub fn by_primary(&self, kind: CloudKind, address: &str) -> Vec<Hit> {
+        let mut hits = self.lookup(Table::Primary, address);
+        hits.retain(|h| h.object.kind == kind);
+        hits
+    }
+
+    /// Objects holding `address` as UPN, mail or smtp: proxy, ignoring case (one hit per
+    /// object, naming the first property that holds it).
+    pub fn by_address(&self, address: &str) -> Vec<Hit> {
+        self.lookup(Table::Address, address)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(id: &str, upn: &str, proxies: &[&str], immutable: Option<&str>) -> CloudObject {
+        CloudObject {
+            id: id.into(),
+            kind: CloudKind::User,
+            user_principal_name: Some(upn.into()),
+            mail: None,
+            proxy_addresses: proxies.iter().map(|s| s.to_string()).collect(),
+            immutable_id: immutable.map(String::from),
+            synced: false,
+            security_identifier: None,
+            display_name: None,
+            file: "u.json".into(),
+        }
+    }
+
+    #[test]
+    fn keys_are_found_ignoring_case_except_the_immutable_id() {
+        let mut t = TenantIndex::default();
+        t.add(user(
+            "1",
+            "Ann@Contoso.com",
+            &["SMTP:ann@contoso.com", "smtp:a@contoso.com"],
+            Some("AbC="),
+        ));
+        t.add(user(
+            "2",
+            "bob@contoso.com",
+            &[
+                "smtp:x@contoso.com",
+                "SMTP:y@contoso.com",
+                "SMTP:z@contoso.com",
+            ],
+            None,
+        ));
+        t.finish();
+        assert_eq!(t.by_upn("ann@contoso.COM")[0].object.id, "1");
+        assert_eq!(t.by_immutable_id("AbC=")[0].object.id, "1");
+        assert!(t.by_immutable_id("abc=").is_empty());
+        assert_eq!(
+            t.by_primary(CloudKind::User, "ANN@contoso.com")[0].attribute,
+            CloudAttr::ProxyAddresses
+        );
+        assert!(t.by_primary(CloudKind::Group, "ann@contoso.com").is_empty());
+        // Two SMTP: values: no primary.
+        assert!(t.by_primary(CloudKind::User, "y@contoso.com").is_empty());
+        assert_eq!(t.by_address("A@contoso.com")[0].object.id, "1");
+        assert_eq!(t.by_address("x@contoso.com")[0].object.id, "2");
+        assert_eq!(t.counts.users, 2);
+    }
+}
