@@ -60,10 +60,12 @@ pub enum Category {
     Size,
     /// Attributes of one object disagree, or a required partner value is missing.
     Consistency,
+    /// What the first sync does with the tenant's cloud objects (`--tenant`).
+    Match,
 }
 
 impl Category {
-    pub const ALL: [Category; 8] = [
+    pub const ALL: [Category; 9] = [
         Category::Character,
         Category::Format,
         Category::Length,
@@ -72,6 +74,7 @@ impl Category {
         Category::Domain,
         Category::Size,
         Category::Consistency,
+        Category::Match,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -83,6 +86,7 @@ impl Category {
             Category::Domain => "domain",
             Category::Size => "size",
             Category::Consistency => "consistency",
+            Category::Match => "match",
         }
     }
 }
@@ -99,7 +103,14 @@ pub struct SourceRef {
 /// Another holder of a duplicated value.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Related {
+    /// The holder's DN; empty for a cloud object (see `id`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub dn: String,
+    /// A cloud object of the tenant snapshot: its id and kind (`user`, `group`, `contact`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
     pub attribute: String,
     pub value: String,
     /// The value's exact bytes, base64, when they are not UTF-8.
@@ -362,12 +373,37 @@ pub struct Summary {
     /// The rules whose limits depend on the target that this run checked.
     #[serde(default)]
     pub target_limits: Vec<String>,
+    /// The predictions against a tenant snapshot (`--tenant`), when one was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<TenantSummary>,
     /// True when some input could not be read completely (records skipped on errors).
     pub incomplete: bool,
     /// Records not checked because they were past a size limit (each has an error
     /// diagnostic naming it and the flag that raises the limit).
     #[serde(default)]
     pub entries_not_checked: u64,
+}
+
+/// What the first sync will do, in numbers (tenant-match.md).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantSummary {
+    /// The snapshot files read.
+    pub files: Vec<String>,
+    pub cloud_users: u64,
+    pub cloud_groups: u64,
+    pub cloud_contacts: u64,
+    pub hard_matches: u64,
+    pub soft_matches: u64,
+    /// Groups and contacts already synchronized (an audit rerun after the first sync).
+    pub already_synced: u64,
+    /// Soft matches Entra refuses (InvalidSoftMatch).
+    pub conflicts: u64,
+    /// Objects two cloud objects could match.
+    pub ambiguous: u64,
+    /// On-premises values a cloud object already holds (AttributeValueMustBeUnique).
+    pub collisions: u64,
+    /// Cloud-only users no object will match: they stay cloud-only.
+    pub cloud_only_users_unmatched: u64,
 }
 
 fn default_target() -> String {

@@ -1250,3 +1250,124 @@ fn ranged_member_parts_count_as_member() {
         }
     }
 }
+
+/// Predictions against a tenant snapshot (tenant-match.md): one object per prediction
+/// and trap, snapshots in the three accepted forms (PowerShell array without
+/// @odata.type, Graph REST pages as JSON Lines, a contact array), whole output compared.
+#[test]
+fn tenant_predictions() {
+    let t = |f: &str| format!("tests/fixtures/tenant/{f}");
+    let o = run(&[
+        "scan",
+        &t("export.ldif"),
+        "--tenant",
+        &format!("user={}", t("users.json")),
+        "--tenant",
+        &t("groups.jsonl"),
+        "--tenant",
+        &format!("contact={}", t("contacts.json")),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut out = String::new();
+    for f in v["findings"].as_array().unwrap() {
+        let related: Vec<String> = f["related"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}:{} {}={}",
+                    r["kind"].as_str().unwrap(),
+                    r["id"].as_str().unwrap(),
+                    r["attribute"].as_str().unwrap(),
+                    r["value"].as_str().unwrap()
+                )
+            })
+            .collect();
+        out.push_str(&format!(
+            "{} {} {} {} {} {} [{}]\n  {}\n",
+            f["rule"].as_str().unwrap(),
+            f["severity"].as_str().unwrap(),
+            f["category"].as_str().unwrap(),
+            f["dn"].as_str().unwrap(),
+            f["attribute"].as_str().unwrap(),
+            f["value"].as_str().unwrap(),
+            related.join(", "),
+            f["message"].as_str().unwrap()
+        ));
+    }
+    out.push_str(&format!(
+        "{}\n",
+        serde_json::to_string_pretty(&v["summary"]["tenant"]).unwrap()
+    ));
+    assert_snapshot("tenant.txt", &out);
+    // Info never fails the gate: with only matches the run passes.
+    let dir = tempdir();
+    let hard = write(
+        dir.path(),
+        "hard.ldif",
+        "dn: CN=Hard Match,OU=Staff,DC=contoso,DC=com\nobjectClass: user\nuserPrincipalName: hard@contoso.com\nobjectGUID:: AQEBAQEBAQEBAQEBAQEBAQ==\n",
+    );
+    let o = run(&[
+        "scan",
+        hard.to_str().unwrap(),
+        "--tenant",
+        &format!("user={}", t("users.json")),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["summary"]["tenant"]["hard_matches"], 1);
+}
+
+/// Snapshots that cannot be read: malformed JSON names file:line:column, a file whose
+/// objects have no kind says how to give one; both stop the run before any scan (exit 2).
+#[test]
+fn tenant_snapshot_errors() {
+    let dir = tempdir();
+    let bad = write(
+        dir.path(),
+        "bad.json",
+        "[\n  {\"Id\": \"1\",\n   \"UserPrincipalName\": }\n]\n",
+    );
+    let o = run(&[
+        "scan",
+        "tests/fixtures/tenant/export.ldif",
+        "--tenant",
+        &format!("user={}", bad.display()),
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("bad.json:3:25: expected value"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&[
+        "scan",
+        "tests/fixtures/tenant/export.ldif",
+        "--tenant",
+        "tests/fixtures/tenant/users.json",
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("--tenant user=tests/fixtures/tenant/users.json"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&[
+        "scan",
+        "tests/fixtures/tenant/export.ldif",
+        "--tenant",
+        "robots=x.json",
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("user, group or contact"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -89,6 +89,12 @@ pub struct ScanArgs {
     /// domain over 150,000 in-scope objects is reported).
     #[arg(long = "target", value_name = "TARGET", value_enum)]
     pub target: Option<crate::rules::Target>,
+    /// A snapshot of the tenant's cloud objects (Graph PowerShell `ConvertTo-Json` or Graph
+    /// REST pages, repeatable; `user=FILE`, `group=FILE`, `contact=FILE` when the file has no
+    /// `@odata.type`): predicts the first sync's hard and soft matches, conflicts and
+    /// collisions. Read locally; never contacts Graph.
+    #[arg(long = "tenant", value_name = "[KIND=]FILE")]
+    pub tenant: Vec<String>,
     /// Rule file or folder adding rules or replacing built-in rules by id (repeatable).
     #[arg(long = "rules", value_name = "PATH")]
     pub rules: Vec<PathBuf>,

@@ -29,6 +29,8 @@ pub struct Settings {
     #[serde(default)]
     pub target: Option<crate::rules::Target>,
     #[serde(default)]
+    pub tenant: Vec<String>,
+    #[serde(default)]
     pub rules: Vec<PathBuf>,
     #[serde(default)]
     pub disable: Vec<String>,
@@ -128,6 +130,7 @@ pub fn apply(s: Settings, a: &mut ScanArgs) {
     fill(&mut a.include_ous, s.include_ous);
     fill(&mut a.exclude_ous, s.exclude_ous);
     a.target = a.target.or(s.target);
+    fill(&mut a.tenant, s.tenant);
     fill(&mut a.rules, s.rules);
     fill(&mut a.disable, s.disable);
     fill(&mut a.gate.select, s.select);
@@ -167,6 +170,9 @@ include_ous: []
 exclude_ous: []
 # The sync engine to prepare for: connect-sync (Entra Connect Sync) or cloud-sync.
 target: connect-sync
+# Tenant snapshots (Get-MgUser ... | ConvertTo-Json) to predict the first sync against;
+# user=FILE, group=FILE, contact=FILE when the file has no @odata.type.
+tenant: []
 # Your own rule files or folders, and built-in rules to turn off.
 rules: []
 disable: []

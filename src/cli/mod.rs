@@ -41,6 +41,8 @@ pub enum CliError {
     Live(#[from] crate::source::ldap::LiveConfigError),
     #[error(transparent)]
     Config(#[from] config::ConfigError),
+    #[error(transparent)]
+    Tenant(#[from] crate::tenant::snapshot::SnapshotError),
     #[error("{}: {source}", path.display())]
     Render { path: PathBuf, source: RenderError },
     #[error("{}: cannot write: {source}", path.display())]

@@ -46,6 +46,17 @@ pub fn run(mut args: ScanArgs) -> Result<ExitStatus, CliError> {
     let mut set = RuleSet::with_user_rules(&args.rules)?.for_target(target);
     set.disable(&args.disable)?;
 
+    let tenant = if args.tenant.is_empty() {
+        None
+    } else {
+        let mut index = crate::tenant::TenantIndex::default();
+        for arg in &args.tenant {
+            let (kind, file) = crate::tenant::snapshot::parse_arg(arg)?;
+            crate::tenant::snapshot::load(&file, kind, &mut index)?;
+        }
+        index.finish();
+        Some(Arc::new(index))
+    };
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     let total: u64 = args
         .inputs
@@ -70,6 +81,7 @@ pub fn run(mut args: ScanArgs) -> Result<ExitStatus, CliError> {
         include_ous: args.include_ous.clone(),
         exclude_ous: args.exclude_ous.clone(),
         target,
+        tenant,
         limits: crate::source::Limits {
             max_line: args.max_line_bytes,
             max_value: args.max_value_bytes,

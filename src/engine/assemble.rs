@@ -112,7 +112,7 @@ impl Engine<'_> {
                 .collect();
         }
 
-        let rules = self
+        let mut rules: Vec<RuleSummary> = self
             .rules
             .rules
             .iter()
@@ -131,6 +131,19 @@ impl Engine<'_> {
                     .unwrap_or(0),
             })
             .collect();
+        if let Some(tenant) = &self.opts.tenant {
+            rules.extend(crate::tenant::PREDICTIONS.iter().map(|p| RuleSummary {
+                id: p.id.to_string(),
+                title: p.title.to_string(),
+                severity: p.severity,
+                category: p.category,
+                attribute: "(tenant snapshot)".into(),
+                docs: p.docs.to_string(),
+                fix: "none".into(),
+                findings: summary.findings_by_rule.get(p.id).copied().unwrap_or(0),
+            }));
+            summary.tenant = Some(tenant_summary(tenant, &findings));
+        }
         Report {
             tool: ToolInfo {
                 name: "dirready".into(),
@@ -145,5 +158,44 @@ impl Engine<'_> {
             baseline: None,
             exceptions: None,
         }
+    }
+}
+
+/// What the predictions add up to: cloud objects read, matches, conflicts, collisions,
+/// and the cloud-only users nothing will match.
+fn tenant_summary(
+    tenant: &crate::tenant::TenantIndex,
+    findings: &[(super::resolve::FKey, crate::findings::Finding)],
+) -> crate::findings::TenantSummary {
+    use crate::tenant;
+    let count = |id: &str| findings.iter().filter(|(_, f)| f.rule == id).count() as u64;
+    // Cloud objects a hard or soft match takes over.
+    let taken: std::collections::HashSet<&str> = findings
+        .iter()
+        .filter(|(_, f)| f.rule == tenant::HARD_MATCH.id || f.rule == tenant::SOFT_MATCH.id)
+        .flat_map(|(_, f)| f.related.iter().filter_map(|r| r.id.as_deref()))
+        .collect();
+    let unmatched = tenant
+        .kinds()
+        .filter(|&(i, kind, synced)| {
+            kind == tenant::CloudKind::User
+                && !synced
+                && tenant
+                    .object(i)
+                    .is_some_and(|o| !taken.contains(o.id.as_str()))
+        })
+        .count() as u64;
+    crate::findings::TenantSummary {
+        files: tenant.counts.files.clone(),
+        cloud_users: tenant.counts.users,
+        cloud_groups: tenant.counts.groups,
+        cloud_contacts: tenant.counts.contacts,
+        hard_matches: count(tenant::HARD_MATCH.id),
+        soft_matches: count(tenant::SOFT_MATCH.id),
+        already_synced: count(tenant::ALREADY_SYNCED.id),
+        conflicts: count(tenant::CONFLICT.id),
+        ambiguous: count(tenant::AMBIGUOUS.id),
+        collisions: count(tenant::COLLISION.id),
+        cloud_only_users_unmatched: unmatched,
     }
 }

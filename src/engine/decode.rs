@@ -39,9 +39,15 @@ impl AttrIndex {
         ((len & 31) << 5) | (first.to_ascii_lowercase() as usize & 31)
     }
 
-    pub(crate) fn new(rules: &RuleSet) -> AttrIndex {
+    /// The index of the attributes the rules read, plus `extra` (name, read as bytes).
+    pub(crate) fn new(rules: &RuleSet, extra: &[(&str, bool)]) -> AttrIndex {
         // The rules' attributes come first, so a rule's `slot` is its attribute's slot.
-        let names = rules.read_attributes();
+        let mut names = rules.read_attributes();
+        for (name, _) in extra {
+            if !names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+                names.push(name.to_string());
+            }
+        }
         let slot_of = |name: &str| {
             names
                 .iter()
@@ -66,7 +72,12 @@ impl AttrIndex {
             slots: names.len(),
             object_class,
             object_guid,
-            binary: names.iter().map(|n| rules.is_binary(n)).collect(),
+            binary: names
+                .iter()
+                .map(|n| {
+                    rules.is_binary(n) || extra.iter().any(|(e, b)| *b && e.eq_ignore_ascii_case(n))
+                })
+                .collect(),
         }
     }
 

@@ -277,7 +277,7 @@ impl Engine<'_> {
                 | Check::Single { .. }
                 | Check::PresentWhen { .. }
                 | Check::SameAs { .. } => {
-                    for hit in self.object_check(ri, view) {
+                    for hit in self.object_check(ri, view, class) {
                         let (value, value_line) = match hit.value {
                             Some(vi) => (
                                 view.vals[vi].text.as_ref(),
@@ -388,6 +388,9 @@ impl Engine<'_> {
                     }
                 }
             }
+        }
+        if let Some(tenant) = &self.opts.tenant {
+            self.predict(tenant, part, entry, name, class, obj, view)?;
         }
         if hits.is_empty() {
             return Ok(());

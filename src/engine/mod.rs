@@ -14,6 +14,7 @@ mod evaluate;
 pub mod index;
 mod object;
 mod part;
+mod predict;
 mod resolve;
 
 use crate::checks::{Check, CheckContext};
@@ -50,6 +51,8 @@ pub struct ScanOptions {
     /// The sync engine the run prepares for (the rule set is already chosen for it;
     /// the summary names it).
     pub target: crate::rules::Target,
+    /// The tenant snapshot to predict the first sync against (`--tenant`).
+    pub tenant: Option<std::sync::Arc<crate::tenant::TenantIndex>>,
 }
 
 impl Default for ScanOptions {
@@ -63,6 +66,7 @@ impl Default for ScanOptions {
             include_ous: Vec::new(),
             exclude_ous: Vec::new(),
             target: crate::rules::Target::default(),
+            tenant: None,
         }
     }
 }
@@ -149,7 +153,12 @@ impl<'r> Engine<'r> {
                 _ => None,
             })
             .collect();
-        let index = AttrIndex::new(rules);
+        let extra: &[(&str, bool)] = if opts.tenant.is_some() {
+            predict::ATTRIBUTES
+        } else {
+            &[]
+        };
+        let index = AttrIndex::new(rules, extra);
         let partner_slot = rules
             .rules
             .iter()

@@ -39,7 +39,27 @@ impl Engine<'_> {
     }
 
     /// Runs a `value_count`, `single`, `present_when` or `same_as` rule on one object.
-    pub(crate) fn object_check(&self, ri: usize, view: &Decoded<'_, '_>) -> Vec<ObjectHit> {
+    /// A suggestion must pass every value rule of the attribute, or none is given.
+    pub(crate) fn object_check(
+        &self,
+        ri: usize,
+        view: &Decoded<'_, '_>,
+        class: crate::rules::ObjectClass,
+    ) -> Vec<ObjectHit> {
+        let mut hits = self.object_hits(ri, view);
+        let slot = self.rules.rules[ri].slot;
+        for h in &mut hits {
+            if let Some(s) = &h.suggestion {
+                if !crate::fixes::passes_value_rules(self.rules, &self.ctx(), s, slot, class) {
+                    h.suggestion = None;
+                    h.replaces = None;
+                }
+            }
+        }
+        hits
+    }
+
+    fn object_hits(&self, ri: usize, view: &Decoded<'_, '_>) -> Vec<ObjectHit> {
         let rule = &self.rules.rules[ri];
         let filter = rule.def.values;
         // (index in view.vals, prefix length, the value without its prefix)

@@ -86,6 +86,8 @@ impl View<'_> {
         let o = &p.objects[h.obj as usize];
         let (value, value_base64) = crate::text::for_report(self.value(r));
         Related {
+            id: None,
+            kind: None,
             dn: p.text(o.dn_off, o.dn_len).to_string(),
             attribute: self.attribute(r),
             value,

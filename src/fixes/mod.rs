@@ -67,19 +67,31 @@ pub fn suggest(
             }
         }
     }
-    let ok = rules
-        .rules
-        .iter()
-        .filter(|r| r.slot == slot && r.applies_to(class))
-        .all(|r| match &r.check {
-            Check::Unique(_) | Check::Required => true,
-            c => r
-                .def
-                .values
-                .select(&candidate)
-                .is_none_or(|(_, sub)| c.check_value(sub, ctx).is_none()),
-        });
-    ok.then_some(candidate)
+    passes_value_rules(rules, ctx, &candidate, slot, class).then_some(candidate)
+}
+
+/// True when `value` passes every value rule of its attribute (slot) for the class: a
+/// suggestion must, or none is given.
+pub fn passes_value_rules(
+    rules: &RuleSet,
+    ctx: &CheckContext,
+    value: &str,
+    slot: usize,
+    class: ObjectClass,
+) -> bool {
+    !crate::text::has_raw_bytes(value)
+        && rules
+            .rules
+            .iter()
+            .filter(|r| r.slot == slot && r.applies_to(class))
+            .all(|r| match &r.check {
+                Check::Value(c) => r
+                    .def
+                    .values
+                    .select(value)
+                    .is_none_or(|(_, sub)| c.check(sub, ctx).is_none()),
+                _ => true,
+            })
 }
 
 /// Removes leading and trailing dots and collapses runs of dots, in the local part of

@@ -55,6 +55,8 @@ pub(super) struct DuplicateIndex {
 
 pub(super) fn holder_of(f: &Finding) -> Related {
     Related {
+        id: None,
+        kind: None,
         dn: f.dn.clone(),
         attribute: f.attribute.clone(),
         value: f.value_str().to_string(),

@@ -344,6 +344,11 @@ pub fn category_text(c: Category) -> (&'static str, &'static str) {
             "Attributes with too many values or values with too many bytes: certificates, \
              photos, group members. Entra Connect stops such an object (LargeObject).",
         ),
+        Category::Match => (
+            "What the first sync will do",
+            "Predictions from the tenant snapshot: cloud objects the first sync takes over \
+             (hard and soft matches), matches it cannot make (conflicts, ambiguities).",
+        ),
         Category::Consistency => (
             "Inconsistent attributes",
             "Attributes of one object disagree, or a required partner value is missing: \
@@ -1236,6 +1241,8 @@ mod tests {
                 .enumerate()
                 .filter(|(j, h)| *j != i && h.0 != *dn)
                 .map(|(_, (dn, attr, value))| Related {
+                    id: None,
+                    kind: None,
                     dn: dn.to_string(),
                     attribute: attr.to_string(),
                     value: value.to_string(),

@@ -11,6 +11,71 @@ pub mod snapshot;
 use rustc_hash::FxHasher;
 use std::hash::Hasher;
 
+/// A prediction as the report names it: what a rule says about its findings.
+#[derive(Debug, Clone, Copy)]
+pub struct Prediction {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub severity: crate::findings::Severity,
+    pub category: crate::findings::Category,
+    pub docs: &'static str,
+}
+
+use crate::findings::{Category, Severity};
+
+pub const HARD_MATCH: Prediction = Prediction {
+    id: "tenant-hard-match",
+    title: "The first sync takes over a cloud user (hard match)",
+    severity: Severity::Info,
+    category: Category::Match,
+    docs: "A cloud user's onPremisesImmutableId equals this object's source anchor: the first sync joins them, and the cloud user becomes synchronized from this object. Check that it is the same person. https://learn.microsoft.com/en-us/entra/identity/hybrid/connect/how-to-connect-install-existing-tenant",
+};
+pub const SOFT_MATCH: Prediction = Prediction {
+    id: "tenant-soft-match",
+    title: "The first sync takes over a cloud-only object (soft match)",
+    severity: Severity::Info,
+    category: Category::Match,
+    docs: "A cloud-only object has this object's userPrincipalName or primary SMTP address and no onPremisesImmutableId: the first sync joins them (soft match), and the cloud object is managed on-premises from then on. Check each pair before switching sync on. https://learn.microsoft.com/en-us/troubleshoot/entra/entra-id/user-prov-sync/use-smtp-matching",
+};
+pub const ALREADY_SYNCED: Prediction = Prediction {
+    id: "tenant-already-synced",
+    title: "The object is already synchronized",
+    severity: Severity::Info,
+    category: Category::Match,
+    docs: "A synchronized cloud group or contact with this object's primary SMTP address (and, for a group, its SID) is this object: it was synchronized before. https://learn.microsoft.com/en-us/entra/identity/hybrid/connect/how-to-connect-install-existing-tenant",
+};
+pub const AMBIGUOUS: Prediction = Prediction {
+    id: "tenant-soft-match-ambiguous",
+    title: "Two cloud objects could be this object's soft match",
+    severity: Severity::Error,
+    category: Category::Match,
+    docs: "The userPrincipalName points at one cloud object and the primary SMTP address at another: Entra ID cannot soft-match, and the object does not sync. Make both keys point at the same cloud object, or change one of them. https://learn.microsoft.com/en-us/troubleshoot/entra/entra-id/user-prov-sync/use-smtp-matching",
+};
+pub const CONFLICT: Prediction = Prediction {
+    id: "tenant-match-conflict",
+    title: "A soft match is blocked (InvalidSoftMatch)",
+    severity: Severity::Error,
+    category: Category::Match,
+    docs: "The cloud object with this object's key is synchronized from elsewhere or has another onPremisesImmutableId: Entra reports InvalidSoftMatch and the object does not sync. Clear the cloud object's onPremisesImmutableId (Graph: set it to null) if it is the same person, or change the on-premises key. https://learn.microsoft.com/en-us/troubleshoot/entra/entra-id/user-prov-sync/use-smtp-matching",
+};
+pub const COLLISION: Prediction = Prediction {
+    id: "tenant-address-collision",
+    title: "An address is already held by another cloud object",
+    severity: Severity::Error,
+    category: Category::Duplicate,
+    docs: "A cloud user, group or contact other than this object's match already holds this address (as UPN, mail or smtp: proxy address): Entra reports AttributeValueMustBeUnique and keeps the value off this object. Remove the address from one of them. https://learn.microsoft.com/en-us/entra/identity/hybrid/connect/how-to-connect-syncservice-duplicate-attribute-resiliency",
+};
+
+/// Every prediction, in report order.
+pub const PREDICTIONS: [Prediction; 6] = [
+    HARD_MATCH,
+    SOFT_MATCH,
+    ALREADY_SYNCED,
+    AMBIGUOUS,
+    CONFLICT,
+    COLLISION,
+];
+
 /// What kind of cloud object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum CloudKind {
@@ -94,6 +159,8 @@ struct Key {
 #[derive(Debug, Clone, Copy)]
 struct Obj {
     kind: CloudKind,
+    /// Index of the snapshot file in `counts.files`.
+    file: u16,
     synced: bool,
     id: (u32, u32),
     immutable: Option<(u32, u32)>,
@@ -110,6 +177,8 @@ pub struct CloudRef {
     pub synced: bool,
     pub immutable_id: Option<String>,
     pub security_identifier: Option<String>,
+    /// The snapshot file it was read from.
+    pub file: String,
 }
 
 /// A key of a cloud object that matched: the object, and the property and value.
@@ -197,9 +266,14 @@ impl TenantIndex {
         let Ok(obj) = u32::try_from(self.objects.len()) else {
             return;
         };
-        if !self.counts.files.contains(&o.file) {
-            self.counts.files.push(o.file.clone());
-        }
+        let file = match self.counts.files.iter().position(|f| *f == o.file) {
+            Some(i) => i,
+            None => {
+                self.counts.files.push(o.file.clone());
+                self.counts.files.len() - 1
+            }
+        };
+        let file = u16::try_from(file).unwrap_or(u16::MAX);
         match o.kind {
             CloudKind::User => self.counts.users += 1,
             CloudKind::Group => self.counts.groups += 1,
@@ -213,6 +287,7 @@ impl TenantIndex {
             .map(|s| self.push(s.trim()));
         self.objects.push(Obj {
             kind: o.kind,
+            file,
             synced: o.synced,
             id,
             immutable,
@@ -278,6 +353,12 @@ impl TenantIndex {
             synced: o.synced,
             immutable_id: o.immutable.map(|r| self.text(r).to_string()),
             security_identifier: o.sid.map(|r| self.text(r).to_string()),
+            file: self
+                .counts
+                .files
+                .get(usize::from(o.file))
+                .cloned()
+                .unwrap_or_default(),
         })
     }
 
