@@ -1371,3 +1371,61 @@ fn tenant_snapshot_errors() {
         stderr(&o)
     );
 }
+
+/// `add:` modify records that come later in the same input, not right after their entry,
+/// still add their values to it for every rule: counts, per-value checks, uniqueness.
+/// One for a DN that no earlier entry has stays an ordinary change record.
+#[test]
+fn later_modify_records_add_values_to_their_entry() {
+    let dir = tempdir();
+    let mut s = String::from("dn: CN=Cert,OU=Staff,DC=contoso,DC=com\nobjectClass: user\nuserPrincipalName: cert@contoso.com\n");
+    for i in 0..15 {
+        s.push_str(&format!("userCertificate: cert {i}\n"));
+    }
+    s.push_str("\ndn: CN=Other,OU=Staff,DC=contoso,DC=com\nobjectClass: user\nuserPrincipalName: other@contoso.com\nproxyAddresses: SMTP:other@contoso.com\n\n");
+    s.push_str("dn: cn=cert, ou=staff,DC=Contoso,DC=com\nchangetype: modify\nadd: userCertificate\nuserCertificate: cert 15\n-\nadd: proxyAddresses\nproxyAddresses: smtp:other@contoso.com\nproxyAddresses: smtp:bad address@contoso.com\n-\n\n");
+    s.push_str("dn: CN=Nobody,OU=Staff,DC=contoso,DC=com\nchangetype: modify\nadd: userCertificate\nuserCertificate: x\n-\n");
+    let f = write(dir.path(), "late.ldif", &s);
+    for block in ["4096", "64"] {
+        let o = run(&[
+            "scan",
+            f.to_str().unwrap(),
+            "--format",
+            "json",
+            "--block-size",
+            block,
+        ]);
+        assert_eq!(code(&o), 1, "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let got: std::collections::BTreeSet<String> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {} {} {}",
+                    f["rule"].as_str().unwrap(),
+                    f["dn"].as_str().unwrap(),
+                    f["value"].as_str().unwrap(),
+                    f["value_line"]
+                )
+            })
+            .collect();
+        let want: std::collections::BTreeSet<String> = [
+            "certificate-too-many CN=Cert,OU=Staff,DC=contoso,DC=com 16 4",
+            "proxy-smtp-invalid-character CN=Cert,OU=Staff,DC=contoso,DC=com smtp:bad address@contoso.com 32",
+            // One SMTP address space: the late alias collides with Other's UPN and primary.
+            "proxy-smtp-duplicate CN=Cert,OU=Staff,DC=contoso,DC=com smtp:other@contoso.com 31",
+            "proxy-smtp-duplicate CN=Other,OU=Staff,DC=contoso,DC=com SMTP:other@contoso.com 23",
+            "upn-duplicate CN=Other,OU=Staff,DC=contoso,DC=com other@contoso.com 22",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(got, want, "block {block}");
+        assert_eq!(
+            v["summary"]["change_records"],
+            serde_json::json!({"modify": 1})
+        );
+    }
+}

@@ -11,11 +11,15 @@ use std::collections::BTreeMap;
 impl Engine<'_> {
     pub(crate) fn finish(
         &self,
-        parts: Vec<Part>,
+        mut parts: Vec<Part>,
         inputs: Vec<InputSummary>,
         mut diagnostics: Vec<Diagnostic>,
     ) -> Report {
+        // Late modify records join their entries (their holders go into the index) and
+        // every count is settled, before duplicates are resolved.
+        let late = self.settle_late(&mut parts);
         let mut findings = resolve::resolve(self, &parts);
+        findings.extend(late);
         for (_, f) in &mut findings {
             f.fingerprint = f.compute_fingerprint();
         }
@@ -67,6 +71,16 @@ impl Engine<'_> {
         };
         let mut error_objs = std::collections::HashSet::new();
         let mut any_objs = std::collections::HashSet::new();
+        // Change records per input, now that late modify records joined their entries.
+        for i in &mut summary.inputs {
+            if i.sha256.is_some() {
+                i.change_records = parts
+                    .iter()
+                    .filter(|p| p.file == i.path)
+                    .map(|p| p.counts.change.values().sum::<u64>())
+                    .sum();
+            }
+        }
         for p in &parts {
             summary.objects_read += p.counts.objects_read;
             summary.objects_in_scope += p.counts.in_scope;

@@ -4,7 +4,7 @@
 
 use super::decode::{decode, decode_binary, partial_range, reuse, Decoded, DecodedValue, Scratch};
 use super::index::{self, Holder, IndexKey};
-use super::part::{part_index, DomainCount, ObjInfo, Part, PartFull, Pending};
+use super::part::{part_index, Counted, DomainCount, ObjInfo, Part, PartFull, Pending};
 use super::Engine;
 use crate::checks::Check;
 use crate::findings::{Finding, SourceRef, ValueKind};
@@ -95,6 +95,9 @@ impl Engine<'_> {
         part: &mut Part,
         view: &mut Decoded<'_, 'e>,
     ) -> Result<(), PartFull> {
+        if entry.only_adds && self.hold_late(entry, name, part) {
+            return Ok(());
+        }
         if entry.changetype != crate::model::ChangeType::Add {
             *part
                 .counts
@@ -273,10 +276,26 @@ impl Engine<'_> {
                     let line = |a: usize| entry.attrs[a].line;
                     self.hold_binary(part, view, &entry.dn, &line, obj, ri, rule_id, u)?;
                 }
-                Check::Count { .. }
-                | Check::Single { .. }
-                | Check::PresentWhen { .. }
-                | Check::SameAs { .. } => {
+                // Settled after the stream, when later modify records have added theirs.
+                Check::Count { .. } => {
+                    let n = view
+                        .range(rule.slot)
+                        .filter(|&vi| rule.def.values.select(&view.vals[vi].text).is_some())
+                        .count();
+                    if let (Some(first), Ok(count)) =
+                        (view.slot(rule.slot).first(), u32::try_from(n))
+                    {
+                        if n > 0 {
+                            part.counted.push(Counted {
+                                obj,
+                                rule: rule_id,
+                                count,
+                                line: entry.attrs[first.attr].line,
+                            });
+                        }
+                    }
+                }
+                Check::Single { .. } | Check::PresentWhen { .. } | Check::SameAs { .. } => {
                     for hit in self.object_check(ri, view, class) {
                         let (value, value_line) = match hit.value {
                             Some(vi) => (

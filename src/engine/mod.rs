@@ -12,6 +12,7 @@ mod assemble;
 mod decode;
 mod evaluate;
 pub mod index;
+mod late;
 mod object;
 mod part;
 mod predict;

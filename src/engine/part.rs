@@ -56,6 +56,31 @@ pub(crate) struct Part {
     pub diags: Vec<Diagnostic>,
     /// In-scope objects per (rule, domain) for `domain_objects` rules.
     pub domain_counts: BTreeMap<(usize, String), DomainCount>,
+    /// Values counted for `value_count` rules, settled after the stream (values that
+    /// later modify records add to an object count too).
+    pub counted: Vec<Counted>,
+    /// `add:` modify records that did not directly follow their entry: their values join
+    /// the entry's after the stream.
+    pub late: Vec<LateRecord>,
+}
+
+/// An object's count of values for one `value_count` rule.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Counted {
+    pub obj: u32,
+    pub rule: u16,
+    pub count: u32,
+    /// Line of the first value counted.
+    pub line: u64,
+}
+
+/// A modify record adding values to an entry read earlier in the same input.
+#[derive(Debug, Clone)]
+pub(crate) struct LateRecord {
+    pub dn: String,
+    pub line: u64,
+    /// (slot, line, value as the checks see it) of the values rules read.
+    pub values: Vec<(usize, u64, String)>,
 }
 
 /// The in-scope objects one block saw in one domain, for a `domain_objects` rule.

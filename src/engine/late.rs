@@ -1,0 +1,332 @@
+//! After the stream: values that `add:` modify records contributed to an entry read
+//! earlier in the same input (m365-sync-limits.md: "values added that way ... are the
+//! entry's values for every rule"). Records right after their entry were merged while
+//! reading; the others are joined here to their object by DN: their values are counted,
+//! checked one by one, and put in the uniqueness index. Then every `value_count` rule is
+//! settled on the full counts.
+
+use super::index::{self, Holder};
+use super::part::{LateRecord, Part};
+use super::resolve::FKey;
+use super::Engine;
+use crate::checks::Check;
+use crate::findings::{Finding, SourceRef, ValueKind};
+use std::collections::{BTreeMap, HashMap};
+
+/// A late record joined to its object: the object (part, index) and the record (part,
+/// index in the part's `late`).
+#[derive(Debug, Clone, Copy)]
+struct Joined {
+    part: usize,
+    obj: u32,
+    record_part: usize,
+    record: usize,
+}
+
+/// An input and a DN normalised by RDN: how late records find their entry.
+type DnKey<'p> = (&'p str, String);
+
+/// Joins each late record to the last object before it in the same input with the same
+/// DN (compared by RDN).
+fn join(parts: &[Part]) -> Vec<Joined> {
+    // (input, normalised DN) of every late record.
+    let mut wanted: HashMap<DnKey, Vec<(usize, usize, u64)>> = HashMap::new();
+    for (pi, p) in parts.iter().enumerate() {
+        for (ri, r) in p.late.iter().enumerate() {
+            wanted
+                .entry((p.file.as_str(), crate::dn::normalize(&r.dn)))
+                .or_default()
+                .push((pi, ri, r.line));
+        }
+    }
+    if wanted.is_empty() {
+        return Vec::new();
+    }
+    // Objects with those DNs, in input order (parts are in block order per input).
+    let mut found: HashMap<DnKey, Vec<(usize, u32, u64)>> = HashMap::new();
+    for (pi, p) in parts.iter().enumerate() {
+        for (oi, o) in (0..=u32::MAX).zip(&p.objects) {
+            let key = (
+                p.file.as_str(),
+                crate::dn::normalize(p.text(o.dn_off, o.dn_len)),
+            );
+            if wanted.contains_key(&key) {
+                found.entry(key).or_default().push((pi, oi, o.line));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (key, records) in &wanted {
+        let Some(objects) = found.get(key) else {
+            continue;
+        };
+        for &(rp, ri, line) in records {
+            // The entry the record follows: the last one before it.
+            if let Some(&(pi, oi, _)) = objects.iter().filter(|o| o.2 < line).max_by_key(|o| o.2) {
+                out.push(Joined {
+                    part: pi,
+                    obj: oi,
+                    record_part: rp,
+                    record: ri,
+                });
+            }
+        }
+    }
+    out.sort_by_key(|j| (j.record_part, j.record));
+    out
+}
+
+impl Engine<'_> {
+    /// Holds a modify record that only adds values for the end of the run; false when it
+    /// adds nothing a rule reads (it is then counted as a change record).
+    pub(crate) fn hold_late(
+        &self,
+        entry: &crate::model::Entry,
+        name: &str,
+        part: &mut Part,
+    ) -> bool {
+        let mut values = Vec::new();
+        for (i, a) in entry.attrs.iter().enumerate() {
+            let Some(slot) = self.index.lookup(a.name) else {
+                continue;
+            };
+            if !self.rules.rules.iter().any(|r| r.slot == slot) {
+                continue;
+            }
+            let text = if self.index.binary[slot] {
+                super::decode::decode_binary(entry, i, name, part)
+            } else {
+                super::decode::decode(entry, i, name, part)
+            };
+            if let Some(t) = text {
+                values.push((slot, a.line, t.into_owned()));
+            }
+        }
+        if values.is_empty() {
+            return false;
+        }
+        part.late.push(LateRecord {
+            dn: entry.dn.to_string(),
+            line: entry.line,
+            values,
+        });
+        true
+    }
+
+    /// Joins late records to their objects, checks and indexes their values (holders go
+    /// into the object's part, so `resolve` sees them), and settles every count. Returns
+    /// the findings of both.
+    pub(crate) fn settle_late(&self, parts: &mut [Part]) -> Vec<(FKey, Finding)> {
+        let joined = join(parts);
+        let mut out = Vec::new();
+        // Late values per (part, object, slot): how many, and the line of the first.
+        let mut extra: HashMap<(usize, u32, usize), (u32, u64)> = HashMap::new();
+        let mut holders: Vec<(usize, Holder, String)> = Vec::new();
+        let ctx = self.ctx();
+        for j in &joined {
+            let p = &parts[j.part];
+            let record = &parts[j.record_part].late[j.record];
+            let o = &p.objects[j.obj as usize];
+            let class = o.class;
+            let dn = p.text(o.dn_off, o.dn_len).to_string();
+            let key = FKey {
+                part: u32::try_from(j.part).unwrap_or(u32::MAX),
+                obj: j.obj,
+            };
+            for (slot, line, text) in &record.values {
+                let e = extra.entry((j.part, j.obj, *slot)).or_insert((0, *line));
+                e.0 += 1;
+                for (ri, rule) in self.rules.rules.iter().enumerate() {
+                    if rule.slot != *slot || !rule.applies_to(class) {
+                        continue;
+                    }
+                    let Some((skip, sub)) = rule.def.values.select(text) else {
+                        continue;
+                    };
+                    match &rule.check {
+                        Check::Value(c) => {
+                            let Some(detail) = c.check(sub, &ctx) else {
+                                continue;
+                            };
+                            let shown = c.shown(text);
+                            let kind = if shown.is_some() {
+                                Some(ValueKind::Bytes)
+                            } else if rule.def.binary {
+                                Some(ValueKind::Base64)
+                            } else {
+                                None
+                            };
+                            let f = self.late_finding(
+                                p,
+                                j.obj,
+                                ri,
+                                shown.as_deref().unwrap_or(text),
+                                kind,
+                                *line,
+                                &detail,
+                            );
+                            out.push((key, f));
+                        }
+                        Check::Unique(u) if !sub.trim().is_empty() => {
+                            let Ok(rule_id) = u16::try_from(ri) else {
+                                continue;
+                            };
+                            let ns = self.rule_ns[ri].unwrap_or(0);
+                            let domain = self.unique_domain(ri, &dn);
+                            let full = if u.binary {
+                                index::binary_key(domain.as_deref(), sub)
+                            } else {
+                                index::scoped_key(domain.as_deref(), sub)
+                            };
+                            holders.push((
+                                j.part,
+                                Holder {
+                                    hash: index::key_hash(ns, &full),
+                                    obj: j.obj,
+                                    rule: rule_id,
+                                    skip,
+                                    off: 0,
+                                    len: 0,
+                                    line: *line,
+                                    fallback: false,
+                                },
+                                text.clone(),
+                            ));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        // Records that joined no object stay ordinary change records.
+        let mut unmatched: Vec<u64> = parts.iter().map(|p| p.late.len() as u64).collect();
+        for j in &joined {
+            unmatched[j.record_part] -= 1;
+        }
+        for (p, n) in parts.iter_mut().zip(unmatched) {
+            if n > 0 {
+                *p.counts.change.entry("modify").or_default() += n;
+            }
+        }
+        for (pi, mut h, text) in holders {
+            if let Ok((off, len)) = parts[pi].push_text(&text) {
+                h.off = off;
+                h.len = len;
+                parts[pi].holders.push(h);
+            }
+        }
+        out.extend(self.settle_counts(parts, &extra));
+        out
+    }
+
+    /// Every `value_count` rule on every object with values: its own count plus what late
+    /// records added; a finding where the total is over the rule's limit.
+    fn settle_counts(
+        &self,
+        parts: &[Part],
+        extra: &HashMap<(usize, u32, usize), (u32, u64)>,
+    ) -> Vec<(FKey, Finding)> {
+        let mut totals: BTreeMap<(usize, u32, usize), (u64, u64)> = BTreeMap::new();
+        for (pi, p) in parts.iter().enumerate() {
+            for c in &p.counted {
+                totals.insert(
+                    (pi, c.obj, usize::from(c.rule)),
+                    (u64::from(c.count), c.line),
+                );
+            }
+        }
+        // Late values of an object the entry had none of, for every count rule of the slot.
+        for (&(pi, obj, slot), &(n, line)) in extra {
+            let class = parts[pi].objects[obj as usize].class;
+            for (ri, r) in self.rules.rules.iter().enumerate() {
+                if r.slot == slot && r.applies_to(class) && matches!(r.check, Check::Count { .. }) {
+                    let t = totals.entry((pi, obj, ri)).or_insert((0, line));
+                    t.0 += u64::from(n);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for ((pi, obj, ri), (n, line)) in totals {
+            let Check::Count { max, up_to } = self.rules.rules[ri].check else {
+                continue;
+            };
+            let Ok(n_usize) = usize::try_from(n) else {
+                continue;
+            };
+            if !Check::over(n_usize, max, up_to) {
+                continue;
+            }
+            let detail = format!("holds {n} values; the limit is {max}");
+            let mut f = self.late_finding(
+                &parts[pi],
+                obj,
+                ri,
+                &n.to_string(),
+                Some(ValueKind::Count),
+                line,
+                &detail,
+            );
+            f.attribute_values = u32::try_from(n).ok();
+            out.push((
+                FKey {
+                    part: u32::try_from(pi).unwrap_or(u32::MAX),
+                    obj,
+                },
+                f,
+            ));
+        }
+        out
+    }
+
+    /// A finding on an object of a part, after the stream (no suggestion).
+    #[allow(clippy::too_many_arguments)]
+    fn late_finding(
+        &self,
+        p: &Part,
+        obj: u32,
+        ri: usize,
+        value: &str,
+        value_kind: Option<ValueKind>,
+        value_line: u64,
+        detail: &str,
+    ) -> Finding {
+        let rule = &self.rules.rules[ri];
+        let o = &p.objects[obj as usize];
+        let dn = p.text(o.dn_off, o.dn_len);
+        let (value, value_base64) = crate::text::for_report(value);
+        Finding {
+            rule: rule.def.id.clone(),
+            severity: rule.def.severity,
+            category: rule.def.category,
+            dn: dn.to_string(),
+            object_class: o.class.as_str().to_string(),
+            object_guid: (o.guid_len > 0).then(|| p.text(o.guid_off, o.guid_len).to_string()),
+            attribute: rule.def.attribute.clone(),
+            value: Some(value.clone()),
+            value_base64,
+            value_kind,
+            suggestion: None,
+            replaces: None,
+            attribute_values: None,
+            related: Vec::new(),
+            related_total: None,
+            message: super::evaluate::render_message(
+                &rule.def.message,
+                &rule.def.attribute,
+                detail,
+                dn,
+                &value,
+                &|_| None,
+            ),
+            uniqueness: None,
+            source: SourceRef {
+                file: p.file.clone(),
+                line: o.line,
+            },
+            value_line,
+            fingerprint: String::new(),
+            state: None,
+            exception: None,
+        }
+    }
+}
