@@ -385,7 +385,7 @@ pub struct Summary {
 }
 
 /// What the first sync will do, in numbers (tenant-match.md).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TenantSummary {
     /// The snapshot files read.
     pub files: Vec<String>,

@@ -1304,6 +1304,34 @@ fn tenant_predictions() {
         serde_json::to_string_pretty(&v["summary"]["tenant"]).unwrap()
     ));
     assert_snapshot("tenant.txt", &out);
+    // The human reports get a "What the first sync will do" section.
+    let mut args = vec![
+        "scan".to_string(),
+        t("export.ldif"),
+        "--tenant".into(),
+        format!("user={}", t("users.json")),
+        "--tenant".into(),
+        t("groups.jsonl"),
+        "--tenant".into(),
+        format!("contact={}", t("contacts.json")),
+        "--format".into(),
+        "markdown".into(),
+    ];
+    let md = stdout(&run(&args.iter().map(String::as_str).collect::<Vec<_>>()));
+    for want in [
+        "## What the first sync will do",
+        "| Conflicts (InvalidSoftMatch: the object will not sync) | 3 |",
+        "| Cloud-only users nothing will match | 5 |",
+        "### Matches to check before switching sync on (8)",
+        "| [ ] | CN=Hard Match,OU=Staff,DC=contoso,DC=com | objectGUID AQEBAQEBAQEBAQEBAQEBAQ== | user 11111111-0000-0000-0000-000000000001 (onPremisesImmutableId AQEBAQEBAQEBAQEBAQEBAQ==) | tenant-hard-match |",
+    ] {
+        assert!(md.contains(want), "{want}\n{md}");
+    }
+    args.pop();
+    args.push("html".into());
+    let html = stdout(&run(&args.iter().map(String::as_str).collect::<Vec<_>>()));
+    assert!(html.contains("<section id=\"first-sync\">"));
+    assert!(html.contains("Conflicts and collisions (6)"));
     // Info never fails the gate: with only matches the run passes.
     let dir = tempdir();
     let hard = write(

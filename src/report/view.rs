@@ -47,6 +47,8 @@ pub struct ReportView {
     pub exceptions: Option<ExceptionsSummary>,
     /// `--select` / `--ignore`: hidden rules and counts (the summary counts everything).
     pub selection: Option<SelectionSummary>,
+    /// `--tenant`: what the first sync will do (counts, then problems, then matches).
+    pub tenant: Option<TenantView>,
     /// The `script-src` sources of the HTML report's Content-Security-Policy: the hashes
     /// of the template's inline scripts (`'none'` when it has none). Set when rendering.
     pub csp_script_src: String,
@@ -533,9 +535,90 @@ impl ReportView {
             changes: changes_view(report, row_cap),
             exceptions: report.exceptions.clone(),
             selection: report.selection.clone(),
+            tenant: tenant_view(report, row_cap),
             csp_script_src: String::new(),
         }
     }
+}
+
+/// The "What the first sync will do" section.
+#[derive(Debug, Clone, Serialize)]
+pub struct TenantView {
+    pub summary: crate::findings::TenantSummary,
+    /// Conflicts, ambiguities and collisions, with both sides (capped at `row_cap`).
+    pub problems: Vec<PredictionView>,
+    pub problems_total: usize,
+    /// Hard matches, soft matches and objects already synchronized: what an admin checks
+    /// before switching sync on (capped at `row_cap`).
+    pub matches: Vec<PredictionView>,
+    pub matches_total: usize,
+}
+
+/// One prediction: the on-premises side and the cloud side.
+#[derive(Debug, Clone, Serialize)]
+pub struct PredictionView {
+    pub rule: String,
+    pub severity: String,
+    pub dn: String,
+    pub attribute: String,
+    pub value: String,
+    /// The cloud objects: `kind id (attribute value)`.
+    pub cloud: Vec<String>,
+    pub message: String,
+}
+
+fn tenant_view(report: &Report, row_cap: usize) -> Option<TenantView> {
+    let summary = report.summary.tenant.clone()?;
+    let rows = |ids: &[&str]| -> Vec<PredictionView> {
+        report
+            .findings
+            .iter()
+            .filter(|f| ids.contains(&f.rule.as_str()))
+            .map(|f| PredictionView {
+                rule: f.rule.clone(),
+                severity: f.severity.as_str().to_string(),
+                dn: f.dn.clone(),
+                attribute: f.attribute.clone(),
+                value: shown_value(f),
+                cloud: f
+                    .related
+                    .iter()
+                    .filter(|r| r.id.is_some())
+                    .map(|r| {
+                        format!(
+                            "{} {} ({} {})",
+                            r.kind.as_deref().unwrap_or("object"),
+                            r.id.as_deref().unwrap_or(""),
+                            r.attribute,
+                            r.value
+                        )
+                    })
+                    .collect(),
+                message: f.message.clone(),
+            })
+            .collect()
+    };
+    use crate::tenant;
+    let mut problems = rows(&[
+        tenant::CONFLICT.id,
+        tenant::AMBIGUOUS.id,
+        tenant::COLLISION.id,
+    ]);
+    let mut matches = rows(&[
+        tenant::HARD_MATCH.id,
+        tenant::SOFT_MATCH.id,
+        tenant::ALREADY_SYNCED.id,
+    ]);
+    let (problems_total, matches_total) = (problems.len(), matches.len());
+    problems.truncate(row_cap);
+    matches.truncate(row_cap);
+    Some(TenantView {
+        summary,
+        problems,
+        problems_total,
+        matches,
+        matches_total,
+    })
 }
 
 fn category_rank(id: &str) -> usize {
@@ -606,6 +689,8 @@ fn build_summary(
     let cat_total: u64 = s.findings_by_category.values().sum();
     let by_category = categories
         .iter()
+        // Predictions are a category only for a run with a tenant snapshot.
+        .filter(|c| c.id != Category::Match.as_str() || s.tenant.is_some())
         .map(|c| {
             let count = s.findings_by_category.get(&c.id).copied().unwrap_or(0);
             CategoryCountView {

@@ -206,6 +206,10 @@ pub struct TenantIndex {
     keys: Vec<Key>,
     sorted: bool,
     pub counts: TenantCounts,
+    /// The current object's texts and keys so far: UPN = mail = primary is the norm, so
+    /// each text is stored, and each (table, key) indexed, once per object.
+    recent: Vec<(u32, u32)>,
+    recent_keys: Vec<u64>,
 }
 
 fn hash(table: Table, key: &str) -> u64 {
@@ -251,9 +255,23 @@ impl TenantIndex {
         if k.is_empty() {
             return;
         }
-        let (off, len) = self.push(value.trim());
+        let h = hash(table, k);
+        if self.recent_keys.contains(&h) {
+            return;
+        }
+        self.recent_keys.push(h);
+        let text = value.trim();
+        let same = self.recent.iter().copied().find(|&r| self.text(r) == text);
+        let (off, len) = match same {
+            Some(r) => r,
+            None => {
+                let r = self.push(text);
+                self.recent.push(r);
+                r
+            }
+        };
         self.keys.push(Key {
-            hash: hash(table, k),
+            hash: h,
             obj,
             attr,
             off,
@@ -279,6 +297,8 @@ impl TenantIndex {
             CloudKind::Group => self.counts.groups += 1,
             CloudKind::Contact => self.counts.contacts += 1,
         }
+        self.recent.clear();
+        self.recent_keys.clear();
         let id = self.push(&o.id);
         let immutable = o.immutable_id.as_deref().map(|s| self.push(s.trim()));
         let sid = o
@@ -337,6 +357,18 @@ impl TenantIndex {
 
     pub fn is_empty(&self) -> bool {
         self.objects.is_empty()
+    }
+
+    /// Bytes the index holds on the heap (text, objects, keys).
+    pub fn heap_bytes(&self) -> usize {
+        self.arena.capacity()
+            + self.objects.capacity() * std::mem::size_of::<Obj>()
+            + self.keys.capacity() * std::mem::size_of::<Key>()
+    }
+
+    /// Keys in the index.
+    pub fn key_count(&self) -> usize {
+        self.keys.len()
     }
 
     pub fn len(&self) -> usize {
