@@ -1320,8 +1320,8 @@ fn tenant_predictions() {
     let md = stdout(&run(&args.iter().map(String::as_str).collect::<Vec<_>>()));
     for want in [
         "## What the first sync will do",
-        "| Conflicts (InvalidSoftMatch: the object will not sync) | 3 |",
-        "| Cloud-only users nothing will match | 5 |",
+        "| Conflicts (InvalidSoftMatch: the object will not sync) | 4 |",
+        "| Cloud-only users nothing will match | 6 |",
         "### Matches to check before switching sync on (8)",
         "| [ ] | CN=Hard Match,OU=Staff,DC=contoso,DC=com | objectGUID AQEBAQEBAQEBAQEBAQEBAQ== | user 11111111-0000-0000-0000-000000000001 (onPremisesImmutableId AQEBAQEBAQEBAQEBAQEBAQ==) | tenant-hard-match |",
     ] {
@@ -1331,7 +1331,7 @@ fn tenant_predictions() {
     args.push("html".into());
     let html = stdout(&run(&args.iter().map(String::as_str).collect::<Vec<_>>()));
     assert!(html.contains("<section id=\"first-sync\">"));
-    assert!(html.contains("Conflicts and collisions (6)"));
+    assert!(html.contains("Conflicts and collisions (8)"));
     // Info never fails the gate: with only matches the run passes.
     let dir = tempdir();
     let hard = write(
