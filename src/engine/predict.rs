@@ -170,7 +170,17 @@ impl Engine<'_> {
                 .chain(&targets)
                 .filter_map(|v| tenant::smtp_address(v.value).map(|a| (*v, a))),
         );
+        // One finding per attribute and address (`SMTP:x` and `smtp:X` are one value).
+        let mut seen: Vec<(&str, String)> = Vec::new();
         for (val, address) in namespace {
+            let key = (
+                val.attribute,
+                crate::text::fold(address.trim()).into_owned(),
+            );
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.push(key);
             let others: Vec<Hit> = distinct(tenant.by_address(address))
                 .into_iter()
                 .filter(|h| !named.contains(&h.object.index))
