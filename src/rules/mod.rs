@@ -284,13 +284,13 @@ pub struct RuleDef {
     /// The attribute holds bytes (GUIDs, SIDs, photos, certificates): its values are
     /// compared byte for byte and shown as base64. Only size, count, presence and
     /// uniqueness checks read binary attributes.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub binary: bool,
     /// The target profiles the rule runs under (all when empty): `connect-sync`, `cloud-sync`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<Target>,
     /// A different severity under a target profile (`{cloud-sync: error}`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub target_severity: std::collections::BTreeMap<Target, Severity>,
     #[serde(default)]
     pub values: ValueFilter,
