@@ -1457,3 +1457,51 @@ fn later_modify_records_add_values_to_their_entry() {
         );
     }
 }
+
+/// Info predictions never fail the run, whatever --fail-on says; --disable turns a
+/// prediction off; `rules list` shows the predictions.
+#[test]
+fn tenant_predictions_gate_disable_and_list() {
+    let t = |f: &str| format!("tests/fixtures/tenant/{f}");
+    let dir = tempdir();
+    let hard = write(
+        dir.path(),
+        "hard.ldif",
+        "dn: CN=Hard Match,OU=Staff,DC=contoso,DC=com\nobjectClass: user\nuserPrincipalName: hard@contoso.com\nobjectGUID:: AQEBAQEBAQEBAQEBAQEBAQ==\n",
+    );
+    let users = format!("user={}", t("users.json"));
+    let o = run(&[
+        "scan",
+        hard.to_str().unwrap(),
+        "--tenant",
+        &users,
+        "--fail-on",
+        "info",
+        "-q",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = run(&[
+        "scan",
+        &t("export.ldif"),
+        "--tenant",
+        &users,
+        "--disable",
+        "tenant-soft-match",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rules: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(
+        !rules.contains(&"tenant-soft-match") && rules.contains(&"tenant-hard-match"),
+        "{rules:?}"
+    );
+    let o = run(&["rules", "list", "--category", "match"]);
+    assert_eq!(stdout(&o).lines().count(), 5, "{}", stdout(&o));
+    assert!(stdout(&run(&["rules", "show", "tenant-match-conflict"])).contains("InvalidSoftMatch"));
+}

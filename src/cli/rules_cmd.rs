@@ -52,6 +52,20 @@ pub fn run(cmd: RulesCommand) -> Result<ExitStatus, CliError> {
                         r.def.title
                     );
                 }
+                // Predictions against a tenant snapshot (`--tenant`): not YAML rules.
+                for p in crate::tenant::PREDICTIONS
+                    .iter()
+                    .filter(|p| category.as_deref().is_none_or(|c| p.category.as_str() == c))
+                {
+                    println!(
+                        "{:w$}  {:7}  {:9}  {:18}  {}",
+                        p.id,
+                        p.severity.as_str(),
+                        p.category.as_str(),
+                        "(--tenant)",
+                        p.title
+                    );
+                }
             }
             Ok(ExitStatus::Pass)
         }
@@ -66,6 +80,21 @@ pub fn run(cmd: RulesCommand) -> Result<ExitStatus, CliError> {
         }
         RulesCommand::Show { id, rules } => {
             let set = RuleSet::with_user_rules(&rules)?;
+            if let Some(p) = crate::tenant::PREDICTIONS.iter().find(|p| p.id == id) {
+                println!(
+                    "# {} (a prediction against a tenant snapshot, with --tenant)",
+                    p.id
+                );
+                println!(
+                    "id: {}\ntitle: {}\nseverity: {}\ncategory: {}\ndocs: {}",
+                    p.id,
+                    p.title,
+                    p.severity.as_str(),
+                    p.category.as_str(),
+                    p.docs
+                );
+                return Ok(ExitStatus::Pass);
+            }
             match set.get(&id) {
                 Some(r) => {
                     println!("# {} (from {})", r.def.id, r.origin);

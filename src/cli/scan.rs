@@ -44,7 +44,13 @@ pub fn run(mut args: ScanArgs) -> Result<ExitStatus, CliError> {
     }
     let target = args.target.unwrap_or_default();
     let mut set = RuleSet::with_user_rules(&args.rules)?.for_target(target);
-    set.disable(&args.disable)?;
+    // Predictions are not rules of the set; --disable turns them off too.
+    let (off_predictions, off_rules): (Vec<String>, Vec<String>) = args
+        .disable
+        .iter()
+        .cloned()
+        .partition(|id| crate::tenant::PREDICTIONS.iter().any(|p| p.id == id));
+    set.disable(&off_rules)?;
 
     let tenant = if args.tenant.is_empty() {
         None
@@ -82,6 +88,7 @@ pub fn run(mut args: ScanArgs) -> Result<ExitStatus, CliError> {
         exclude_ous: args.exclude_ous.clone(),
         target,
         tenant,
+        disabled_predictions: off_predictions,
         limits: crate::source::Limits {
             max_line: args.max_line_bytes,
             max_value: args.max_value_bytes,

@@ -146,16 +146,21 @@ impl Engine<'_> {
             })
             .collect();
         if let Some(tenant) = &self.opts.tenant {
-            rules.extend(crate::tenant::PREDICTIONS.iter().map(|p| RuleSummary {
-                id: p.id.to_string(),
-                title: p.title.to_string(),
-                severity: p.severity,
-                category: p.category,
-                attribute: "(tenant snapshot)".into(),
-                docs: p.docs.to_string(),
-                fix: "none".into(),
-                findings: summary.findings_by_rule.get(p.id).copied().unwrap_or(0),
-            }));
+            rules.extend(
+                crate::tenant::PREDICTIONS
+                    .iter()
+                    .filter(|p| !self.opts.disabled_predictions.iter().any(|d| d == p.id))
+                    .map(|p| RuleSummary {
+                        id: p.id.to_string(),
+                        title: p.title.to_string(),
+                        severity: p.severity,
+                        category: p.category,
+                        attribute: "(tenant snapshot)".into(),
+                        docs: p.docs.to_string(),
+                        fix: "none".into(),
+                        findings: summary.findings_by_rule.get(p.id).copied().unwrap_or(0),
+                    }),
+            );
             summary.tenant = Some(tenant_summary(tenant, &findings));
         }
         Report {

@@ -54,6 +54,8 @@ pub struct ScanOptions {
     pub target: crate::rules::Target,
     /// The tenant snapshot to predict the first sync against (`--tenant`).
     pub tenant: Option<std::sync::Arc<crate::tenant::TenantIndex>>,
+    /// Predictions turned off (`--disable tenant-...`).
+    pub disabled_predictions: Vec<String>,
 }
 
 impl Default for ScanOptions {
@@ -68,6 +70,7 @@ impl Default for ScanOptions {
             exclude_ous: Vec::new(),
             target: crate::rules::Target::default(),
             tenant: None,
+            disabled_predictions: Vec::new(),
         }
     }
 }

@@ -412,6 +412,14 @@ impl Engine<'_> {
         obj: u32,
         p: Predicted<'_>,
     ) -> Result<(), PartFull> {
+        if self
+            .opts
+            .disabled_predictions
+            .iter()
+            .any(|d| d == p.rule.id)
+        {
+            return Ok(());
+        }
         let (value, value_base64) = crate::text::for_report(p.on.value);
         let object_guid = part
             .objects

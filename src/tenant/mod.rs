@@ -210,6 +210,9 @@ pub struct TenantIndex {
     /// each text is stored, and each (table, key) indexed, once per object.
     recent: Vec<(u32, u32)>,
     recent_keys: Vec<u64>,
+    /// Object ids seen (hash → object): an object read twice (overlapping exports, a
+    /// page fetched again) is one object.
+    ids: rustc_hash::FxHashMap<u64, u32>,
 }
 
 fn hash(table: Table, key: &str) -> u64 {
@@ -246,8 +249,10 @@ impl TenantIndex {
 
     fn key(&mut self, table: Table, obj: u32, attr: CloudAttr, value: &str) {
         let folded;
+        // The immutable ID compares exactly (base64 is case-sensitive; a space is a
+        // different value); addresses trimmed and ignoring case.
         let k = if table == Table::Immutable {
-            value.trim()
+            value
         } else {
             folded = fold(value);
             &folded
@@ -260,7 +265,11 @@ impl TenantIndex {
             return;
         }
         self.recent_keys.push(h);
-        let text = value.trim();
+        let text = if table == Table::Immutable {
+            value
+        } else {
+            value.trim()
+        };
         let same = self.recent.iter().copied().find(|&r| self.text(r) == text);
         let (off, len) = match same {
             Some(r) => r,
@@ -284,6 +293,23 @@ impl TenantIndex {
         let Ok(obj) = u32::try_from(self.objects.len()) else {
             return;
         };
+        if !o.id.is_empty() {
+            let h = hash(Table::Address, &o.id);
+            match self.ids.get(&h) {
+                Some(&seen) => {
+                    let same = self
+                        .objects
+                        .get(seen as usize)
+                        .is_some_and(|s| s.kind == o.kind && self.text(s.id) == o.id);
+                    if same {
+                        return;
+                    }
+                }
+                None => {
+                    self.ids.insert(h, obj);
+                }
+            }
+        }
         let file = match self.counts.files.iter().position(|f| *f == o.file) {
             Some(i) => i,
             None => {
@@ -300,7 +326,7 @@ impl TenantIndex {
         self.recent.clear();
         self.recent_keys.clear();
         let id = self.push(&o.id);
-        let immutable = o.immutable_id.as_deref().map(|s| self.push(s.trim()));
+        let immutable = o.immutable_id.as_deref().map(|s| self.push(s));
         let sid = o
             .security_identifier
             .as_deref()
@@ -352,6 +378,7 @@ impl TenantIndex {
         self.keys.shrink_to_fit();
         self.arena.shrink_to_fit();
         self.objects.shrink_to_fit();
+        self.ids = Default::default();
         self.sorted = true;
     }
 
@@ -404,7 +431,7 @@ impl TenantIndex {
     fn lookup(&self, table: Table, value: &str) -> Vec<Hit> {
         debug_assert!(self.sorted);
         let (k, exact) = match table {
-            Table::Immutable => (value.trim().to_string(), true),
+            Table::Immutable => (value.to_string(), true),
             _ => (fold(value), false),
         };
         if k.is_empty() {
@@ -505,5 +532,18 @@ mod tests {
         assert_eq!(t.by_address("A@contoso.com")[0].object.id, "1");
         assert_eq!(t.by_address("x@contoso.com")[0].object.id, "2");
         assert_eq!(t.counts.users, 2);
+    }
+
+    #[test]
+    fn an_object_read_twice_is_one_and_immutable_ids_compare_exactly() {
+        let mut t = TenantIndex::default();
+        t.add(user("1", "a@contoso.com", &[], Some(" AbC=")));
+        t.add(user("1", "a@contoso.com", &[], Some(" AbC=")));
+        t.add(user("2", "b@contoso.com", &[], None));
+        t.finish();
+        assert_eq!((t.len(), t.counts.users), (2, 2));
+        assert_eq!(t.by_upn("a@contoso.com").len(), 1);
+        assert!(t.by_immutable_id("AbC=").is_empty());
+        assert_eq!(t.by_immutable_id(" AbC=").len(), 1);
     }
 }

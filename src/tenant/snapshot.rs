@@ -29,6 +29,12 @@ pub enum SnapshotError {
     UnknownKind { file: String, nth: u64 },
     #[error("{0}: the kind before `=` is user, group or contact")]
     BadPrefix(String),
+    #[error("{file}: holds a `{kind}` object (the {nth} one): a tenant snapshot holds users, groups or contacts")]
+    OtherKind {
+        file: String,
+        kind: String,
+        nth: u64,
+    },
 }
 
 /// One `--tenant` argument: `FILE`, or `KIND=FILE`.
@@ -183,6 +189,7 @@ pub fn read(
         index,
         nth: 0,
         unknown: None,
+        other: None,
     };
     loop {
         let at = |e: serde_json::Error| SnapshotError::Json {
@@ -195,6 +202,13 @@ pub fn read(
         if let Some(nth) = sink.unknown {
             return Err(SnapshotError::UnknownKind {
                 file: file.to_string(),
+                nth,
+            });
+        }
+        if let Some((kind, nth)) = sink.other.take() {
+            return Err(SnapshotError::OtherKind {
+                file: file.to_string(),
+                kind,
                 nth,
             });
         }
@@ -221,16 +235,25 @@ struct Sink<'a> {
     nth: u64,
     /// The ordinal of the first object whose kind could not be told.
     unknown: Option<u64>,
+    /// The first object of a kind no prediction reads (`@odata.type`, ordinal).
+    other: Option<(String, u64)>,
 }
 
 impl Sink<'_> {
     fn take(&mut self, raw: RawObject) {
         self.nth += 1;
-        let kind = raw
-            .odata_type
-            .as_deref()
-            .and_then(kind_of_odata)
-            .or(self.kind);
+        let kind = match raw.odata_type.as_deref().map(kind_of_odata) {
+            Some(Some(kind)) => Some(kind),
+            // Another kind of directory object (a device, a service principal): the file
+            // is not what the run needs.
+            Some(None) => {
+                if self.other.is_none() {
+                    self.other = Some((raw.odata_type.unwrap_or_default(), self.nth));
+                }
+                return;
+            }
+            None => self.kind,
+        };
         match kind {
             Some(kind) => self.index.add(raw.into_object(kind, self.file)),
             None => {
@@ -366,7 +389,8 @@ impl RawObject {
             user_principal_name: nonblank(self.user_principal_name),
             mail: nonblank(self.mail),
             proxy_addresses: self.proxy_addresses,
-            immutable_id: nonblank(self.immutable_id),
+            // As written: compared exactly.
+            immutable_id: self.immutable_id.filter(|v| !v.is_empty()),
             synced: self.sync_enabled == Some(true),
             security_identifier: nonblank(self.security_identifier),
             display_name: nonblank(self.display_name),
@@ -484,6 +508,13 @@ mod tests {
         let one = br##"{"Id":"9","Mail":"x@contoso.com","AdditionalProperties":{"@odata.type":"#microsoft.graph.orgContact"}}"##;
         let t = load_text(one, None).unwrap();
         assert_eq!(t.counts.contacts, 1);
+        // Another kind of directory object: the file is not a snapshot of these.
+        let device = br##"{"value":[{"@odata.type":"#microsoft.graph.device","id":"d1"}]}"##;
+        let e = load_text(device, None).unwrap_err().to_string();
+        assert!(
+            e.contains("holds a `#microsoft.graph.device` object"),
+            "{e}"
+        );
         // An empty array is an empty tenant.
         assert!(load_text(b"[]", None).unwrap().is_empty());
     }
