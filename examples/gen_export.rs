@@ -67,6 +67,16 @@ struct Args {
     /// has 16 to 20 stale certificates, a LargeObject).
     #[arg(long, default_value_t = 0.0)]
     cert_share: f64,
+    /// Extra `smtp:` aliases per mailbox user (real exports carry 3 to 5 proxy addresses).
+    #[arg(long, default_value_t = 0)]
+    aliases: u32,
+    /// Share of groups with `--big-group-members` members (ldifde style: the first 1,500
+    /// in the group's record, the rest in `changetype: modify` records after it).
+    #[arg(long, default_value_t = 0.0)]
+    big_group_share: f64,
+    /// Members of a big group.
+    #[arg(long, default_value_t = 5_000)]
+    big_group_members: u64,
     /// Output file.
     #[arg(short = 'o', long = "output")]
     output: PathBuf,
@@ -579,6 +589,9 @@ struct Gen<W: Write> {
     photo_share: f64,
     photo_kb_max: u64,
     cert_share: f64,
+    aliases: u32,
+    big_group_share: f64,
+    big_group_members: u64,
 }
 
 impl<W: Write> Gen<W> {
@@ -868,6 +881,10 @@ impl<W: Write> Gen<W> {
             if let Some(p) = &extra_proxy {
                 self.w.a("proxyAddresses", p)?;
             }
+            for k in 0..self.aliases {
+                self.w
+                    .a("proxyAddresses", &format!("smtp:{alias}.{k}@contoso.com"))?;
+            }
             if let Some(t) = &target {
                 self.w.a("targetAddress", t)?;
             }
@@ -999,11 +1016,25 @@ impl<W: Write> Gen<W> {
         self.w.a("sAMAccountName", &sam)?;
         self.w.num("sAMAccountType", 268_435_456)?;
         self.tail("Group")?;
-        for k in 0..(1 + self.rng.below(4)) {
+        let big = self.big_group_share > 0.0 && self.rng.f64() < self.big_group_share;
+        let members = if big {
+            self.big_group_members
+        } else {
+            1 + self.rng.below(4)
+        };
+        // ldifde writes a big attribute's first values in the record, the rest after it.
+        let in_record = if big && self.w.style == Style::Ldifde {
+            members.min(1_500)
+        } else {
+            members
+        };
+        for k in 0..in_record {
             let (f, l, _) = person_ids(i.saturating_sub(k + 1));
+            // A big group's members need distinct DNs: numbered.
+            let n = if big { format!(" {k}") } else { String::new() };
             self.w.a(
                 "member",
-                &format!("CN={} {},OU=Staff,OU=Corp,{BASE}", FIRST[f], LAST[l]),
+                &format!("CN={} {}{n},OU=Staff,OU=Corp,{BASE}", FIRST[f], LAST[l]),
             )?;
         }
         if mail_enabled {
@@ -1016,7 +1047,25 @@ impl<W: Write> Gen<W> {
             self.w.a("mailNickname", &nick)?;
             self.w.num("msExchRecipientTypeDetails", 8)?;
         }
-        self.w.blank()
+        self.w.blank()?;
+        let mut k = in_record;
+        while k < members {
+            let dn = self.dn.clone();
+            self.w.a("dn", &dn)?;
+            self.w.raw("changetype: modify")?;
+            self.w.raw("add: member")?;
+            for m in k..(k + 1_500).min(members) {
+                let (f, l, _) = person_ids(i.saturating_sub(m + 1));
+                self.w.a(
+                    "member",
+                    &format!("CN={} {} {m},OU=Staff,OU=Corp,{BASE}", FIRST[f], LAST[l]),
+                )?;
+            }
+            self.w.raw("-")?;
+            self.w.blank()?;
+            k += 1_500;
+        }
+        Ok(())
     }
 
     fn computer(&mut self, i: u64) -> io::Result<()> {
@@ -1179,6 +1228,9 @@ fn main() -> io::Result<()> {
         photo_share: args.photo_share,
         photo_kb_max: args.photo_kb_max.max(5),
         cert_share: args.cert_share,
+        aliases: args.aliases,
+        big_group_share: args.big_group_share,
+        big_group_members: args.big_group_members,
     };
 
     match args.style {
