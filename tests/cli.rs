@@ -1099,7 +1099,11 @@ fn sync_limits_across_two_forests() {
 /// An ldifde export of one big group: an add record with the first 1,500 members and
 /// modify records with the rest, as ldifde writes it (CRLF).
 fn big_group_ldifde(members: usize) -> String {
-    let dn = "CN=All Staff,OU=Groups,DC=big,DC=com";
+    group_ldifde("CN=All Staff,OU=Groups,DC=big,DC=com", members)
+}
+
+/// The ldifde export of one group `dn` with `members` members (see `big_group_ldifde`).
+fn group_ldifde(dn: &str, members: usize) -> String {
     let mut s = format!("dn: {dn}\r\nchangetype: add\r\nobjectClass: group\r\n");
     for i in 0..members.min(1500) {
         s.push_str(&format!("member: CN=U{i},OU=Staff,DC=big,DC=com\r\n"));
@@ -1504,4 +1508,43 @@ fn tenant_predictions_gate_disable_and_list() {
     let o = run(&["rules", "list", "--category", "match"]);
     assert_eq!(stdout(&o).lines().count(), 5, "{}", stdout(&o));
     assert!(stdout(&run(&["rules", "show", "tenant-match-conflict"])).contains("InvalidSoftMatch"));
+}
+
+/// A group over 250,000 members is an error for both targets, and only that rule fires
+/// (the Cloud Sync limit covers 50,001 to 250,000).
+#[test]
+fn groups_over_250000_members() {
+    let dir = tempdir();
+    let group = write(
+        dir.path(),
+        "huge.ldf",
+        &group_ldifde("CN=Everyone Ever,OU=Groups,DC=big,DC=com", 250_001),
+    );
+    for target in ["connect-sync", "cloud-sync"] {
+        let o = run(&[
+            "scan",
+            group.to_str().unwrap(),
+            "--target",
+            target,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(code(&o), 1, "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let f: Vec<String> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {} {} {}",
+                    f["rule"].as_str().unwrap(),
+                    f["severity"].as_str().unwrap(),
+                    f["value"].as_str().unwrap(),
+                    f["value_kind"].as_str().unwrap()
+                )
+            })
+            .collect();
+        assert_eq!(f, ["group-too-many-members error 250001 count"], "{target}");
+    }
 }
