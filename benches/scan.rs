@@ -242,4 +242,99 @@ fn main() {
         ),
         None => println!("peak RSS: /usr/bin/time not available"),
     }
+    whole_runs(&path, bytes, objects, t_grep_dn, a.runs);
+}
+
+/// Wall time (best of `runs`) and peak RSS (KiB) of a whole `dirready` process.
+fn process(args: &[&str], runs: usize) -> Option<(f64, u64)> {
+    let mut best: Option<(f64, u64)> = None;
+    for _ in 0..runs {
+        let out = Command::new("/usr/bin/time")
+            .args(["-f", "%e %M", env!("CARGO_BIN_EXE_dirready")])
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .output()
+            .ok()?;
+        let text = String::from_utf8_lossy(&out.stderr);
+        let mut f = text.lines().last()?.split_whitespace();
+        let wall: f64 = f.next()?.parse().ok()?;
+        let rss: u64 = f.next()?.parse().ok()?;
+        best = Some(match best {
+            Some((w, r)) => (w.min(wall), r.max(rss)),
+            None => (wall, rss),
+        });
+    }
+    best
+}
+
+/// The user's view: whole `dirready` runs (scan alone, one thread, with reports), grep and
+/// python-ldap on the same file, and the ratios the performance targets are about.
+fn whole_runs(path: &Path, bytes: u64, objects: u64, grep_dn: Duration, runs: usize) {
+    let file = path.to_str().unwrap();
+    let dir = std::env::temp_dir().join(format!("dirready-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = |n: &str| dir.join(n).to_str().unwrap().to_string();
+    let (html, json, sarif) = (out("r.html"), out("r.json"), out("r.sarif"));
+    let scan = process(&["scan", "-q", "--format", "json", file], runs);
+    let one = process(
+        &["scan", "-q", "--format", "json", "--threads", "1", file],
+        runs,
+    );
+    let reports = process(
+        &["scan", "-q", "-o", &html, "-o", &json, "-o", &sarif, file],
+        runs,
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let grep = grep_dn.as_secs_f64();
+    println!("\nwhole runs (best of {runs}; peak RSS):");
+    for (label, r) in [
+        ("dirready scan --format json", scan),
+        ("  same, --threads 1", one),
+        ("dirready scan -o html -o json -o sarif", reports),
+    ] {
+        if let Some((w, rss)) = r {
+            println!(
+                "{label:<40} {w:>7.2} s {:>8.0} MB/s {:>7.0} MiB ({:.0} B/object)  {:.2}x grep",
+                bytes as f64 / 1e6 / w,
+                rss as f64 / 1024.0,
+                rss as f64 * 1024.0 / objects.max(1) as f64,
+                w / grep
+            );
+        }
+    }
+    if let (Some((w2, _)), Some((w1, _))) = (scan, one) {
+        println!("two threads / one thread: {:.2}x", w1 / w2);
+    }
+    if let (Some((_, r0)), Some((_, r1))) = (scan, reports) {
+        println!(
+            "peak RSS with reports / scan alone: {:.2}x",
+            r1 as f64 / r0 as f64
+        );
+    }
+    // python-ldap's parse-only throughput, when it is installed.
+    let py = Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/benches/python_ldif.py"
+        ))
+        .arg(file)
+        .output();
+    match py {
+        Ok(o) if o.status.success() => {
+            let text = String::from_utf8_lossy(&o.stdout);
+            let line = text.lines().last().unwrap_or("");
+            println!("{line}");
+            let mbs: Option<f64> = line
+                .rsplit('=')
+                .next()
+                .and_then(|v| v.trim().trim_end_matches("MB/s").trim().parse().ok());
+            if let (Some(mbs), Some((w, _))) = (mbs, scan) {
+                println!(
+                    "scan / python-ldap parse-only throughput: {:.1}x",
+                    bytes as f64 / 1e6 / w / mbs
+                );
+            }
+        }
+        _ => println!("python-ldap: not installed (pip install python-ldap), ratio skipped"),
+    }
 }
