@@ -609,6 +609,8 @@ impl<W: Write> Gen<W> {
         self.w.a(name, &s)
     }
 
+    /// objectGUID (random) and objectSid: one domain SID, the RID from the object's index,
+    /// so no two objects share a SID (as in a real domain).
     fn guid_sid(&mut self, rid: i64) -> io::Result<()> {
         let mut g = [0u8; 16];
         self.rng.fill(&mut g);
@@ -1012,7 +1014,7 @@ impl<W: Write> Gen<W> {
         }
         self.w
             .num("groupType", if mail_enabled { 8 } else { -2_147_483_646 })?;
-        self.guid_sid(500_000 + i as i64)?;
+        self.guid_sid(1000 + i as i64)?;
         self.w.a("sAMAccountName", &sam)?;
         self.w.num("sAMAccountType", 268_435_456)?;
         self.tail("Group")?;
@@ -1077,7 +1079,7 @@ impl<W: Write> Gen<W> {
         let name = self.cn.clone();
         self.head(Kind::Computer, &[])?;
         self.w.num("userAccountControl", 4096)?;
-        self.guid_sid(900_000 + i as i64)?;
+        self.guid_sid(1000 + i as i64)?;
         self.w.a("sAMAccountName", &format!("{name}$"))?;
         self.w.num("sAMAccountType", 805_306_369)?;
         self.w.a(
@@ -1177,7 +1179,7 @@ impl<W: Write> Gen<W> {
         }
         self.head(oc_kind, &[])?;
         if oc_kind != Kind::Contact {
-            self.guid_sid(2_000_000 + i as i64)?;
+            self.guid_sid(1000 + i as i64)?;
         } else {
             let mut g = [0u8; 16];
             self.rng.fill(&mut g);
