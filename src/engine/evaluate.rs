@@ -278,8 +278,8 @@ impl Engine<'_> {
                 }
                 // Settled after the stream, when later modify records have added theirs.
                 Check::Count { .. } => {
-                    let n = view
-                        .range(rule.slot)
+                    let n = vals
+                        .clone()
                         .filter(|&vi| rule.def.values.select(&view.vals[vi].text).is_some())
                         .count();
                     if let (Some(first), Ok(count)) =
@@ -318,10 +318,9 @@ impl Engine<'_> {
                                 obj,
                                 rule: ri,
                                 value_line,
-                                value: hit.shown.as_deref().unwrap_or(value),
+                                value,
                                 absent: hit.value.is_none(),
-                                // Only counts are shown instead of the value.
-                                value_kind: hit.shown.as_ref().map(|_| ValueKind::Count),
+                                value_kind: None,
                                 detail: &hit.detail,
                                 value_id,
                                 attribute_values: u32::try_from(vals.len()).unwrap_or(u32::MAX),

@@ -16,8 +16,6 @@ pub(crate) struct ObjectHit {
     /// Index of the offending value in the entry's decoded values; `None` when the
     /// finding is about an absent value.
     pub value: Option<usize>,
-    /// What the finding shows instead of the value (a count).
-    pub shown: Option<String>,
     pub detail: String,
     pub suggestion: Option<String>,
     /// The value the suggestion replaces when the finding has none (a promoted address).
@@ -38,7 +36,8 @@ impl Engine<'_> {
             .find(|t| !t.is_empty())
     }
 
-    /// Runs a `value_count`, `single`, `present_when` or `same_as` rule on one object.
+    /// Runs a `single`, `present_when` or `same_as` rule on one object (`value_count`
+    /// rules are settled after the stream, in `late`).
     /// A suggestion must pass every value rule of the attribute, or none is given.
     pub(crate) fn object_check(
         &self,
@@ -71,28 +70,13 @@ impl Engine<'_> {
                     .map(|(skip, sub)| (vi, skip, sub))
             })
             .collect();
-        let hit = |value, shown, detail, suggestion, replaces| ObjectHit {
+        let hit = |value, detail, suggestion, replaces| ObjectHit {
             value,
-            shown,
             detail,
             suggestion,
             replaces,
         };
         match &rule.check {
-            Check::Count { max, up_to } => {
-                let n = selected.len();
-                if !Check::over(n, *max, *up_to) {
-                    return Vec::new();
-                }
-                let detail = format!("holds {n} values; the limit is {max}");
-                vec![hit(
-                    selected.first().map(|s| s.0),
-                    Some(n.to_string()),
-                    detail,
-                    None,
-                    None,
-                )]
-            }
             Check::Single { .. } if selected.len() > 1 => {
                 let n = selected.len();
                 let keep = self.partner(ri, view);
@@ -112,7 +96,7 @@ impl Engine<'_> {
                             }
                             _ => None,
                         };
-                        hit(Some(vi), None, format!("is one of {n}"), suggestion, None)
+                        hit(Some(vi), format!("is one of {n}"), suggestion, None)
                     })
                     .collect()
             }
@@ -141,14 +125,14 @@ impl Engine<'_> {
                     1 => "its one address is not".to_string(),
                     n => format!("none of its {n} addresses is"),
                 };
-                vec![hit(None, None, detail, suggestion, replaces)]
+                vec![hit(None, detail, suggestion, replaces)]
             }
             Check::SameAs { attribute } if selected.len() == 1 => {
                 let (vi, _, sub) = selected[0];
                 match self.partner(ri, view) {
                     Some(other) if !same_ignoring_case(sub.trim(), other) => {
                         let detail = format!("differs from {attribute} ({other})");
-                        vec![hit(Some(vi), None, detail, None, None)]
+                        vec![hit(Some(vi), detail, None, None)]
                     }
                     _ => Vec::new(),
                 }
