@@ -225,6 +225,34 @@ pub(crate) fn decode<'e>(
     Some(text)
 }
 
+/// Decodes a value for its slot: as bytes (base64 text) for a binary slot, as text
+/// otherwise. `None`, with a diagnostic, for what cannot be decoded.
+pub(crate) fn decode_for_slot<'e>(
+    index: &AttrIndex,
+    slot: usize,
+    entry: &'e Entry,
+    i: usize,
+    name: &str,
+    part: &mut Part,
+) -> Option<Cow<'e, str>> {
+    if index.binary.get(slot).copied().unwrap_or(false) {
+        decode_binary(entry, i, name, part)
+    } else {
+        decode(entry, i, name, part)
+    }
+}
+
+/// What a value check's finding shows as its value, when not the value as text: the
+/// size the check reports (`show: size`), or the base64 of a binary value.
+pub(crate) fn value_kind(shown: bool, binary: bool) -> Option<crate::findings::ValueKind> {
+    use crate::findings::ValueKind;
+    match (shown, binary) {
+        (true, _) => Some(ValueKind::Bytes),
+        (false, true) => Some(ValueKind::Base64),
+        (false, false) => None,
+    }
+}
+
 /// A binary value as standard padded base64 (the form checks, the index and reports
 /// use): the `::` text without folding whitespace, or a plain value encoded. `None`,
 /// with a diagnostic, for base64 that is not valid and for URL references.

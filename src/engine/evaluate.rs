@@ -2,7 +2,9 @@
 //! its class; value findings (with their suggestion) and the values the uniqueness index
 //! must hold.
 
-use super::decode::{decode, decode_binary, partial_range, reuse, Decoded, DecodedValue, Scratch};
+use super::decode::{
+    decode_for_slot, partial_range, reuse, value_kind, Decoded, DecodedValue, Scratch,
+};
 use super::index::{self, Holder, IndexKey};
 use super::part::{part_index, Counted, DomainCount, ObjInfo, Part, PartFull, Pending};
 use super::Engine;
@@ -130,11 +132,7 @@ impl Engine<'_> {
                         r.2 = true;
                     }
                 }
-                let text = if self.index.binary[slot] {
-                    decode_binary(entry, i, name, part)
-                } else {
-                    decode(entry, i, name, part)
-                };
+                let text = decode_for_slot(&self.index, slot, entry, i, name, part);
                 if let Some(text) = text {
                     if text.len() > self.opts.limits.max_value {
                         let what = format!(
@@ -447,13 +445,10 @@ impl Engine<'_> {
                         value_line: entry.attrs[*attr].line,
                         value: shown.as_deref().unwrap_or(text),
                         absent: false,
-                        value_kind: if shown.is_some() {
-                            Some(ValueKind::Bytes)
-                        } else if self.rules.rules[hit.rule].def.binary {
-                            Some(ValueKind::Base64)
-                        } else {
-                            None
-                        },
+                        value_kind: value_kind(
+                            shown.is_some(),
+                            self.rules.rules[hit.rule].def.binary,
+                        ),
                         detail: &hit.detail,
                         value_id,
                         attribute_values: u32::try_from(view.range(*slot).len())

@@ -93,11 +93,7 @@ impl Engine<'_> {
             if !self.rules.rules.iter().any(|r| r.slot == slot) {
                 continue;
             }
-            let text = if self.index.binary[slot] {
-                super::decode::decode_binary(entry, i, name, part)
-            } else {
-                super::decode::decode(entry, i, name, part)
-            };
+            let text = super::decode::decode_for_slot(&self.index, slot, entry, i, name, part);
             if let Some(t) = text {
                 values.push((slot, a.line, t.into_owned()));
             }
@@ -149,13 +145,7 @@ impl Engine<'_> {
                                 continue;
                             };
                             let shown = c.shown(text);
-                            let kind = if shown.is_some() {
-                                Some(ValueKind::Bytes)
-                            } else if rule.def.binary {
-                                Some(ValueKind::Base64)
-                            } else {
-                                None
-                            };
+                            let kind = super::decode::value_kind(shown.is_some(), rule.def.binary);
                             let f = self.late_finding(
                                 p,
                                 j.obj,
