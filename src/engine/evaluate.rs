@@ -6,10 +6,10 @@ use super::decode::{
     decode_for_slot, partial_range, reuse, value_kind, Decoded, DecodedValue, Scratch,
 };
 use super::index::{self, Holder, IndexKey};
-use super::part::{part_index, Counted, DomainCount, ObjInfo, Part, PartFull, Pending};
+use super::part::{part_index, Counted, DomainCount, ObjInfo, Part, PartFull, Pending, Reporter};
 use super::Engine;
 use crate::checks::Check;
-use crate::findings::{Finding, SourceRef, ValueKind};
+use crate::findings::{Finding, ValueKind};
 use crate::model::{Diagnostic, DiagnosticLevel, Entry};
 use crate::rules::{ObjectClass, Verdict};
 
@@ -250,8 +250,6 @@ impl Engine<'_> {
                         self.push_finding(
                             part,
                             entry,
-                            name,
-                            class,
                             view,
                             NewFinding {
                                 obj,
@@ -309,8 +307,6 @@ impl Engine<'_> {
                         self.push_finding(
                             part,
                             entry,
-                            name,
-                            class,
                             view,
                             NewFinding {
                                 obj,
@@ -406,7 +402,7 @@ impl Engine<'_> {
             }
         }
         if let Some(tenant) = &self.opts.tenant {
-            self.predict(tenant, part, entry, name, class, obj, view)?;
+            self.predict(tenant, part, entry, class, obj, view)?;
         }
         if hits.is_empty() {
             return Ok(());
@@ -436,8 +432,6 @@ impl Engine<'_> {
                 self.push_finding(
                     part,
                     entry,
-                    name,
-                    class,
                     view,
                     NewFinding {
                         obj,
@@ -467,58 +461,36 @@ impl Engine<'_> {
         &self,
         part: &mut Part,
         entry: &Entry,
-        name: &str,
-        class: ObjectClass,
         view: &Decoded<'_, '_>,
         new: NewFinding<'_>,
     ) {
         let rule = &self.rules.rules[new.rule];
         let (value, value_base64) = crate::text::for_report(new.value);
-        let object_guid = part
-            .objects
-            .get(new.obj as usize)
-            .filter(|o| o.guid_len > 0)
-            .map(|o| part.text(o.guid_off, o.guid_len).to_string());
-        part.pending.push(Pending {
-            finding: Finding {
-                rule: rule.def.id.clone(),
-                severity: rule.def.severity,
-                category: rule.def.category,
-                dn: entry.dn.to_string(),
-                object_class: class.as_str().to_string(),
-                object_guid,
-                attribute: rule.def.attribute.clone(),
-                value: (!new.absent).then_some(value),
-                value_base64,
-                value_kind: new.value_kind,
-                suggestion: new.suggestion,
-                replaces: new.replaces,
-                attribute_values: Some(new.attribute_values),
-                related: Vec::new(),
-                related_total: None,
-                message: render_message(
-                    &rule.def.message,
-                    &rule.def.attribute,
-                    new.detail,
-                    &entry.dn,
-                    new.value,
-                    &|a| {
-                        self.index
-                            .lookup(a)
-                            .and_then(|s| view.slot(s).first())
-                            .map(|v| v.text.trim().to_string())
-                    },
-                ),
-                uniqueness: None,
-                source: SourceRef {
-                    file: name.to_string(),
-                    line: entry.line,
+        let finding = Finding {
+            value: (!new.absent).then_some(value),
+            value_base64,
+            value_kind: new.value_kind,
+            suggestion: new.suggestion,
+            replaces: new.replaces,
+            attribute_values: Some(new.attribute_values),
+            message: render_message(
+                &rule.def.message,
+                &rule.def.attribute,
+                new.detail,
+                &entry.dn,
+                new.value,
+                &|a| {
+                    self.index
+                        .lookup(a)
+                        .and_then(|s| view.slot(s).first())
+                        .map(|v| v.text.trim().to_string())
                 },
-                value_line: new.value_line,
-                fingerprint: String::new(),
-                state: None,
-                exception: None,
-            },
+            ),
+            value_line: new.value_line,
+            ..part.finding_on(new.obj, Reporter::of(rule))
+        };
+        part.pending.push(Pending {
+            finding,
             obj: new.obj,
             rule: new.rule,
             value_id: new.value_id,

@@ -6,11 +6,11 @@
 //! settled on the full counts.
 
 use super::index::{self, Holder};
-use super::part::{LateRecord, Part};
+use super::part::{LateRecord, Part, Reporter};
 use super::resolve::FKey;
 use super::Engine;
 use crate::checks::Check;
-use crate::findings::{Finding, SourceRef, ValueKind};
+use crate::findings::{Finding, ValueKind};
 use std::collections::{BTreeMap, HashMap};
 
 /// A late record joined to its object: the object (part, index) and the record (part,
@@ -281,42 +281,22 @@ impl Engine<'_> {
         detail: &str,
     ) -> Finding {
         let rule = &self.rules.rules[ri];
-        let o = &p.objects[obj as usize];
-        let dn = p.text(o.dn_off, o.dn_len);
+        let base = p.finding_on(obj, Reporter::of(rule));
         let (value, value_base64) = crate::text::for_report(value);
         Finding {
-            rule: rule.def.id.clone(),
-            severity: rule.def.severity,
-            category: rule.def.category,
-            dn: dn.to_string(),
-            object_class: o.class.as_str().to_string(),
-            object_guid: (o.guid_len > 0).then(|| p.text(o.guid_off, o.guid_len).to_string()),
-            attribute: rule.def.attribute.clone(),
-            value: Some(value.clone()),
-            value_base64,
-            value_kind,
-            suggestion: None,
-            replaces: None,
-            attribute_values: None,
-            related: Vec::new(),
-            related_total: None,
             message: super::evaluate::render_message(
                 &rule.def.message,
                 &rule.def.attribute,
                 detail,
-                dn,
+                &base.dn,
                 &value,
                 &|_| None,
             ),
-            uniqueness: None,
-            source: SourceRef {
-                file: p.file.clone(),
-                line: o.line,
-            },
+            value: Some(value),
+            value_base64,
+            value_kind,
             value_line,
-            fingerprint: String::new(),
-            state: None,
-            exception: None,
+            ..base
         }
     }
 }

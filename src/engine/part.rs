@@ -105,7 +105,62 @@ pub(crate) fn part_index(n: usize) -> Result<u32, PartFull> {
     u32::try_from(n).map_err(|_| PartFull)
 }
 
+/// Who reports a finding: the rule's id, severity and category, and the attribute.
+pub(crate) struct Reporter<'a> {
+    pub rule: &'a str,
+    pub severity: crate::findings::Severity,
+    pub category: crate::findings::Category,
+    pub attribute: &'a str,
+}
+
+impl<'a> Reporter<'a> {
+    pub fn of(rule: &'a crate::rules::Rule) -> Self {
+        Reporter {
+            rule: &rule.def.id,
+            severity: rule.def.severity,
+            category: rule.def.category,
+            attribute: &rule.def.attribute,
+        }
+    }
+}
+
 impl Part {
+    /// A finding on object `obj` of this part: its DN, class, objectGUID and place in the
+    /// input filled in from the part, the rule's identity from `by`, and nothing found
+    /// yet (no value, no message): the caller fills in what the check found.
+    pub(crate) fn finding_on(&self, obj: u32, by: Reporter<'_>) -> Finding {
+        let o = self.objects.get(obj as usize);
+        Finding {
+            rule: by.rule.to_string(),
+            severity: by.severity,
+            category: by.category,
+            dn: o.map_or("", |o| self.text(o.dn_off, o.dn_len)).to_string(),
+            object_class: o.map_or("", |o| o.class.as_str()).to_string(),
+            object_guid: o
+                .filter(|o| o.guid_len > 0)
+                .map(|o| self.text(o.guid_off, o.guid_len).to_string()),
+            attribute: by.attribute.to_string(),
+            value: None,
+            value_base64: None,
+            value_kind: None,
+            suggestion: None,
+            replaces: None,
+            attribute_values: None,
+            related: Vec::new(),
+            related_total: None,
+            message: String::new(),
+            uniqueness: None,
+            source: crate::findings::SourceRef {
+                file: self.file.clone(),
+                line: o.map_or(0, |o| o.line),
+            },
+            value_line: 0,
+            fingerprint: String::new(),
+            state: None,
+            exception: None,
+        }
+    }
+
     pub fn text(&self, off: u32, len: u32) -> &str {
         let start = off as usize;
         self.arena.get(start..start + len as usize).unwrap_or("")

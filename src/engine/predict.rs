@@ -5,7 +5,7 @@
 //! pass of its own.
 
 use super::decode::Decoded;
-use super::part::{Part, PartFull, Pending};
+use super::part::{Part, PartFull, Pending, Reporter};
 use super::Engine;
 use crate::findings::{Finding, Related, SourceRef, ValueKind};
 use crate::model::Entry;
@@ -113,7 +113,6 @@ impl Engine<'_> {
         tenant: &TenantIndex,
         part: &mut Part,
         entry: &Entry,
-        name: &str,
         class: ObjectClass,
         obj: u32,
         view: &Decoded<'_, '_>,
@@ -203,7 +202,7 @@ impl Engine<'_> {
             });
         }
         for p in out {
-            self.push_prediction(part, entry, name, class, obj, p)?;
+            self.push_prediction(part, obj, p)?;
         }
         Ok(())
     }
@@ -403,15 +402,7 @@ impl Engine<'_> {
         });
     }
 
-    fn push_prediction(
-        &self,
-        part: &mut Part,
-        entry: &Entry,
-        name: &str,
-        class: ObjectClass,
-        obj: u32,
-        p: Predicted<'_>,
-    ) -> Result<(), PartFull> {
+    fn push_prediction(&self, part: &mut Part, obj: u32, p: Predicted<'_>) -> Result<(), PartFull> {
         if self
             .opts
             .disabled_predictions
@@ -421,39 +412,23 @@ impl Engine<'_> {
             return Ok(());
         }
         let (value, value_base64) = crate::text::for_report(p.on.value);
-        let object_guid = part
-            .objects
-            .get(obj as usize)
-            .filter(|o| o.guid_len > 0)
-            .map(|o| part.text(o.guid_off, o.guid_len).to_string());
+        let by = Reporter {
+            rule: p.rule.id,
+            severity: p.rule.severity,
+            category: p.rule.category,
+            attribute: p.on.attribute,
+        };
+        let finding = Finding {
+            value: Some(value),
+            value_base64,
+            value_kind: p.value_kind,
+            related: p.related,
+            message: p.message,
+            value_line: p.on.line,
+            ..part.finding_on(obj, by)
+        };
         part.pending.push(Pending {
-            finding: Finding {
-                rule: p.rule.id.to_string(),
-                severity: p.rule.severity,
-                category: p.rule.category,
-                dn: entry.dn.to_string(),
-                object_class: class.as_str().to_string(),
-                object_guid,
-                attribute: p.on.attribute.to_string(),
-                value: Some(value),
-                value_base64,
-                value_kind: p.value_kind,
-                suggestion: None,
-                replaces: None,
-                attribute_values: None,
-                related: p.related,
-                related_total: None,
-                message: p.message,
-                uniqueness: None,
-                source: SourceRef {
-                    file: name.to_string(),
-                    line: entry.line,
-                },
-                value_line: p.on.line,
-                fingerprint: String::new(),
-                state: None,
-                exception: None,
-            },
+            finding,
             obj,
             // Not a rule of the set: predictions never carry a suggestion, the only use.
             rule: usize::MAX,

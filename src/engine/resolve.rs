@@ -2,7 +2,7 @@
 //! every suggestion is new in its namespaces (against holders and other suggestions).
 
 use super::index::{self, HolderRef, IndexKey};
-use super::part::Part;
+use super::part::{Part, Reporter};
 use super::Engine;
 use crate::findings::{Finding, Related, SourceRef, Uniqueness};
 use rayon::prelude::*;
@@ -306,42 +306,25 @@ fn duplicate_findings(view: &View, group: &[HolderRef], out: &mut Vec<(FKey, Fin
             view.value(r),
             &|_| None,
         );
+        let by = Reporter {
+            attribute: &attribute,
+            ..Reporter::of(rule)
+        };
         out.push((
             FKey {
                 part: r.part,
                 obj: h.obj,
             },
             Finding {
-                rule: rule.def.id.clone(),
-                severity: rule.def.severity,
-                category: rule.def.category,
-                dn: dn.to_string(),
-                object_class: o.class.as_str().to_string(),
-                object_guid: (o.guid_len > 0).then(|| p.text(o.guid_off, o.guid_len).to_string()),
-                attribute,
                 value: Some(value),
                 value_base64,
-                value_kind: match &rule.check {
-                    crate::checks::Check::Unique(u) if u.binary => {
-                        Some(crate::findings::ValueKind::Base64)
-                    }
-                    _ => None,
-                },
-                suggestion: None,
-                replaces: None,
-                attribute_values: None,
+                value_kind: view.binary(r).then_some(crate::findings::ValueKind::Base64),
                 related,
                 related_total,
                 message,
                 uniqueness,
-                source: SourceRef {
-                    file: view.file(r.part),
-                    line: o.line,
-                },
                 value_line: h.line,
-                fingerprint: String::new(),
-                state: None,
-                exception: None,
+                ..p.finding_on(h.obj, by)
             },
         ));
     }
