@@ -121,16 +121,13 @@ impl Engine<'_> {
         let mail = self.values(view, entry, "mail");
         let proxies = self.values(view, entry, "proxyAddresses");
         let targets = self.values(view, entry, "targetAddress");
-        // The primary SMTP address: the one `SMTP:` value, else mail (several: none).
-        let primaries: Vec<&Val> = proxies
-            .iter()
-            .filter(|p| p.value.starts_with("SMTP:"))
-            .collect();
-        let primary: Option<(Val, &str)> = match (primaries.as_slice(), mail.first()) {
-            ([one], _) => Some((**one, &one.value[5..])),
-            ([], Some(m)) => Some((*m, m.value.trim())),
-            _ => None,
-        };
+        let proxy_values: Vec<&str> = proxies.iter().map(|p| p.value).collect();
+        let primary: Option<(Val, &str)> =
+            match tenant::primary_smtp(&proxy_values, mail.first().map(|m| m.value)) {
+                Some((Some(i), address)) => Some((proxies[i], address)),
+                Some((None, m)) => mail.first().map(|v| (*v, m.trim())),
+                None => None,
+            };
         let mut out: Vec<Predicted> = Vec::new();
         // The cloud objects steps 1, 2 and 5 name: not collisions.
         let mut named: Vec<u32> = Vec::new();

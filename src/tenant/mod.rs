@@ -8,6 +8,7 @@
 
 pub mod snapshot;
 
+use crate::checks::ValueFilter;
 use rustc_hash::FxHasher;
 use std::hash::Hasher;
 
@@ -228,10 +229,31 @@ fn fold(s: &str) -> String {
     crate::text::fold(s.trim()).into_owned()
 }
 
-/// The address of a proxy value typed `smtp:` (any case).
+/// The address of a proxy value typed `smtp:` (any case), when it has one.
 pub fn smtp_address(proxy: &str) -> Option<&str> {
-    let b = proxy.as_bytes();
-    (b.len() > 5 && b[..5].eq_ignore_ascii_case(b"smtp:")).then(|| &proxy[5..])
+    ValueFilter::Smtp
+        .select(proxy)
+        .map(|(_, address)| address)
+        .filter(|a| !a.is_empty())
+}
+
+/// The primary SMTP address, as Entra ID derives it on both sides of a match: the
+/// address of the one `SMTP:` value (`Some(index)` of that value), else `mail` (`None`);
+/// with several `SMTP:` values there is none.
+pub fn primary_smtp<'a>(
+    proxies: &[&'a str],
+    mail: Option<&'a str>,
+) -> Option<(Option<usize>, &'a str)> {
+    let mut primaries = proxies.iter().enumerate().filter_map(|(i, p)| {
+        ValueFilter::Primary
+            .select(p)
+            .map(|(_, address)| (Some(i), address))
+    });
+    match (primaries.next(), primaries.next()) {
+        (Some(one), None) => Some(one),
+        (None, _) => mail.map(|m| (None, m)),
+        (Some(_), Some(_)) => None,
+    }
 }
 
 impl TenantIndex {
@@ -347,16 +369,11 @@ impl TenantIndex {
                 self.key(Table::Upn, obj, CloudAttr::UserPrincipalName, u);
             }
         }
-        // The primary: the one `SMTP:` value, else mail (several: none).
-        let primaries: Vec<&str> = o
-            .proxy_addresses
-            .iter()
-            .filter_map(|p| p.strip_prefix("SMTP:"))
-            .collect();
-        match (primaries.as_slice(), &o.mail) {
-            ([one], _) => self.key(Table::Primary, obj, CloudAttr::ProxyAddresses, one),
-            ([], Some(m)) => self.key(Table::Primary, obj, CloudAttr::Mail, m),
-            _ => {}
+        let proxies: Vec<&str> = o.proxy_addresses.iter().map(String::as_str).collect();
+        match primary_smtp(&proxies, o.mail.as_deref()) {
+            Some((Some(_), a)) => self.key(Table::Primary, obj, CloudAttr::ProxyAddresses, a),
+            Some((None, m)) => self.key(Table::Primary, obj, CloudAttr::Mail, m),
+            None => {}
         }
         if let Some(u) = &o.user_principal_name {
             self.key(Table::Address, obj, CloudAttr::UserPrincipalName, u);
