@@ -17,6 +17,8 @@
     clippy::expect_used
 )]
 
+mod common;
+
 use dirready::engine::{self, Input, ScanOptions};
 use dirready::rules::RuleSet;
 use dirready::source::input::{BlockReader, DEFAULT_BLOCK_SIZE};
@@ -58,35 +60,12 @@ fn export(a: &Args) -> PathBuf {
     if let Some(f) = &a.file {
         return f.clone();
     }
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let dir = root.join("target/bench");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("export-{}-{}.ldif", a.objects, a.style));
-    if !path.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .current_dir(&root)
-            .args([
-                "run",
-                "--quiet",
-                "--release",
-                "--example",
-                "gen_export",
-                "--",
-            ])
-            .args([
-                "--objects",
-                &a.objects.to_string(),
-                "--style",
-                &a.style,
-                "-o",
-            ])
-            .arg(&path)
-            .status()
-            .expect("run gen_export");
-        assert!(status.success(), "gen_export failed");
-    }
-    path
+    let objects = a.objects.to_string();
+    common::generated(
+        "gen_export",
+        &["--objects", &objects, "--style", &a.style],
+        &format!("export-{}-{}.ldif", a.objects, a.style),
+    )
 }
 
 fn best<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {

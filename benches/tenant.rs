@@ -10,8 +10,9 @@
 // A benchmark driver, not library code.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use dirready::tenant::{snapshot, CloudKind, TenantIndex};
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -27,28 +28,13 @@ fn main() {
             other => panic!("unknown argument {other}"),
         }
     }
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let dir = root.join("target/bench");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("tenant-{users}.json"));
-    if !path.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .current_dir(&root)
-            .args([
-                "run",
-                "--quiet",
-                "--release",
-                "--example",
-                "gen_tenant",
-                "--",
-            ])
-            .args(["--users", &users.to_string(), "-o"])
-            .arg(&path)
-            .status()
-            .expect("run gen_tenant");
-        assert!(status.success(), "gen_tenant failed");
-    }
+    let n = users.to_string();
+    let path = common::generated(
+        "gen_tenant",
+        &["--users", &n],
+        &format!("tenant-{users}.json"),
+    );
+    let dir = path.parent().unwrap().to_path_buf();
     let bytes = std::fs::metadata(&path).unwrap().len();
     let _ = std::fs::read(&path); // warm the page cache
     let file = path.to_str().unwrap();
