@@ -41,30 +41,38 @@ pub fn run(cmd: RulesCommand) -> Result<ExitStatus, CliError> {
                     serde_json::to_string_pretty(&defs).unwrap_or_default()
                 );
             } else {
-                let w = set.rules.iter().map(|r| r.def.id.len()).max().unwrap_or(0);
-                for r in &set.rules {
-                    println!(
-                        "{:w$}  {:7}  {:9}  {:18}  {}",
-                        r.def.id,
-                        r.def.severity.as_str(),
-                        r.def.category.as_str(),
-                        r.def.attribute,
-                        r.def.title
-                    );
-                }
-                // Predictions against a tenant snapshot (`--tenant`): not YAML rules.
-                for p in crate::tenant::PREDICTIONS
+                // Predictions against a tenant snapshot (`--tenant`) are listed with the
+                // rules, though they are not YAML rules.
+                let predictions: Vec<_> = crate::tenant::PREDICTIONS
                     .iter()
                     .filter(|p| category.as_deref().is_none_or(|c| p.category.as_str() == c))
-                {
-                    println!(
-                        "{:w$}  {:7}  {:9}  {:18}  {}",
-                        p.id,
-                        p.severity.as_str(),
-                        p.category.as_str(),
-                        "(--tenant)",
-                        p.title
-                    );
+                    .collect();
+                let rows: Vec<[&str; 5]> = set
+                    .rules
+                    .iter()
+                    .map(|r| {
+                        let d = &r.def;
+                        [
+                            &d.id,
+                            d.severity.as_str(),
+                            d.category.as_str(),
+                            &d.attribute,
+                            &d.title,
+                        ]
+                    })
+                    .chain(predictions.iter().map(|p| {
+                        [
+                            p.id,
+                            p.severity.as_str(),
+                            p.category.as_str(),
+                            "(--tenant)",
+                            p.title,
+                        ]
+                    }))
+                    .collect();
+                let w = rows.iter().map(|r| r[0].len()).max().unwrap_or(0);
+                for [id, severity, category, attribute, title] in rows {
+                    println!("{id:w$}  {severity:7}  {category:9}  {attribute:18}  {title}");
                 }
             }
             Ok(ExitStatus::Pass)
