@@ -113,7 +113,9 @@ impl Rng {
     }
     #[inline]
     fn below(&mut self, n: u64) -> u64 {
-        ((self.next() >> 32) * n) >> 32
+        // Wrapping: `n` may exceed 2^32 (the product's high bits are dropped, as in a
+        // release build, so outputs stay the same).
+        (self.next() >> 32).wrapping_mul(n) >> 32
     }
     #[inline]
     fn f64(&mut self) -> f64 {
@@ -883,9 +885,13 @@ impl<W: Write> Gen<W> {
             if let Some(p) = &extra_proxy {
                 self.w.a("proxyAddresses", p)?;
             }
+            // Aliases keep the user's alias domain: `local.aK@domain`, unique per user.
+            let (local, domain) = alias
+                .split_once('@')
+                .unwrap_or((alias.as_str(), "contoso.com"));
             for k in 0..self.aliases {
                 self.w
-                    .a("proxyAddresses", &format!("smtp:{alias}.{k}@contoso.com"))?;
+                    .a("proxyAddresses", &format!("smtp:{local}.a{k}@{domain}"))?;
             }
             if let Some(t) = &target {
                 self.w.a("targetAddress", t)?;
