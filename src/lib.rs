@@ -33,3 +33,4 @@ pub mod source;
 pub mod suppress;
 pub mod tenant;
 pub mod text;
+pub mod trend;

@@ -168,6 +168,8 @@ impl Engine<'_> {
                 name: "dirready".into(),
                 version: env!("CARGO_PKG_VERSION").into(),
             },
+            // Set by the command line, which knows when the run started.
+            generated_at: None,
             findings: findings.into_iter().map(|(_, f)| f).collect(),
             summary,
             diagnostics,
@@ -176,6 +178,7 @@ impl Engine<'_> {
             selection: None,
             baseline: None,
             exceptions: None,
+            redacted: None,
         }
     }
 }

@@ -13,6 +13,9 @@ pub fn dirready() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_dirready"));
     c.current_dir(root());
     c.env_remove("NO_COLOR");
+    // Reports carry the time of the run (`generated_at`): a fixed one keeps whole-output
+    // snapshots stable (2026-01-01T00:00:00Z).
+    c.env("SOURCE_DATE_EPOCH", "1767225600");
     c
 }
 
