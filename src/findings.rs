@@ -429,6 +429,10 @@ impl Summary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     pub tool: ToolInfo,
+    /// When the scan started, RFC 3339 UTC (`SOURCE_DATE_EPOCH` when set); absent in
+    /// reports of older versions (`dirready trend` then uses the file's time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated_at: Option<String>,
     pub findings: Vec<Finding>,
     pub summary: Summary,
     pub diagnostics: Vec<crate::model::Diagnostic>,
@@ -445,6 +449,27 @@ pub struct Report {
     /// `--exceptions`: every entry of the file, and what it matched.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub exceptions: Option<ExceptionsSummary>,
+    /// `--redact`: names and address local parts are pseudonyms (`report::redact`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redacted: Option<RedactionInfo>,
+}
+
+/// How a redacted report was made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedactionInfo {
+    pub pseudonyms: PseudonymKey,
+    /// The report fields whose personal data were replaced.
+    pub fields: Vec<String>,
+}
+
+/// Whose key the pseudonyms were made with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PseudonymKey {
+    /// `DIRREADY_REDACT_KEY`: the same pseudonyms in every run with that key.
+    Keyed,
+    /// A random key: pseudonyms are stable within this report only.
+    PerRun,
 }
 
 impl Report {
@@ -577,6 +602,37 @@ pub(crate) mod testing {
         .unwrap();
         r.findings = findings;
         r
+    }
+
+    /// An error finding of `rule` on `dn` (userPrincipalName `v`).
+    pub(crate) fn finding(rule: &str, dn: &str) -> Finding {
+        Finding {
+            rule: rule.into(),
+            severity: super::Severity::Error,
+            category: super::Category::Format,
+            dn: dn.into(),
+            object_class: "user".into(),
+            object_guid: None,
+            attribute: "userPrincipalName".into(),
+            value: Some("v".into()),
+            value_base64: None,
+            value_kind: None,
+            suggestion: None,
+            replaces: None,
+            attribute_values: None,
+            related: vec![],
+            related_total: None,
+            message: "problem".into(),
+            uniqueness: None,
+            source: super::SourceRef {
+                file: "export.ldf".into(),
+                line: 1,
+            },
+            value_line: 0,
+            fingerprint: String::new(),
+            state: None,
+            exception: None,
+        }
     }
 }
 

@@ -35,6 +35,10 @@ pub enum Command {
     /// hand-edited suggestions and a filled-in decisions CSV; every edit is validated again
     /// and refused when the inputs changed since.
     Fix(FixCmdArgs),
+    /// Findings over time from saved JSON reports (`scan -o report.json`), one per run:
+    /// charts (.html), tables for a wiki (.md) or the series (.json), with the findings
+    /// new and fixed since the run before.
+    Trend(TrendArgs),
     /// List, show and test rules.
     Rules {
         #[command(subcommand)]
@@ -157,6 +161,12 @@ pub struct OutputArgs {
     /// Folder with report.html.j2 / report.md.j2 replacing the built-in templates.
     #[arg(long = "template-dir", value_name = "DIR")]
     pub template_dir: Option<PathBuf>,
+    /// Replace names and address local parts with pseudonyms in every output (domains,
+    /// OUs, rule ids and counts stay), to send a report to a vendor. Pseudonyms are stable
+    /// across runs with the key in DIRREADY_REDACT_KEY, else within this run only. Not
+    /// with fix files.
+    #[arg(long)]
+    pub redact: bool,
 }
 
 /// Fix files: the edits of every finding with a suggestion, each with its undo.
@@ -226,6 +236,26 @@ pub struct DiffArgs {
     #[command(flatten)]
     pub gate: GateArgs,
     /// No warnings on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// `dirready trend`: findings over time.
+#[derive(Args)]
+pub struct TrendArgs {
+    /// JSON reports (`dirready scan -o report.json`), one per run, in any order: runs are
+    /// ordered by the time the report was generated (older reports: the file's
+    /// modification time).
+    #[arg(value_name = "REPORT", required = true)]
+    pub reports: Vec<PathBuf>,
+    /// Write the trend to FILE; its format comes from the extension (.html, .md, .json).
+    /// Repeatable.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub outputs: Vec<PathBuf>,
+    /// Format written to stdout [default: markdown when no -o is given, else none].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<crate::trend::Format>,
+    /// No warnings on stderr (they stay in the outputs).
     #[arg(short, long)]
     pub quiet: bool,
 }

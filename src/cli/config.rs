@@ -45,6 +45,8 @@ pub struct Settings {
     #[serde(default)]
     pub baseline: Option<PathBuf>,
     #[serde(default)]
+    pub redact: bool,
+    #[serde(default)]
     pub live: LiveSettings,
 }
 
@@ -138,6 +140,7 @@ pub fn apply(s: Settings, a: &mut ScanArgs) {
     a.gate.fail_on = a.gate.fail_on.or(s.fail_on);
     a.exceptions = a.exceptions.take().or(s.exceptions);
     a.baseline = a.baseline.take().or(s.baseline);
+    a.output.redact |= s.redact;
     let l = &mut a.live;
     l.base = l.base.take().or(s.live.base);
     l.filter = l.filter.take().or(s.live.filter);
@@ -183,6 +186,8 @@ fail_on: error
 # Accepted findings and a baseline of known ones.
 # exceptions: exceptions.yaml
 # baseline: baseline.json
+# Pseudonyms instead of names in every report (key: DIRREADY_REDACT_KEY).
+# redact: true
 # Live sources.
 live:
   # base: DC=contoso,DC=com

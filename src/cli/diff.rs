@@ -10,6 +10,7 @@ use crate::suppress::baseline;
 
 pub fn run(args: DiffArgs) -> Result<ExitStatus, CliError> {
     let outputs = output_formats(&args.output.outputs)?;
+    let mut redactor = super::output::redactor(args.output.redact)?;
     let old = baseline::load(&args.old)?;
     let text = std::fs::read_to_string(&args.new).map_err(|source| CliError::Read {
         path: args.new.clone(),
@@ -57,7 +58,13 @@ pub fn run(args: DiffArgs) -> Result<ExitStatus, CliError> {
             entries: &old,
         }),
     };
+    if let Some(r) = redactor.as_mut() {
+        r.align_fingerprints(&mut report.findings, &old);
+    }
     let status = gate::apply(&mut report, &suppressions, &gate_options(&args.gate));
+    if let Some(r) = redactor.as_mut() {
+        r.report(&mut report);
+    }
     let out = Outputs {
         files: &outputs,
         stdout: args.output.format,

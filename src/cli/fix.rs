@@ -24,6 +24,14 @@ pub fn run(args: FixCmdArgs) -> Result<ExitStatus, CliError> {
             path: args.report.clone(),
             source,
         })?;
+    if report.redacted.is_some() {
+        return Err(CliError::Usage(format!(
+            "{}: this report was written with --redact: its names and addresses are pseudonyms, \
+             and fix files made from it would write them into the directory; make the fix files \
+             from an unredacted report",
+            args.report.display()
+        )));
+    }
     report.fill_fingerprints();
     let rules = RuleSet::with_user_rules(&args.rules)?;
     let mut plan = plan::plan(&report);

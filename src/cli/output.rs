@@ -34,6 +34,16 @@ pub fn conclude(
     Ok(status)
 }
 
+/// `--redact`: the pseudonym maker, keyed from the environment (before any work, so a
+/// missing key source fails early).
+pub fn redactor(redact: bool) -> Result<Option<report::redact::Redactor>, CliError> {
+    if !redact {
+        return Ok(None);
+    }
+    let key = report::redact::RedactKey::from_env().map_err(|e| CliError::Usage(e.to_string()))?;
+    Ok(Some(report::redact::Redactor::new(key)))
+}
+
 /// What fails the run, from the flags.
 pub fn gate_options(args: &GateArgs) -> GateOptions {
     GateOptions {

@@ -16,6 +16,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub fn run(mut args: ScanArgs) -> Result<ExitStatus, CliError> {
+    // Stamped at the start: `dirready trend` orders runs by it.
+    let generated_at = crate::trend::generated_at_now().map_err(CliError::Usage)?;
     if let Some((_, settings)) = super::config::load(args.config.as_deref())? {
         super::config::apply(settings, &mut args);
     }
@@ -24,6 +26,14 @@ pub fn run(mut args: ScanArgs) -> Result<ExitStatus, CliError> {
             "no input: name LDIF files or ldap:// URLs, or list them under `inputs:` in dirready.yaml".into(),
         ));
     }
+    if args.output.redact && args.fix.any() {
+        return Err(CliError::Usage(
+            "--redact cannot be combined with --fix-ldif, --fix-ps1 or --decisions-csv: fix files \
+             made from pseudonyms would write them into the directory (make them from an unredacted run)"
+                .into(),
+        ));
+    }
+    let mut redactor = super::output::redactor(args.output.redact)?;
     if let Some(n) = args.threads {
         if n == 0 {
             return Err(CliError::Usage("--threads must be at least 1".into()));
@@ -129,6 +139,7 @@ pub fn run(mut args: ScanArgs) -> Result<ExitStatus, CliError> {
         inputs.push(input?);
     }
     let mut report = engine::scan(inputs, &set, &opts)?;
+    report.generated_at = Some(generated_at);
     if let Some(pb) = bar {
         pb.finish_and_clear();
     }
@@ -139,7 +150,11 @@ pub fn run(mut args: ScanArgs) -> Result<ExitStatus, CliError> {
         }
     }
     if let Some(path) = &args.write_baseline {
-        let b = baseline::build(&report.tool, &report.findings);
+        // Under --redact the baseline holds pseudonyms too.
+        let b = match redactor.as_mut() {
+            Some(r) => baseline::build(&report.tool, &r.findings(&report.findings)),
+            None => baseline::build(&report.tool, &report.findings),
+        };
         let text = baseline::to_json(&b).map_err(|e| CliError::Write {
             path: path.clone(),
             source: std::io::Error::other(e),
@@ -163,7 +178,13 @@ pub fn run(mut args: ScanArgs) -> Result<ExitStatus, CliError> {
             entries,
         }),
     };
+    if let (Some(r), Some(entries)) = (redactor.as_mut(), baseline_entries.as_deref()) {
+        r.align_fingerprints(&mut report.findings, entries);
+    }
     let status = gate::apply(&mut report, &suppressions, &gate_options(&args.gate));
+    if let Some(r) = redactor.as_mut() {
+        r.report(&mut report);
+    }
     print_diagnostics(&report, args.quiet);
     if args.fix.any() {
         let mut plan = crate::fixes::plan::plan(&report);

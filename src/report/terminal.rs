@@ -49,6 +49,17 @@ pub fn render(report: &Report, color: bool) -> String {
             s.target_limits.join(", ")
         }
     );
+    if let Some(r) = &report.redacted {
+        let _ = writeln!(
+            out,
+            "REDACTED: names and address local parts are pseudonyms ({})",
+            match r.pseudonyms {
+                crate::findings::PseudonymKey::Keyed =>
+                    "keyed with DIRREADY_REDACT_KEY: stable across runs",
+                crate::findings::PseudonymKey::PerRun => "per-run key: they change every run",
+            }
+        );
+    }
     if !s.include_ous.is_empty() || !s.exclude_ous.is_empty() {
         let t = crate::report::escape::terminal;
         let inc: Vec<String> = s.include_ous.iter().map(|d| t(d)).collect();
