@@ -358,7 +358,17 @@ fn html_report_is_self_contained_and_escapes_directory_values() {
     let text = std::fs::read_to_string(html).unwrap();
     assert!(!text.contains("<script>alert(1)"), "DN must be escaped");
     assert!(!text.contains("<img src=x"), "value must be escaped");
-    assert!(text.contains("&lt;script&gt;alert(1)&lt;"));
+    // Finding values travel in the page's JSON block, with `<` and `>` as \u escapes so
+    // that no value can close the element; the page's script draws them as text.
+    assert!(text.contains(r"CN=\u003cscript\u003ealert(1)\u003c/script\u003e"));
+    let start = text.find(r#"id="report-data">"#).unwrap() + r#"id="report-data">"#.len();
+    let end = start + text[start..].find("</script>").unwrap();
+    let data: serde_json::Value = serde_json::from_str(&text[start..end]).unwrap();
+    assert_eq!(data["f"].as_array().unwrap().len(), 2);
+    assert!(data["f"][0][2]
+        .as_str()
+        .unwrap()
+        .starts_with("CN=<script>alert(1)</script>"));
     assert!(
         text.contains("{{7*7}}") && !text.contains(">49<"),
         "values are not template code"

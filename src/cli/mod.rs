@@ -6,6 +6,21 @@
 //! (not hidden by `--select`/`--ignore`), not in the `--baseline` and not excepted by
 //! `--exceptions` (see [`crate::gate`]).
 
+/// `print!` / `println!` to stdout that end quietly when stdout is closed early
+/// (`dirready rules list | head`), where the std macros panic.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
 mod args;
 mod config;
 mod diff;
@@ -15,6 +30,7 @@ mod live;
 mod output;
 mod rules_cmd;
 mod scan;
+mod trend;
 
 use crate::gate::ExitStatus;
 use crate::report::RenderError;
@@ -79,6 +95,7 @@ pub fn main() -> ExitCode {
             args::ConfigCommand::Init { path } => config::init(&path).map(|()| ExitStatus::Pass),
         },
         Command::Rules { command } => rules_cmd::run(command),
+        Command::Trend(args) => trend::run(args),
     };
     let status = result.unwrap_or_else(|e| {
         eprintln!("dirready: error: {e}");

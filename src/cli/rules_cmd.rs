@@ -36,7 +36,7 @@ pub fn run(cmd: RulesCommand) -> Result<ExitStatus, CliError> {
             }
             if json {
                 let defs: Vec<&rules::RuleDef> = set.rules.iter().map(|r| &r.def).collect();
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&defs).unwrap_or_default()
                 );
@@ -72,28 +72,28 @@ pub fn run(cmd: RulesCommand) -> Result<ExitStatus, CliError> {
                     .collect();
                 let w = rows.iter().map(|r| r[0].len()).max().unwrap_or(0);
                 for [id, severity, category, attribute, title] in rows {
-                    println!("{id:w$}  {severity:7}  {category:9}  {attribute:18}  {title}");
+                    outln!("{id:w$}  {severity:7}  {category:9}  {attribute:18}  {title}");
                 }
             }
             Ok(ExitStatus::Pass)
         }
         RulesCommand::Docs { rules } => {
             let set = RuleSet::with_user_rules(&rules)?;
-            print!("{}", rules::docs_markdown(&set));
+            out!("{}", rules::docs_markdown(&set));
             Ok(ExitStatus::Pass)
         }
         RulesCommand::Schema => {
-            print!("{}", rules::json_schema());
+            out!("{}", rules::json_schema());
             Ok(ExitStatus::Pass)
         }
         RulesCommand::Show { id, rules } => {
             let set = RuleSet::with_user_rules(&rules)?;
             if let Some(p) = crate::tenant::PREDICTIONS.iter().find(|p| p.id == id) {
-                println!(
+                outln!(
                     "# {} (a prediction against a tenant snapshot, with --tenant)",
                     p.id
                 );
-                println!(
+                outln!(
                     "id: {}\ntitle: {}\nseverity: {}\ncategory: {}\ndocs: {}",
                     p.id,
                     p.title,
@@ -105,8 +105,8 @@ pub fn run(cmd: RulesCommand) -> Result<ExitStatus, CliError> {
             }
             match set.get(&id) {
                 Some(r) => {
-                    println!("# {} (from {})", r.def.id, r.origin);
-                    print!("{}", serde_yaml::to_string(&r.def).unwrap_or_default());
+                    outln!("# {} (from {})", r.def.id, r.origin);
+                    out!("{}", serde_yaml::to_string(&r.def).unwrap_or_default());
                     Ok(ExitStatus::Pass)
                 }
                 None => Err(CliError::Usage(format!(
@@ -125,9 +125,9 @@ pub fn run(cmd: RulesCommand) -> Result<ExitStatus, CliError> {
             let set = set?;
             let (count, failures) = crate::rule_examples::run(&set, None);
             for f in &failures {
-                println!("FAIL {f}");
+                outln!("FAIL {f}");
             }
-            println!(
+            outln!(
                 "{} examples of {} rules: {} passed, {} failed",
                 count,
                 set.rules.len(),
@@ -151,13 +151,13 @@ pub fn run(cmd: RulesCommand) -> Result<ExitStatus, CliError> {
                             source,
                         })?;
                     for id in &differ {
-                        println!(
+                        outln!(
                             "SNAPSHOT {id}: messages or suggestions differ from {} (rerun with --update-snapshots to accept)",
                             snapshots.join(format!("{id}.snap")).display()
                         );
                     }
                     if update_snapshots {
-                        println!("snapshots written to {}", snapshots.display());
+                        outln!("snapshots written to {}", snapshots.display());
                     }
                 }
             }

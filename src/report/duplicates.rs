@@ -114,6 +114,11 @@ impl DuplicateIndex {
         DuplicateIndex { groups, of_finding }
     }
 
+    /// The 1-based number of a finding's duplicate group; 0 when it has none.
+    pub(super) fn number_of(&self, finding: usize) -> usize {
+        self.of_finding.get(&finding).map_or(0, |p| p + 1)
+    }
+
     pub(super) fn anchor_of(&self, finding: usize) -> Option<String> {
         self.of_finding
             .get(&finding)

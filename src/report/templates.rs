@@ -9,7 +9,11 @@
 
 use super::error::RenderError;
 use super::escape::{md_escape, visible};
-use super::view::{group_thousands, human_bytes, ReportView, ROW_CAP};
+use super::view::{group_thousands, human_bytes, Caps, ReportView, ROW_CAP};
+
+/// Rows per rule in the Markdown report: a wiki page stays readable; the HTML report and
+/// the JSON have every finding.
+pub const MARKDOWN_ROW_CAP: usize = 200;
 use crate::findings::Report;
 use minijinja::value::Serde;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
@@ -18,6 +22,8 @@ use std::path::Path;
 
 pub(crate) const HTML_TEMPLATE: &str = include_str!("../../templates/report.html.j2");
 pub(crate) const MARKDOWN_TEMPLATE: &str = include_str!("../../templates/report.md.j2");
+pub(crate) const TREND_HTML_TEMPLATE: &str = include_str!("../../templates/trend.html.j2");
+pub(crate) const TREND_MARKDOWN_TEMPLATE: &str = include_str!("../../templates/trend.md.j2");
 
 /// Which report to render.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,7 +58,14 @@ pub fn render(
     template_dir: Option<&Path>,
 ) -> Result<String, RenderError> {
     let source = template_source(kind, template_dir)?;
-    let view = ReportView::build(report, ROW_CAP);
+    let view = match (kind, &source) {
+        (TemplateKind::Html, Cow::Borrowed(_)) => ReportView::build_html(report),
+        // A custom HTML template gets the rows too, as it may not draw the findings block.
+        (TemplateKind::Html, Cow::Owned(_)) => {
+            ReportView::build_with(report, Caps::all(ROW_CAP), true)
+        }
+        (TemplateKind::Markdown, _) => ReportView::build(report, MARKDOWN_ROW_CAP),
+    };
     render_view(kind, &source, view)
 }
 
@@ -72,6 +85,21 @@ fn template_source(
         }
         Err(source) => Err(RenderError::Io { path, source }),
     }
+}
+
+/// Renders the `dirready trend` page (built-in `trend.html.j2` / `trend.md.j2`) over its
+/// view model, in the report's environment. The HTML page has no script at all.
+pub fn render_trend(
+    kind: TemplateKind,
+    view: &impl serde::Serialize,
+) -> Result<String, RenderError> {
+    let (name, source) = match kind {
+        TemplateKind::Html => ("trend.html.j2", TREND_HTML_TEMPLATE),
+        TemplateKind::Markdown => ("trend.md.j2", TREND_MARKDOWN_TEMPLATE),
+    };
+    let env = environment()?;
+    let tmpl = env.template_from_named_str(name, source)?;
+    Ok(tmpl.render(Value::from(Serde(view)))?)
 }
 
 /// Renders an already built view with the given template source.

@@ -5,6 +5,7 @@
 
 use super::duplicates::DuplicateIndex;
 use super::escape::safe_url;
+use super::explore::{bar_chart, Chart, OuNode};
 use crate::findings::{
     BaselineEntry, Category, ChangeCounts, ExceptionsSummary, Finding, Report, RuleSummary,
     SelectionSummary, Severity,
@@ -21,6 +22,10 @@ pub const ROW_CAP: usize = 1000;
 pub struct ReportView {
     pub title: String,
     pub tool: ToolView,
+    /// When the scan ran (RFC 3339 UTC), as written in the report; null for older reports.
+    pub generated_at: Option<String>,
+    /// `--redact`: personal data were replaced by pseudonyms (`keyed` or `per-run`).
+    pub redacted: Option<crate::findings::RedactionInfo>,
     pub summary: SummaryView,
     /// All six categories in the contract's order, with their rules (empty when clean).
     pub categories: Vec<CategoryView>,
@@ -49,10 +54,54 @@ pub struct ReportView {
     pub selection: Option<SelectionSummary>,
     /// `--tenant`: what the first sync will do (counts, then problems, then matches).
     pub tenant: Option<TenantView>,
+    /// Findings and objects with findings per OU subtree (see [`super::explore::ou_tree`]).
+    pub ou_tree: Vec<OuNode>,
+    /// The summary's inline SVG charts.
+    pub charts: ChartsView,
+    /// Rules whose findings need a person's decision, with how many (the HTML explorer
+    /// lists the findings themselves).
+    pub decisions_by_rule: Vec<RuleCountView>,
+    /// HTML only: every finding as the explorer's JSON block (see
+    /// [`super::explore::findings_json`]), already safe inside a `<script>` element; empty
+    /// for Markdown.
+    pub findings_data: String,
     /// The `script-src` sources of the HTML report's Content-Security-Policy: the hashes
     /// of the template's inline scripts (`'none'` when it has none). Set when rendering.
     pub csp_script_src: String,
 }
+
+/// The charts of the summary, as bar geometry for inline SVG.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChartsView {
+    pub severity: Chart,
+    pub category: Chart,
+    /// Every rule with findings, by severity then count.
+    pub rules: Chart,
+}
+
+/// How many rows each list of the view holds; the rest are counted as hidden.
+#[derive(Debug, Clone, Copy)]
+pub struct Caps {
+    /// Finding rows per rule and rows of the decisions list.
+    pub rows: usize,
+    /// Duplicate groups, and holders per group.
+    pub groups: usize,
+    /// Diagnostics, fixed findings, tenant predictions.
+    pub other: usize,
+}
+
+impl Caps {
+    pub fn all(cap: usize) -> Caps {
+        Caps {
+            rows: cap,
+            groups: cap,
+            other: cap,
+        }
+    }
+}
+
+/// Nodes listed in the OU tree (the biggest subtrees first).
+pub const OU_TREE_CAP: usize = 400;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ToolView {
@@ -400,6 +449,23 @@ impl ReportView {
     /// Builds the view of `report`, listing at most `row_cap` rows per rule (and per
     /// duplicate group, duplicate groups and diagnostics).
     pub fn build(report: &Report, row_cap: usize) -> ReportView {
+        ReportView::build_with(report, Caps::all(row_cap), false)
+    }
+
+    /// The HTML report's view: no finding rows (the page renders them from
+    /// `findings_data`), fewer duplicate groups in the page.
+    pub fn build_html(report: &Report) -> ReportView {
+        let caps = Caps {
+            rows: 0,
+            groups: HTML_GROUP_CAP,
+            other: ROW_CAP,
+        };
+        ReportView::build_with(report, caps, true)
+    }
+
+    /// The view with `caps` rows per list, and the findings block when `data` is set.
+    pub fn build_with(report: &Report, caps: Caps, data: bool) -> ReportView {
+        let row_cap = caps.other;
         let catalog: HashMap<&str, &RuleSummary> =
             report.rules.iter().map(|r| (r.id.as_str(), r)).collect();
         let input_pos: HashMap<&str, usize> = report
@@ -413,7 +479,7 @@ impl ReportView {
         let dups = DuplicateIndex::build(&report.findings);
         let mut anchors = Anchors::default();
         let categories =
-            build_categories(report, &catalog, &input_pos, &dups, &mut anchors, row_cap);
+            build_categories(report, &catalog, &input_pos, &dups, &mut anchors, caps.rows);
         let rule_anchor: HashMap<String, String> = categories
             .iter()
             .flat_map(|c| c.rules.iter())
@@ -422,7 +488,7 @@ impl ReportView {
 
         let summary = build_summary(report, &catalog, &rule_anchor, &categories);
 
-        let (duplicate_groups, duplicate_groups_total) = dups.views(row_cap);
+        let (duplicate_groups, duplicate_groups_total) = dups.views(caps.groups);
         // What fix files cannot do: the same selection as `fixes::plan` (not excepted, no
         // suggestion); duplicates are decided per group in their own section.
         let mut undecided: Vec<&Finding> = report
@@ -454,9 +520,10 @@ impl ReportView {
                 ))
         });
         let decisions_total = undecided.len();
+        let decisions_by_rule = decisions_by_rule(&undecided, &catalog, &rule_anchor);
         let decisions: Vec<DecisionView> = undecided
             .into_iter()
-            .take(row_cap)
+            .take(caps.rows)
             .map(|f| DecisionView {
                 rule: f.rule.clone(),
                 severity: f.severity.as_str().to_string(),
@@ -513,8 +580,11 @@ impl ReportView {
             (category_rank(&a.category), &a.id).cmp(&(category_rank(&b.category), &b.id))
         });
 
+        let summary_charts = summary.clone();
         ReportView {
             title: "Directory sync readiness report".to_string(),
+            generated_at: report.generated_at.clone(),
+            redacted: report.redacted.clone(),
             tool: ToolView {
                 name: report.tool.name.clone(),
                 version: report.tool.version.clone(),
@@ -536,6 +606,14 @@ impl ReportView {
             exceptions: report.exceptions.clone(),
             selection: report.selection.clone(),
             tenant: tenant_view(report, row_cap),
+            ou_tree: super::explore::ou_tree(report, OU_TREE_CAP),
+            charts: charts(&summary_charts),
+            decisions_by_rule,
+            findings_data: if data {
+                super::explore::findings_json(report, |i| dups.number_of(i))
+            } else {
+                String::new()
+            },
             csp_script_src: String::new(),
         }
     }
@@ -621,6 +699,107 @@ fn tenant_view(report: &Report, row_cap: usize) -> Option<TenantView> {
     })
 }
 
+/// Duplicate groups listed in the HTML page (every holder is in the JSON report and in
+/// the explorer).
+pub const HTML_GROUP_CAP: usize = 200;
+
+fn decisions_by_rule(
+    undecided: &[&Finding],
+    catalog: &HashMap<&str, &RuleSummary>,
+    rule_anchor: &HashMap<String, String>,
+) -> Vec<RuleCountView> {
+    let mut counts: BTreeMap<&str, (u64, Severity, Category)> = BTreeMap::new();
+    for f in undecided {
+        let e = counts
+            .entry(f.rule.as_str())
+            .or_insert((0, f.severity, f.category));
+        e.0 += 1;
+        e.1 = e.1.max(f.severity);
+    }
+    let mut out: Vec<RuleCountView> = counts
+        .into_iter()
+        .map(|(id, (count, sev, cat))| RuleCountView {
+            id: id.to_string(),
+            title: catalog
+                .get(id)
+                .map_or_else(|| id.to_string(), |r| r.title.clone()),
+            severity: sev.as_str().to_string(),
+            category: cat.as_str().to_string(),
+            count,
+            anchor: rule_anchor.get(id).cloned(),
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (
+            severity_rank(&a.severity),
+            std::cmp::Reverse(a.count),
+            &a.id,
+        )
+            .cmp(&(
+                severity_rank(&b.severity),
+                std::cmp::Reverse(b.count),
+                &b.id,
+            ))
+    });
+    out
+}
+
+fn charts(summary: &SummaryView) -> ChartsView {
+    let severity = bar_chart(
+        summary
+            .by_severity
+            .iter()
+            .map(|s| {
+                (
+                    s.label.clone(),
+                    String::new(),
+                    s.count,
+                    format!("severity={}", s.key),
+                    format!("sev-{}", s.key),
+                )
+            })
+            .collect(),
+        false,
+    );
+    let category = bar_chart(
+        summary
+            .by_category
+            .iter()
+            .map(|c| {
+                (
+                    c.title.clone(),
+                    String::new(),
+                    c.count,
+                    format!("category={}", c.id),
+                    "cat".to_string(),
+                )
+            })
+            .collect(),
+        false,
+    );
+    let rules = bar_chart(
+        summary
+            .by_rule
+            .iter()
+            .map(|r| {
+                (
+                    r.title.clone(),
+                    r.id.clone(),
+                    r.count,
+                    format!("rule={}", r.id),
+                    format!("sev-{}", r.severity),
+                )
+            })
+            .collect(),
+        true,
+    );
+    ChartsView {
+        severity,
+        category,
+        rules,
+    }
+}
+
 fn category_rank(id: &str) -> usize {
     Category::ALL
         .iter()
@@ -637,7 +816,7 @@ fn serde_plain<T: Serialize>(v: &T) -> String {
     }
 }
 
-fn width(part: u64, total: u64) -> String {
+pub(super) fn width(part: u64, total: u64) -> String {
     if total == 0 {
         return "0%".to_string();
     }
@@ -1149,6 +1328,7 @@ mod tests {
                 name: "dirready".into(),
                 version: "0.1.0".into(),
             },
+            generated_at: None,
             findings,
             summary,
             diagnostics: vec![],
@@ -1157,6 +1337,7 @@ mod tests {
             selection: None,
             baseline: None,
             exceptions: None,
+            redacted: None,
         }
     }
 
@@ -1210,11 +1391,12 @@ mod tests {
         assert!(!html.contains("<script>alert"), "raw script tag leaked");
         assert!(!html.contains("<img src=x"), "raw img tag leaked");
         assert!(!html.contains("<iframe"), "raw iframe leaked");
-        assert!(!html.contains("<svg"), "raw svg leaked");
+        assert!(!html.contains("<svg onload"), "raw svg leaked");
         assert!(!html.contains("<b>bad"), "raw b leaked");
         assert!(!html.contains("\"><img"), "attribute breakout leaked");
-        assert!(html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;@contoso.com"));
-        assert!(html.contains("&quot;&gt;&lt;img src=x onerror=alert(2)&gt;"));
+        // Finding values are in the JSON block, where `<`, `>` and `&` are \u escapes.
+        assert!(html.contains(r"\u003cscript\u003ealert(1)\u003c/script\u003e@contoso.com"));
+        assert!(html.contains(r#"\"\u003e\u003cimg src=x onerror=alert(2)\u003e"#));
         // Template syntax in data is printed, never evaluated.
         assert!(html.contains("{{7*7}}@contoso.com"));
         assert!(!html.contains("49@contoso.com"));
@@ -1562,12 +1744,12 @@ mod tests {
         assert_eq!((rule.count, rule.shown, rule.hidden), (1005, 1000, 5));
         assert_eq!(rule.rows[0].dn, "CN=U0000");
         assert_eq!(rule.rows[999].dn, "CN=U0999");
+        // The HTML page carries every finding in its JSON block and draws rows on demand.
         let html = render(TemplateKind::Html, &r, None).unwrap();
-        assert!(html.contains("5 more findings"));
-        // 1000 rows in the findings and 1000 in "Needs a decision" (no suggestions).
-        assert_eq!(html.matches("CN=U").count(), 2000);
+        assert_eq!(html.matches("CN=U").count(), 1005);
+        assert!(html.find(r#""CN=U0000""#) < html.find(r#""CN=U0001""#));
         let md = render(TemplateKind::Markdown, &r, None).unwrap();
-        assert!(md.contains("5 more findings"));
+        assert!(md.contains("805 more findings"));
         // Same input, same bytes; input order does not matter.
         let mut shuffled = r.clone();
         shuffled.findings.reverse();
