@@ -437,8 +437,8 @@ fn duplicates_across_two_exports_line_up_after_redaction() {
 #[test]
 fn two_forests_with_diagnostics_and_binary_duplicates() {
     let inputs = [
-        "tests/fixtures/spec-limits/forest-a.ldf",
-        "tests/fixtures/spec-limits/forest-b.ldif",
+        "tests/fixtures/sync-limits/forest-a.ldif",
+        "tests/fixtures/sync-limits/forest-b.ldf",
     ];
     let mut p = Personal::default();
     inputs.iter().for_each(|i| p.ldif(i));
