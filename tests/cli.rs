@@ -400,6 +400,40 @@ fn template_dir_overrides_the_built_in_templates() {
 }
 
 #[test]
+fn a_report_that_fails_to_render_leaves_the_previous_file_whole() {
+    let dir = tempdir();
+    let templates = dir.path().join("t");
+    std::fs::create_dir(&templates).unwrap();
+    write(&templates, "report.html.j2", "{{ no_such_field.x }}");
+    let html = dir.path().join("r.html");
+    let json = dir.path().join("r.json");
+    std::fs::write(&html, "previous report").unwrap();
+    let o = run(&[
+        "scan",
+        "examples/contoso.ldif",
+        "-q",
+        "-o",
+        html.to_str().unwrap(),
+        "-o",
+        json.to_str().unwrap(),
+        "--template-dir",
+        templates.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("r.html"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&html).unwrap(), "previous report");
+    // Outputs are written in parallel: the JSON report is complete, and no temporary
+    // file is left behind.
+    serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&json).unwrap())
+        .unwrap();
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
+}
+
+#[test]
 fn utf16_and_bom_exports_give_the_same_findings_and_lines() {
     let text =
         std::fs::read_to_string(root().join("tests/fixtures/spec/corpus-ldifde.ldf")).unwrap();

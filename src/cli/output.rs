@@ -6,7 +6,7 @@ use super::CliError;
 use crate::findings::Report;
 use crate::gate::{ExitStatus, GateOptions};
 use crate::model::DiagnosticLevel;
-use crate::report::{self, OutputFormat};
+use crate::report::{self, OutputFormat, RenderError};
 use crate::selection::Selection;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -101,27 +101,21 @@ fn write_outputs(
     template_dir: Option<&std::path::Path>,
     quiet: bool,
 ) -> Result<(), CliError> {
-    for (path, format) in outputs {
-        let text = report::render(*format, report, template_dir, false).map_err(|source| {
-            CliError::Render {
-                path: path.clone(),
-                source,
-            }
-        })?;
-        std::fs::write(path, text).map_err(|source| CliError::Write {
-            path: path.clone(),
-            source,
-        })?;
-    }
+    use rayon::prelude::*;
+    // Each output is written by its own task: the reports of a big run render in parallel.
+    outputs
+        .par_iter()
+        .map(|(path, format)| write_file(report, path, *format, template_dir))
+        .collect::<Result<Vec<()>, CliError>>()?;
     if !(quiet && format == OutputFormat::Terminal) {
         let color = format == OutputFormat::Terminal
             && std::io::stdout().is_terminal()
             && std::env::var_os("NO_COLOR").is_none();
-        match report::render(format, report, template_dir, color) {
-            Ok(text) => {
-                let mut out = std::io::stdout().lock();
-                // A closed pipe (`| head`) is not an error.
-                let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        match report::write(format, report, template_dir, color, &mut out) {
+            // A closed pipe (`| head`) is not an error.
+            Ok(()) | Err(RenderError::Write(_)) => {
+                let _ = out.flush();
             }
             Err(source) => {
                 return Err(CliError::Render {
@@ -132,6 +126,42 @@ fn write_outputs(
         }
     }
     Ok(())
+}
+
+/// Writes one report file: into a temporary file beside it, renamed over `path` once
+/// complete, so a failed run never leaves half a report where the last good one was.
+fn write_file(
+    report: &Report,
+    path: &std::path::Path,
+    format: OutputFormat,
+    template_dir: Option<&std::path::Path>,
+) -> Result<(), CliError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let write_err = |source| CliError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let result = (|| {
+        let file = std::fs::File::create(&tmp).map_err(write_err)?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+        report::write(format, report, template_dir, false, &mut out).map_err(|e| match e {
+            RenderError::Write(source) => write_err(source),
+            source => CliError::Render {
+                path: path.to_path_buf(),
+                source,
+            },
+        })?;
+        out.into_inner().map_err(|e| write_err(e.into_error()))?;
+        std::fs::rename(&tmp, path).map_err(write_err)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }
 
 /// Input problems go to stderr: errors always, warnings and notes unless quiet; at most

@@ -39,11 +39,18 @@ fn error_type(c: Category) -> &'static str {
 }
 
 pub fn render(report: &Report) -> String {
+    let mut buf = Vec::new();
+    let _ = write(report, &mut buf);
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+/// Writes the CSV to `out` one record at a time.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .quote_style(csv::QuoteStyle::Necessary)
-        .from_writer(Vec::new());
-    let _ = w.write_record(HEADER);
+        .from_writer(out);
+    w.write_record(HEADER)?;
     for f in &report.findings {
         let action = match f.state {
             Some(FindingState::Baselined | FindingState::Excepted) => "COMPLETE",
@@ -67,10 +74,9 @@ pub fn render(report: &Report) -> String {
             &f.source.file,
             &line,
         ];
-        let _ = w.write_record(row.iter().map(|c| crate::report::escape::csv_cell(c)));
+        w.write_record(row.iter().map(|c| crate::report::escape::csv_cell(c)))?;
     }
-    let bytes = w.into_inner().unwrap_or_default();
-    String::from_utf8(bytes).unwrap_or_default()
+    w.flush()
 }
 
 #[cfg(test)]

@@ -14,4 +14,7 @@ pub enum RenderError {
     /// A JSON-based format could not be serialised.
     #[error("cannot serialise the report: {0}")]
     Json(#[from] serde_json::Error),
+    /// The report could not be written where it goes.
+    #[error("cannot write the report: {0}")]
+    Write(#[from] std::io::Error),
 }

@@ -13,27 +13,33 @@ use crate::findings::Report;
 use serde_json::json;
 
 /// `{"type": kind, ...fields of item}` as one line, `type` first.
-fn push_tagged<T: serde::Serialize>(
-    out: &mut String,
+fn write_tagged<T: serde::Serialize>(
+    out: &mut dyn std::io::Write,
     kind: &str,
     item: &T,
-) -> Result<(), serde_json::Error> {
+) -> Result<(), super::RenderError> {
     let body = serde_json::to_string(item)?;
     let rest = body.strip_prefix('{').unwrap_or("}");
-    out.push_str("{\"type\":");
-    out.push_str(&serde_json::to_string(kind)?);
+    out.write_all(b"{\"type\":")?;
+    out.write_all(serde_json::to_string(kind)?.as_bytes())?;
     if rest != "}" {
-        out.push(',');
+        out.write_all(b",")?;
     }
-    out.push_str(rest);
-    out.push('\n');
+    out.write_all(rest.as_bytes())?;
+    out.write_all(b"\n")?;
     Ok(())
 }
 
-pub fn render(report: &Report) -> Result<String, serde_json::Error> {
-    let mut out = String::new();
-    push_tagged(
-        &mut out,
+pub fn render(report: &Report) -> Result<String, super::RenderError> {
+    let mut buf = Vec::new();
+    write(report, &mut buf)?;
+    Ok(String::from_utf8(buf).unwrap_or_default())
+}
+
+/// Writes the messages to `out` one line at a time.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> Result<(), super::RenderError> {
+    write_tagged(
+        out,
         "begin",
         &json!({
             "tool": report.tool.name,
@@ -43,10 +49,10 @@ pub fn render(report: &Report) -> Result<String, serde_json::Error> {
         }),
     )?;
     for f in &report.findings {
-        push_tagged(&mut out, "finding", f)?;
+        write_tagged(out, "finding", f)?;
     }
     for d in &report.diagnostics {
-        push_tagged(&mut out, "diagnostic", d)?;
+        write_tagged(out, "diagnostic", d)?;
     }
     let mut summary = json!({ "summary": report.summary });
     for (k, v) in [
@@ -61,6 +67,5 @@ pub fn render(report: &Report) -> Result<String, serde_json::Error> {
             }
         }
     }
-    push_tagged(&mut out, "summary", &summary)?;
-    Ok(out)
+    write_tagged(out, "summary", &summary)
 }

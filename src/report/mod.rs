@@ -65,6 +65,28 @@ impl OutputFormat {
     }
 }
 
+/// Writes a report to `out`. JSON, SARIF, JSON Lines and CSV are written finding by
+/// finding, never held whole in memory; the others are rendered, then written.
+pub fn write(
+    format: OutputFormat,
+    report: &Report,
+    template_dir: Option<&Path>,
+    color: bool,
+    out: &mut dyn std::io::Write,
+) -> Result<(), RenderError> {
+    match format {
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, report)?;
+            out.write_all(b"\n")?;
+        }
+        OutputFormat::Sarif => sarif::write(report, out)?,
+        OutputFormat::Jsonl => jsonl::write(report, out)?,
+        OutputFormat::Csv => csv::write(report, out)?,
+        other => out.write_all(render(other, report, template_dir, color)?.as_bytes())?,
+    }
+    Ok(())
+}
+
 /// Renders a report. `color` only affects the terminal format.
 pub fn render(
     format: OutputFormat,

@@ -192,9 +192,28 @@ pub fn render(report: &Report) -> Result<String, serde_json::Error> {
     render_capped(report, MAX_RESULTS)
 }
 
-/// Renders at most `cap` results: errors first, then warnings, then infos, each in report
-/// order; the run says how many were left out and where to find them all.
+/// Writes the SARIF log to `out`, one result at a time (a result's JSON tree is built,
+/// written and dropped): the log of 25,000 results never sits in memory whole.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> Result<(), super::RenderError> {
+    write_capped(report, MAX_RESULTS, out)
+}
+
 fn render_capped(report: &Report, cap: usize) -> Result<String, serde_json::Error> {
+    let mut buf = Vec::new();
+    match write_capped(report, cap, &mut buf) {
+        Ok(()) => Ok(String::from_utf8(buf).unwrap_or_default()),
+        Err(super::RenderError::Json(e)) => Err(e),
+        Err(e) => Err(serde_json::Error::io(std::io::Error::other(e.to_string()))),
+    }
+}
+
+/// Writes at most `cap` results: errors first, then warnings, then infos, each in report
+/// order; the run says how many were left out and where to find them all.
+fn write_capped(
+    report: &Report,
+    cap: usize,
+    out: &mut dyn std::io::Write,
+) -> Result<(), super::RenderError> {
     let art = Artifacts::of(report);
     let rules: Vec<Value> = report
         .rules
@@ -241,11 +260,9 @@ fn render_capped(report: &Report, cap: usize) -> Result<String, serde_json::Erro
         chosen.sort_unstable();
     }
     let omitted = report.findings.len() - chosen.len();
-    let results: Vec<Value> = chosen
-        .iter()
-        .map(|&i| &report.findings[i])
-        .map(|f| result(f, index.get(f.rule.as_str()).copied(), with_baseline, &art))
-        .collect();
+    // The log is written as a skeleton whose `results` is a placeholder no data can
+    // contain (a per-run nonce), replaced by the results as they are built.
+    let marker = format!("dirready-results-{:016x}", nonce());
     let mut notifications: Vec<Value> = report
         .diagnostics
         .iter()
@@ -309,14 +326,54 @@ fn render_capped(report: &Report, cap: usize) -> Result<String, serde_json::Erro
                 "toolExecutionNotifications": notifications,
             }],
             "artifacts": artifacts,
-            "results": results,
+            "results": marker,
             "columnKind": "unicodeCodePoints",
             "properties": { "findings": report.findings.len(), "resultsOmitted": omitted },
         }],
     });
-    let mut s = serde_json::to_string_pretty(&log)?;
-    s.push('\n');
-    Ok(s)
+    let skeleton = serde_json::to_string_pretty(&log)?;
+    let placeholder = format!("\"{marker}\"");
+    let (head, tail) = skeleton
+        .split_once(&placeholder)
+        .unwrap_or((skeleton.as_str(), ""));
+    out.write_all(head.as_bytes())?;
+    if chosen.is_empty() {
+        out.write_all(b"[]")?;
+    } else {
+        // The results array sits at depth 3 of the pretty-printed log (`runs[0].results`):
+        // its items are indented by 8 spaces. Pretty JSON has newlines only between
+        // tokens (strings escape theirs), so indenting each line is exact.
+        out.write_all(b"[")?;
+        for (n, &i) in chosen.iter().enumerate() {
+            let f = &report.findings[i];
+            let r = result(f, index.get(f.rule.as_str()).copied(), with_baseline, &art);
+            let text = serde_json::to_string_pretty(&r)?;
+            out.write_all(if n == 0 { b"\n" } else { b",\n" })?;
+            for (k, line) in text.split('\n').enumerate() {
+                if k > 0 {
+                    out.write_all(b"\n")?;
+                }
+                out.write_all(b"        ")?;
+                out.write_all(line.as_bytes())?;
+            }
+        }
+        out.write_all(b"\n      ]")?;
+    }
+    out.write_all(tail.as_bytes())?;
+    out.write_all(b"\n")?;
+    Ok(())
+}
+
+/// A number no one can predict (for the results placeholder).
+fn nonce() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    h.finish()
 }
 
 #[cfg(test)]
