@@ -424,8 +424,7 @@ fn a_report_that_fails_to_render_leaves_the_previous_file_whole() {
     assert_eq!(std::fs::read_to_string(&html).unwrap(), "previous report");
     // Outputs are written in parallel: the JSON report is complete, and no temporary
     // file is left behind.
-    serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&json).unwrap())
-        .unwrap();
+    serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&json).unwrap()).unwrap();
     let names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
