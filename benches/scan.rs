@@ -189,12 +189,15 @@ fn main() {
     }
 }
 
+/// A whole run: wall seconds and peak RSS (KiB).
+type Run = (f64, u64);
+
 /// What one export measured, for the cost curve.
 struct Row {
     objects: u64,
     bytes: u64,
-    scan: Option<(f64, u64)>,
-    reports: Option<(f64, u64)>,
+    scan: Option<Run>,
+    reports: Option<Run>,
     grep: f64,
 }
 
@@ -306,7 +309,7 @@ fn whole_runs(
     grep_dn: Duration,
     runs: usize,
     python: bool,
-) -> (Option<(f64, u64)>, Option<(f64, u64)>) {
+) -> (Option<Run>, Option<Run>) {
     let file = path.to_str().unwrap();
     let dir = std::env::temp_dir().join(format!("dirready-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
