@@ -103,10 +103,12 @@ fn write_outputs(
 ) -> Result<(), CliError> {
     use rayon::prelude::*;
     // Each output is written by its own task: the reports of a big run render in parallel.
-    outputs
+    // One that fails does not stop the others; the first failure is the run's error.
+    let results: Vec<Result<(), CliError>> = outputs
         .par_iter()
         .map(|(path, format)| write_file(report, path, *format, template_dir))
-        .collect::<Result<Vec<()>, CliError>>()?;
+        .collect();
+    results.into_iter().collect::<Result<Vec<()>, CliError>>()?;
     if !(quiet && format == OutputFormat::Terminal) {
         let color = format == OutputFormat::Terminal
             && std::io::stdout().is_terminal()
