@@ -77,6 +77,16 @@ struct Args {
     /// Members of a big group.
     #[arg(long, default_value_t = 5_000)]
     big_group_members: u64,
+    /// Which forest to write: `a` (contoso) or `b`, a second forest of the same people
+    /// at Northwind (DNs `DC=northwind,DC=com`, addresses in Northwind's domains, its own
+    /// GUIDs and SIDs). Scanned together with forest `a` of the same `--objects` and `--seed`, it
+    /// is the two-forest workload.
+    #[arg(long, default_value = "a")]
+    forest: String,
+    /// Forest `b` only: share of objects that kept their forest-`a` addresses and mail
+    /// nickname (a migration half done): they collide with forest `a`.
+    #[arg(long, default_value_t = 0.02)]
+    overlap: f64,
     /// Output file.
     #[arg(short = 'o', long = "output")]
     output: PathBuf,
@@ -415,9 +425,65 @@ fn push_base36(out: &mut String, mut n: u64) {
     out.push_str(std::str::from_utf8(&tmp[k..]).unwrap());
 }
 
+/// A value of forest `a` as forest `b` (Northwind) holds it: DNs under
+/// `DC=northwind,DC=com`; address domains `contoso.*` → `northwind.*` and every other
+/// domain D → `nw.D`; X.500 organisation and mail nicknames renamed. An object that
+/// kept its addresses (`--overlap`) keeps them as in forest `a`.
+fn forest_b_value(name: &str, v: &str, keep_addresses: bool, out: &mut String) {
+    out.clear();
+    let addressed = v.contains('@') || v.starts_with("X500:") || v.starts_with("x500:");
+    if !addressed && !name.eq_ignore_ascii_case("mailNickname") {
+        // DNs (the entry's, member, objectCategory, ...) and host names.
+        out.push_str(
+            &v.replace("DC=contoso", "DC=northwind")
+                .replace("contoso.", "northwind.")
+                .replace("ContosoOrg", "NorthwindOrg"),
+        );
+        return;
+    }
+    if keep_addresses && (addressed || name.eq_ignore_ascii_case("mailNickname")) {
+        out.push_str(v);
+        return;
+    }
+    if name.eq_ignore_ascii_case("mailNickname") {
+        out.push_str(v);
+        out.push_str("nw");
+        return;
+    }
+    let v = v.replace("ContosoOrg", "NorthwindOrg");
+    let mut rest = v.as_str();
+    while let Some(at) = rest.find('@') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        match rest.strip_prefix("contoso.") {
+            Some(r) => {
+                out.push_str("northwind.");
+                rest = r;
+            }
+            None => {
+                if let Some(r) = rest.strip_prefix("sales.contoso.") {
+                    out.push_str("sales.northwind.");
+                    rest = r;
+                } else if let Some(r) = rest.strip_prefix("exchange.contoso.") {
+                    out.push_str("exchange.northwind.");
+                    rest = r;
+                } else {
+                    out.push_str("nw.");
+                }
+            }
+        }
+    }
+    out.push_str(rest);
+}
+
 struct Writer<W: Write> {
     out: W,
     style: Style,
+    /// Forest `b`: contoso names become Northwind's (see `--forest`).
+    forest_b: bool,
+    /// Forest `b`: this object keeps its contoso addresses (`--overlap`).
+    keep_addresses: bool,
+    rewritten: String,
     line: Vec<u8>,
     b64: String,
     bytes: u64,
@@ -487,6 +553,13 @@ impl<W: Write> Writer<W> {
         self.flush_line()
     }
     fn a(&mut self, name: &str, v: &str) -> io::Result<()> {
+        if self.forest_b {
+            let mut out = std::mem::take(&mut self.rewritten);
+            forest_b_value(name, v, self.keep_addresses, &mut out);
+            let r = self.attr(name, out.as_bytes());
+            self.rewritten = out;
+            return r;
+        }
         self.attr(name, v.as_bytes())
     }
     fn num(&mut self, name: &str, n: i64) -> io::Result<()> {
@@ -594,6 +667,8 @@ struct Gen<W: Write> {
     aliases: u32,
     big_group_share: f64,
     big_group_members: u64,
+    overlap: f64,
+    overlap_rng: Rng,
 }
 
 impl<W: Write> Gen<W> {
@@ -616,12 +691,17 @@ impl<W: Write> Gen<W> {
     fn guid_sid(&mut self, rid: i64) -> io::Result<()> {
         let mut g = [0u8; 16];
         self.rng.fill(&mut g);
+        if self.w.forest_b {
+            // Its own GUIDs and domain SID; the names stay those of forest `a`.
+            g[0] ^= 0x5a;
+            g[15] ^= 0xb7;
+        }
         self.w.attr("objectGUID", &g)?;
         let b = &mut self.bin;
         b[..8].copy_from_slice(&[1, 5, 0, 0, 0, 0, 0, 5]);
         for (k, sub) in [
             21u32,
-            1_844_237_615,
+            1_844_237_615 + u32::from(self.w.forest_b),
             2_147_210_343,
             3_591_812_398,
             rid as u32,
@@ -636,6 +716,8 @@ impl<W: Write> Gen<W> {
     }
 
     fn head(&mut self, kind: Kind, oc_extra: &[&str]) -> io::Result<()> {
+        // Its own random stream, so that forest `b` has the same people as forest `a`.
+        self.w.keep_addresses = self.w.forest_b && self.overlap_rng.f64() < self.overlap;
         if self.w.style == Style::Ldapsearch {
             // ldapsearch writes the UFN as a comment, wrapped like any other line (raw UTF-8)
             self.w.line.extend_from_slice(b"# ");
@@ -976,6 +1058,11 @@ impl<W: Write> Gen<W> {
         }
         let mut g = [0u8; 16];
         self.rng.fill(&mut g);
+        if self.w.forest_b {
+            // Its own GUIDs and domain SID; the names stay those of forest `a`.
+            g[0] ^= 0x5a;
+            g[15] ^= 0xb7;
+        }
         self.w.attr("objectGUID", &g)?;
         self.tail("Person")?;
         if mail_enabled {
@@ -1215,6 +1302,13 @@ fn main() -> io::Result<()> {
     let w = Writer {
         out: BufWriter::with_capacity(1 << 20, file),
         style: args.style,
+        forest_b: match args.forest.as_str() {
+            "a" => false,
+            "b" => true,
+            other => return Err(io::Error::other(format!("--forest {other}: a or b"))),
+        },
+        keep_addresses: false,
+        rewritten: String::new(),
         line: Vec::with_capacity(4096),
         b64: String::with_capacity(4096),
         bytes: 0,
@@ -1239,6 +1333,8 @@ fn main() -> io::Result<()> {
         aliases: args.aliases,
         big_group_share: args.big_group_share,
         big_group_members: args.big_group_members,
+        overlap: args.overlap,
+        overlap_rng: Rng::new(args.seed ^ 0x0F0F_0F0F),
     };
 
     match args.style {
