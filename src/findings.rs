@@ -604,17 +604,18 @@ pub(crate) mod testing {
         r
     }
 
-    /// An error finding of `rule` on `dn` (userPrincipalName `v`).
+    /// An error finding of `rule` on `dn`: userPrincipalName `{dn}@contoso.com` on line 2
+    /// of the entry at `x.ldif:1`, with its fingerprint.
     pub(crate) fn finding(rule: &str, dn: &str) -> Finding {
-        Finding {
+        let mut f = Finding {
             rule: rule.into(),
             severity: super::Severity::Error,
-            category: super::Category::Format,
+            category: super::Category::Character,
             dn: dn.into(),
             object_class: "user".into(),
             object_guid: None,
             attribute: "userPrincipalName".into(),
-            value: Some("v".into()),
+            value: Some(format!("{dn}@contoso.com")),
             value_base64: None,
             value_kind: None,
             suggestion: None,
@@ -622,17 +623,19 @@ pub(crate) mod testing {
             attribute_values: None,
             related: vec![],
             related_total: None,
-            message: "problem".into(),
+            message: "m".into(),
             uniqueness: None,
             source: super::SourceRef {
-                file: "export.ldf".into(),
+                file: "x.ldif".into(),
                 line: 1,
             },
-            value_line: 0,
+            value_line: 2,
             fingerprint: String::new(),
             state: None,
             exception: None,
-        }
+        };
+        f.fingerprint = f.compute_fingerprint();
+        f
     }
 }
 

@@ -118,39 +118,14 @@ pub fn decide(report: &mut Report, opts: &GateOptions) -> ExitStatus {
 mod tests {
     use super::*;
     use crate::findings::testing::report;
-    use crate::findings::{Category, Finding, FindingState, SourceRef};
+    use crate::findings::{Finding, FindingState};
     use crate::suppress::{baseline, exceptions};
 
     fn finding(rule: &str, severity: Severity, dn: &str) -> Finding {
-        let mut f = Finding {
-            rule: rule.into(),
+        Finding {
             severity,
-            category: Category::Character,
-            dn: dn.into(),
-            object_class: "user".into(),
-            object_guid: None,
-            attribute: "userPrincipalName".into(),
-            value: Some(format!("{dn}@contoso.com")),
-            value_base64: None,
-            value_kind: None,
-            suggestion: None,
-            replaces: None,
-            attribute_values: None,
-            related: vec![],
-            related_total: None,
-            message: "m".into(),
-            uniqueness: None,
-            source: SourceRef {
-                file: "x.ldif".into(),
-                line: 1,
-            },
-            value_line: 2,
-            fingerprint: String::new(),
-            state: None,
-            exception: None,
-        };
-        f.fingerprint = f.compute_fingerprint();
-        f
+            ..crate::findings::testing::finding(rule, dn)
+        }
     }
 
     #[test]

@@ -426,39 +426,14 @@ mod tests {
     use super::*;
     use crate::findings::testing::report;
     use crate::findings::{
-        Category, Finding, FindingState, RuleSummary, SelectionSummary, Severity, SourceRef,
+        Category, Finding, FindingState, RuleSummary, SelectionSummary, Severity,
     };
 
     fn finding(rule: &str, dn: &str, severity: Severity) -> Finding {
-        let mut f = Finding {
-            rule: rule.into(),
+        Finding {
             severity,
-            category: Category::Character,
-            dn: dn.into(),
-            object_class: "user".into(),
-            object_guid: None,
-            attribute: "userPrincipalName".into(),
-            value: Some(format!("{dn}@contoso.com")),
-            value_base64: None,
-            value_kind: None,
-            suggestion: None,
-            replaces: None,
-            attribute_values: None,
-            related: vec![],
-            related_total: None,
-            message: "m".into(),
-            uniqueness: None,
-            source: SourceRef {
-                file: "x.ldif".into(),
-                line: 1,
-            },
-            value_line: 2,
-            fingerprint: String::new(),
-            state: None,
-            exception: None,
-        };
-        f.fingerprint = f.compute_fingerprint();
-        f
+            ..crate::findings::testing::finding(rule, dn)
+        }
     }
 
     /// A report of `findings` with its summary counted, as a scan of `input` writes it.
