@@ -8,7 +8,7 @@
 
 use super::escape::visible;
 use crate::dn;
-use crate::findings::{Finding, Report, Severity};
+use crate::findings::{Report, Severity};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -114,7 +114,7 @@ pub fn findings_json(report: &Report, group_of: impl Fn(usize) -> usize) -> Stri
             strings.get(parent),
             strings.get(&f.object_class),
             strings.get(&f.attribute),
-            visible(&shown_value(f)),
+            visible(&super::view::shown_value(f)),
             f.suggestion.as_deref().map(visible),
             strings.get(&f.source.file),
             f.source.line,
@@ -136,36 +136,12 @@ pub fn findings_json(report: &Report, group_of: impl Fn(usize) -> usize) -> Stri
     script_safe(&json)
 }
 
-/// Finding indexes in the order of the inputs (input, line, value line, then the finding
-/// itself): the same report gives the same bytes, whatever order its findings are in.
+/// Finding indexes in the order of the inputs (see [`super::view::input_order`]).
 fn input_order(report: &Report) -> Vec<usize> {
-    let input_pos: HashMap<&str, usize> = report
-        .summary
-        .inputs
-        .iter()
-        .enumerate()
-        .map(|(i, inp)| (inp.path.as_str(), i))
-        .collect();
-    let key = |f: &'_ Finding| {
-        (
-            input_pos
-                .get(f.source.file.as_str())
-                .copied()
-                .unwrap_or(usize::MAX),
-            f.source.line,
-            f.value_line,
-        )
-    };
+    let input_pos = super::view::input_positions(report);
     let mut order: Vec<usize> = (0..report.findings.len()).collect();
     order.sort_by(|&a, &b| {
-        let (fa, fb) = (&report.findings[a], &report.findings[b]);
-        key(fa)
-            .cmp(&key(fb))
-            .then_with(|| fa.source.file.cmp(&fb.source.file))
-            .then_with(|| fa.rule.cmp(&fb.rule))
-            .then_with(|| fa.dn.cmp(&fb.dn))
-            .then_with(|| fa.attribute.cmp(&fb.attribute))
-            .then_with(|| fa.value.cmp(&fb.value))
+        super::view::input_order(&input_pos, &report.findings[a], &report.findings[b])
     });
     order
 }
@@ -184,15 +160,6 @@ pub fn script_safe(json: &str) -> String {
         }
     }
     out
-}
-
-fn shown_value(f: &Finding) -> std::borrow::Cow<'_, str> {
-    use crate::findings::ValueKind;
-    match (f.value_kind, f.value.as_deref()) {
-        (Some(ValueKind::Count), Some(v)) => format!("count: {v}").into(),
-        (Some(ValueKind::Bytes), Some(v)) => format!("{v} bytes").into(),
-        _ => f.value_str().into(),
-    }
 }
 
 /// One node of the OU tree: a container and everything under it.

@@ -188,7 +188,7 @@ fn result(f: &Finding, rule_index: Option<usize>, with_baseline: bool, art: &Art
 /// GitHub code scanning rejects a run with more results than this.
 pub const MAX_RESULTS: usize = 25_000;
 
-pub fn render(report: &Report) -> Result<String, serde_json::Error> {
+pub fn render(report: &Report) -> Result<String, super::RenderError> {
     render_capped(report, MAX_RESULTS)
 }
 
@@ -198,13 +198,10 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> Result<(), super:
     write_capped(report, MAX_RESULTS, out)
 }
 
-fn render_capped(report: &Report, cap: usize) -> Result<String, serde_json::Error> {
+fn render_capped(report: &Report, cap: usize) -> Result<String, super::RenderError> {
     let mut buf = Vec::new();
-    match write_capped(report, cap, &mut buf) {
-        Ok(()) => Ok(String::from_utf8(buf).unwrap_or_default()),
-        Err(super::RenderError::Json(e)) => Err(e),
-        Err(e) => Err(serde_json::Error::io(std::io::Error::other(e.to_string()))),
-    }
+    write_capped(report, cap, &mut buf)?;
+    Ok(String::from_utf8(buf).unwrap_or_default())
 }
 
 /// Writes at most `cap` results: errors first, then warnings, then infos, each in report

@@ -351,12 +351,65 @@ pub struct RuleCatalogView {
 }
 
 /// A finding's value as a reader sees it: counts and sizes say what they count.
-fn shown_value(f: &Finding) -> String {
+pub(super) fn shown_value(f: &Finding) -> String {
     match (f.value_kind, f.value.as_deref()) {
         (Some(crate::findings::ValueKind::Count), Some(v)) => format!("count: {v}"),
         (Some(crate::findings::ValueKind::Bytes), Some(v)) => format!("{v} bytes"),
         _ => f.value_str().to_string(),
     }
+}
+
+/// Each input's position in the report (its place on the command line).
+pub(super) fn input_positions(report: &Report) -> HashMap<&str, usize> {
+    report
+        .summary
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(i, inp)| (inp.path.as_str(), i))
+        .collect()
+}
+
+/// Findings in the order of the inputs (input, line, value line, then the finding
+/// itself): the same report gives the same bytes, whatever order its findings are in.
+pub(super) fn input_order(
+    input_pos: &HashMap<&str, usize>,
+    fa: &Finding,
+    fb: &Finding,
+) -> std::cmp::Ordering {
+    let key = |f: &Finding| {
+        (
+            input_pos
+                .get(f.source.file.as_str())
+                .copied()
+                .unwrap_or(usize::MAX),
+            f.source.line,
+            f.value_line,
+        )
+    };
+    key(fa)
+        .cmp(&key(fb))
+        .then_with(|| fa.source.file.cmp(&fb.source.file))
+        .then_with(|| fa.rule.cmp(&fb.rule))
+        .then_with(|| fa.dn.cmp(&fb.dn))
+        .then_with(|| fa.attribute.cmp(&fb.attribute))
+        .then_with(|| fa.value.cmp(&fb.value))
+}
+
+/// Rules by severity (errors first), then findings (most first), then id.
+fn sort_rule_counts(rules: &mut [RuleCountView]) {
+    rules.sort_by(|a, b| {
+        (
+            severity_rank(&a.severity),
+            std::cmp::Reverse(a.count),
+            &a.id,
+        )
+            .cmp(&(
+                severity_rank(&b.severity),
+                std::cmp::Reverse(b.count),
+                &b.id,
+            ))
+    });
 }
 
 /// Customer-facing title and explanation of a category.
@@ -468,13 +521,7 @@ impl ReportView {
         let row_cap = caps.other;
         let catalog: HashMap<&str, &RuleSummary> =
             report.rules.iter().map(|r| (r.id.as_str(), r)).collect();
-        let input_pos: HashMap<&str, usize> = report
-            .summary
-            .inputs
-            .iter()
-            .enumerate()
-            .map(|(i, inp)| (inp.path.as_str(), i))
-            .collect();
+        let input_pos = input_positions(report);
 
         let dups = DuplicateIndex::build(&report.findings);
         let mut anchors = Anchors::default();
@@ -729,18 +776,7 @@ fn decisions_by_rule(
             anchor: rule_anchor.get(id).cloned(),
         })
         .collect();
-    out.sort_by(|a, b| {
-        (
-            severity_rank(&a.severity),
-            std::cmp::Reverse(a.count),
-            &a.id,
-        )
-            .cmp(&(
-                severity_rank(&b.severity),
-                std::cmp::Reverse(b.count),
-                &b.id,
-            ))
-    });
+    sort_rule_counts(&mut out);
     out
 }
 
@@ -904,18 +940,7 @@ fn build_summary(
             }
         })
         .collect();
-    by_rule.sort_by(|a, b| {
-        (
-            severity_rank(&a.severity),
-            std::cmp::Reverse(a.count),
-            &a.id,
-        )
-            .cmp(&(
-                severity_rank(&b.severity),
-                std::cmp::Reverse(b.count),
-                &b.id,
-            ))
-    });
+    sort_rule_counts(&mut by_rule);
 
     let counts = |m: &BTreeMap<String, u64>, label: fn(&str) -> String| -> Vec<CountView> {
         let total: u64 = m.values().sum();
@@ -1076,24 +1101,8 @@ fn build_categories(
                         .map(|&i| report.findings[i].dn.to_lowercase())
                         .collect::<BTreeSet<_>>()
                         .len();
-                    let key = |f: &Finding| {
-                        (
-                            input_pos
-                                .get(f.source.file.as_str())
-                                .copied()
-                                .unwrap_or(usize::MAX),
-                            f.source.line,
-                            f.value_line,
-                        )
-                    };
                     idx.sort_by(|&a, &b| {
-                        let (fa, fb) = (&report.findings[a], &report.findings[b]);
-                        key(fa)
-                            .cmp(&key(fb))
-                            .then_with(|| fa.source.file.cmp(&fb.source.file))
-                            .then_with(|| fa.dn.cmp(&fb.dn))
-                            .then_with(|| fa.attribute.cmp(&fb.attribute))
-                            .then_with(|| fa.value.cmp(&fb.value))
+                        input_order(input_pos, &report.findings[a], &report.findings[b])
                     });
                     let rows: Vec<FindingRow> = idx
                         .iter()
