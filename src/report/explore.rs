@@ -74,7 +74,7 @@ impl<'a> Strings<'a> {
     }
 }
 
-pub fn severity_code(s: Severity) -> u8 {
+fn severity_code(s: Severity) -> u8 {
     match s {
         Severity::Error => 0,
         Severity::Warning => 1,
@@ -83,7 +83,7 @@ pub fn severity_code(s: Severity) -> u8 {
 }
 
 /// A DN split into its first RDN and its parent (the OU the object lives in), as written.
-pub fn split_dn(dn: &str) -> (&str, &str) {
+fn split_dn(dn: &str) -> (&str, &str) {
     let rdn = dn::first_rdn(dn);
     let rest = &dn[rdn.len().min(dn.len())..];
     let parent = rest.strip_prefix([',', ';']).unwrap_or(rest).trim_start();
@@ -147,7 +147,7 @@ fn input_order(report: &Report) -> Vec<usize> {
 }
 
 /// JSON made safe for the inside of a `<script>` element.
-pub fn script_safe(json: &str) -> String {
+fn script_safe(json: &str) -> String {
     let mut out = String::with_capacity(json.len() + json.len() / 64);
     for c in json.chars() {
         match c {
