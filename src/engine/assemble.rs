@@ -18,7 +18,7 @@ impl Engine<'_> {
         // Late modify records join their entries (their holders go into the index) and
         // every count is settled, before duplicates are resolved.
         let late = self.settle_late(&mut parts);
-        let mut findings = resolve::resolve(self, &parts);
+        let mut findings = resolve::resolve(self, &mut parts);
         findings.extend(late);
         for (_, f) in &mut findings {
             f.fingerprint = f.compute_fingerprint();

@@ -359,30 +359,9 @@ impl Engine<'_> {
                             } else {
                                 index::value_hash(ns, sub)
                             };
-                            // UPN = mail = primary SMTP is the norm: store the text once per
-                            // object. Only the last few holders are compared, so an attribute
-                            // with 70,000 values stays linear.
-                            let same = part
-                                .holders
-                                .iter()
-                                .rev()
-                                .take(8)
-                                .take_while(|h| h.obj == obj)
-                                .find(|h| part.text(h.off, h.len) == text.as_ref());
-                            let (off, len) = match same {
-                                Some(h) => (h.off, h.len),
-                                None => part.push_text(text)?,
-                            };
-                            part.holders.push(Holder {
-                                hash,
-                                obj,
-                                rule: rule_id,
-                                skip,
-                                off,
-                                len,
-                                line: entry.attrs[*attr].line,
-                                fallback: false,
-                            });
+                            let line = entry.attrs[*attr].line;
+                            let rec = part.values.push(skip, false, line, text)?;
+                            part.holders.push(Holder::new(hash, rule_id, obj, rec));
                         }
                     }
                 }

@@ -62,36 +62,93 @@ pub fn value_hash(namespace: u16, value: &str) -> u64 {
     }
 }
 
-/// One value held by one object, recorded for the uniqueness index.
-#[derive(Debug, Clone, Copy)]
+/// One value held by one object, recorded for the uniqueness index: 16 bytes. What a
+/// report needs of it besides (the value as written, its line) is in a value record of
+/// its part, read back only for the few holders whose hash is shared (see `part`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Holder {
-    pub hash: u64,
-    /// Index of the object in its part's `objects`.
+    /// The key's hash (high 48 bits) and the `unique` rule that indexed the value (low 16
+    /// bits): sorting by it brings equal hashes together. 48 bits keep false matches rare
+    /// (about one in 10^5 runs at ten million objects), and every match is confirmed by
+    /// comparing keys.
+    pub key: u64,
+    /// The object: its index in its part's `objects` while the block is checked, a
+    /// run-wide number once the block ends (see [`RunIndex`]).
     pub obj: u32,
-    /// Index of the `unique` rule that indexed the value.
-    pub rule: u16,
-    /// Bytes of the value's type prefix (`smtp:`) that the key leaves out.
-    pub skip: u8,
-    /// The value as written, in the part's arena.
-    pub off: u32,
-    pub len: u32,
-    /// Line of the attribute value.
-    pub line: u64,
-    /// The value came from the rule's fallback attribute.
-    pub fallback: bool,
+    /// Where the value record is in the part's value records (`part::RecordAt`).
+    pub rec: u32,
 }
 
-/// A reference to a holder: (part, holder index), sortable by hash.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct HolderRef {
-    pub hash: u64,
-    pub part: u32,
-    pub idx: u32,
+impl Holder {
+    pub fn new(hash: u64, rule: u16, obj: u32, rec: u32) -> Holder {
+        Holder {
+            key: (hash & !0xffff) | u64::from(rule),
+            obj,
+            rec,
+        }
+    }
+    /// The hash as holders compare it (48 bits).
+    pub fn hash(&self) -> u64 {
+        self.key & !0xffff
+    }
+    pub fn rule(&self) -> u16 {
+        u16::try_from(self.key & 0xffff).unwrap_or(u16::MAX)
+    }
+}
+
+/// The run's holders. Each block hands its holders over when it ends, so the index is
+/// one list that grows with the directory rather than many that fragment the heap.
+#[derive(Default)]
+pub(crate) struct RunIndex {
+    /// Holders with run-wide object numbers (a part's first object's plus its index).
+    pub holders: Vec<Holder>,
+    /// The next run-wide object number.
+    next_obj: u32,
+}
+
+impl RunIndex {
+    /// Takes over a block's holders; returns the run-wide number of the block's first
+    /// object.
+    pub fn take(&mut self, holders: &mut Vec<Holder>, objects: usize) -> u32 {
+        let first = self.next_obj;
+        // Past u32 would take over four billion objects, more than a directory can hold
+        // (a domain's RID pool is 2^30).
+        self.next_obj = first.saturating_add(u32::try_from(objects).unwrap_or(u32::MAX));
+        self.holders.extend(holders.iter().map(|h| Holder {
+            obj: first.saturating_add(h.obj),
+            ..*h
+        }));
+        // The block's list is freed, not kept empty with its capacity.
+        *holders = Vec::new();
+        first
+    }
+}
+
+/// The 48 bits of a hash that holders keep.
+pub fn hash48(hash: u64) -> u64 {
+    hash & !0xffff
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_holder_keeps_48_bits_of_the_hash_and_its_rule() {
+        let h = Holder::new(u64::MAX, 7, 3, 9);
+        assert_eq!(h.hash(), hash48(u64::MAX));
+        assert_eq!(h.rule(), 7);
+        assert_eq!((h.obj, h.rec), (3, 9));
+        assert_eq!(std::mem::size_of::<Holder>(), 16);
+        // Sorting by key groups equal hashes whatever the rule.
+        let mut v = [
+            Holder::new(2 << 16, 1, 0, 0),
+            Holder::new(1 << 16, 9, 0, 0),
+            Holder::new(2 << 16, 0, 0, 0),
+        ];
+        v.sort();
+        assert_eq!(v.map(|h| h.hash() >> 16), [1, 2, 2]);
+    }
 
     #[test]
     fn value_hash_equals_the_hash_of_the_normalised_key() {

@@ -6,7 +6,7 @@
 //! settled on the full counts.
 
 use super::index::{self, Holder};
-use super::part::{LateRecord, Part, Reporter};
+use super::part::{LateRecord, Part, Reporter, ValueRecord};
 use super::resolve::FKey;
 use super::Engine;
 use crate::checks::Check;
@@ -117,7 +117,8 @@ impl Engine<'_> {
         let mut out = Vec::new();
         // Late values per (part, object, slot): how many, and the line of the first.
         let mut extra: HashMap<(usize, u32, usize), (u32, u64)> = HashMap::new();
-        let mut holders: Vec<(usize, Holder, String)> = Vec::new();
+        // (part, hash, rule, object, record) of the late values the index holds.
+        let mut holders: Vec<(usize, u64, u16, u32, ValueRecord)> = Vec::new();
         let ctx = self.ctx();
         for j in &joined {
             let p = &parts[j.part];
@@ -170,17 +171,15 @@ impl Engine<'_> {
                             };
                             holders.push((
                                 j.part,
-                                Holder {
-                                    hash: index::key_hash(ns, &full),
-                                    obj: j.obj,
-                                    rule: rule_id,
+                                index::key_hash(ns, &full),
+                                rule_id,
+                                j.obj,
+                                ValueRecord {
                                     skip,
-                                    off: 0,
-                                    len: 0,
-                                    line: *line,
                                     fallback: false,
+                                    line: *line,
+                                    text: text.clone(),
                                 },
-                                text.clone(),
                             ));
                         }
                         _ => {}
@@ -198,11 +197,12 @@ impl Engine<'_> {
                 *p.counts.change.entry("modify").or_default() += n;
             }
         }
-        for (pi, mut h, text) in holders {
-            if let Ok((off, len)) = parts[pi].push_text(&text) {
-                h.off = off;
-                h.len = len;
-                parts[pi].holders.push(h);
+        let mut index = self.run_index.lock().unwrap_or_else(|e| e.into_inner());
+        for (pi, hash, rule, obj, record) in holders {
+            let p = &mut parts[pi];
+            if let Ok(rec) = p.values.push_late(&record) {
+                let obj = p.first_obj.saturating_add(obj);
+                index.holders.push(Holder::new(hash, rule, obj, rec));
             }
         }
         out.extend(self.settle_counts(parts, &extra));

@@ -135,6 +135,8 @@ pub(crate) struct Engine<'r> {
     include_ous: Vec<Vec<String>>,
     exclude_ous: Vec<Vec<String>>,
     opts: ScanOptions,
+    /// The uniqueness index: every block's holders, handed over as the block ends.
+    pub(crate) run_index: std::sync::Mutex<index::RunIndex>,
 }
 
 impl<'r> Engine<'r> {
@@ -187,6 +189,7 @@ impl<'r> Engine<'r> {
             exclude_ous: ou_keys(&opts.exclude_ous),
             index,
             opts: opts.clone(),
+            run_index: Default::default(),
         }
     }
 
@@ -349,7 +352,11 @@ impl<'r> Engine<'r> {
         part.diags.append(&mut diags);
         // What a block leaves behind lives until the end of the run: no growth slack.
         part.arena.shrink_to_fit();
-        part.holders.shrink_to_fit();
+        part.values.pack();
+        let objects = part.objects.len();
+        // A poisoned lock means a worker panicked while holding it; the list is whole.
+        let mut index = self.run_index.lock().unwrap_or_else(|e| e.into_inner());
+        part.first_obj = index.take(&mut part.holders, objects);
         part.objects.shrink_to_fit();
         part.pending.shrink_to_fit();
         (part, block.data)

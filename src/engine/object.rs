@@ -190,27 +190,8 @@ impl Engine<'_> {
         let domain = self.unique_domain(ri, dn);
         for (key, line, fallback) in keys {
             let hash = index::key_hash(ns, &index::binary_key(domain.as_deref(), &key));
-            // The objectGUID fallback is usually the object's own GUID text, already in
-            // the arena: held once.
-            let guid = part
-                .objects
-                .get(obj as usize)
-                .map(|o| (o.guid_off, o.guid_len))
-                .filter(|&(o, l)| part.text(o, l) == key);
-            let (off, len) = match guid {
-                Some(r) => r,
-                None => part.push_text(&key)?,
-            };
-            part.holders.push(Holder {
-                hash,
-                obj,
-                rule: rule_id,
-                skip: 0,
-                off,
-                len,
-                line,
-                fallback,
-            });
+            let rec = part.values.push(0, fallback, line, &key)?;
+            part.holders.push(Holder::new(hash, rule_id, obj, rec));
         }
         Ok(())
     }

@@ -51,7 +51,12 @@ pub(crate) struct Part {
     pub pending: Vec<Pending>,
     pub objects: Vec<ObjInfo>,
     pub arena: String,
+    /// The block's holders until it ends; then they are the run index's.
     pub holders: Vec<Holder>,
+    /// Run-wide number of the first object (see [`super::index::RunIndex`]).
+    pub first_obj: u32,
+    /// The holders' values as written, with their lines.
+    pub values: ValueRecords,
     pub counts: Counts,
     pub diags: Vec<Diagnostic>,
     /// In-scope objects per (rule, domain) for `domain_objects` rules.
@@ -92,6 +97,144 @@ pub(crate) struct DomainCount {
     /// The first object seen, which orders the finding.
     pub obj: u32,
     pub line: u64,
+}
+
+/// What a holder keeps besides its hash: how many bytes of type prefix (`smtp:`) its
+/// key leaves out, whether the value came from the rule's fallback attribute, the line of
+/// the value and the value as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ValueRecord {
+    pub skip: u8,
+    pub fallback: bool,
+    pub line: u64,
+    pub text: String,
+}
+
+/// The value records of a part's holders. Nearly all of them are only ever hashed, so
+/// the records a block wrote are packed (LZ4, about 3x smaller on directory values) when
+/// the block ends, and read back only for holders whose hash is shared with another.
+#[derive(Default)]
+pub(crate) struct ValueRecords {
+    /// Records of the block; LZ4-packed (size prepended) once `packed` is set.
+    bytes: Vec<u8>,
+    packed: bool,
+    /// Records added after the stream (values of late modify records): never packed,
+    /// addressed with `LATE` set.
+    late: Vec<u8>,
+}
+
+/// Marks a record address in `ValueRecords::late`.
+const LATE: u32 = 1 << 31;
+
+fn put_varint(out: &mut Vec<u8>, mut n: u64) {
+    loop {
+        let low = u8::try_from(n & 0x7f).unwrap_or(0);
+        n >>= 7;
+        if n == 0 {
+            out.push(low);
+            return;
+        }
+        out.push(low | 0x80);
+    }
+}
+
+fn get_varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
+    let mut n = 0u64;
+    for shift in (0..64).step_by(7) {
+        let b = *bytes.get(*at)?;
+        *at += 1;
+        n |= u64::from(b & 0x7f) << shift;
+        if b < 0x80 {
+            return Some(n);
+        }
+    }
+    None
+}
+
+impl ValueRecord {
+    fn write(skip: u8, fallback: bool, line: u64, text: &str, out: &mut Vec<u8>) {
+        out.push(skip);
+        out.push(u8::from(fallback));
+        put_varint(out, line);
+        put_varint(out, text.len() as u64);
+        out.extend_from_slice(text.as_bytes());
+    }
+}
+
+fn get_record(bytes: &[u8], at: usize) -> Option<ValueRecord> {
+    let mut i = at;
+    let skip = *bytes.get(i)?;
+    let fallback = *bytes.get(i + 1)? != 0;
+    i += 2;
+    let line = get_varint(bytes, &mut i)?;
+    let len = usize::try_from(get_varint(bytes, &mut i)?).ok()?;
+    let text = std::str::from_utf8(bytes.get(i..i.checked_add(len)?)?).ok()?;
+    Some(ValueRecord {
+        skip,
+        fallback,
+        line,
+        text: text.to_string(),
+    })
+}
+
+impl ValueRecords {
+    /// Adds a record of the block (skip, fallback, line, text: see [`ValueRecord`]); its
+    /// address.
+    pub fn push(
+        &mut self,
+        skip: u8,
+        fallback: bool,
+        line: u64,
+        text: &str,
+    ) -> Result<u32, PartFull> {
+        let at = part_index(self.bytes.len())
+            .ok()
+            .filter(|&a| a < LATE)
+            .ok_or(PartFull)?;
+        ValueRecord::write(skip, fallback, line, text, &mut self.bytes);
+        Ok(at)
+    }
+
+    /// Adds a record after the stream; its address.
+    pub fn push_late(&mut self, r: &ValueRecord) -> Result<u32, PartFull> {
+        let at = part_index(self.late.len())
+            .ok()
+            .filter(|&a| a < LATE)
+            .ok_or(PartFull)?;
+        ValueRecord::write(r.skip, r.fallback, r.line, &r.text, &mut self.late);
+        Ok(at | LATE)
+    }
+
+    /// Packs the block's records: they are read back rarely and all at once.
+    pub fn pack(&mut self) {
+        if !self.packed {
+            self.bytes = lz4_flex::block::compress_prepend_size(&self.bytes);
+            self.packed = true;
+        }
+    }
+
+    /// The records at `addrs` (unpacking the block's records once); `None` for an
+    /// address that holds no record, which only a bug could make.
+    pub fn read(&self, addrs: &[u32]) -> Vec<Option<ValueRecord>> {
+        let unpacked;
+        let block: &[u8] = if self.packed && addrs.iter().any(|a| a & LATE == 0) {
+            unpacked = lz4_flex::block::decompress_size_prepended(&self.bytes).unwrap_or_default();
+            &unpacked
+        } else {
+            &self.bytes
+        };
+        addrs
+            .iter()
+            .map(|&a| {
+                let (bytes, at) = if a & LATE == 0 {
+                    (block, a)
+                } else {
+                    (self.late.as_slice(), a & !LATE)
+                };
+                get_record(bytes, usize::try_from(at).ok()?)
+            })
+            .collect()
+    }
 }
 
 /// A part's arena, objects and findings are indexed with `u32`: a block holds at most
@@ -171,5 +314,52 @@ impl Part {
         part_index(self.arena.len() + s.len())?;
         self.arena.push_str(s);
         Ok((off, len))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(line: u64, text: &str) -> ValueRecord {
+        ValueRecord {
+            skip: 5,
+            fallback: line % 2 == 0,
+            line,
+            text: text.to_string(),
+        }
+    }
+
+    #[test]
+    fn value_records_read_back_as_written_packed_or_not_and_late() {
+        let mut v = ValueRecords::default();
+        let push = |v: &mut ValueRecords, r: ValueRecord| {
+            v.push(r.skip, r.fallback, r.line, &r.text).unwrap()
+        };
+        let a = push(&mut v, record(1, "smtp:a@contoso.com"));
+        let b = push(&mut v, record(300_000, &"Jürgen ".repeat(40)));
+        let c = push(&mut v, record(u64::MAX, ""));
+        let written = [
+            record(1, "smtp:a@contoso.com"),
+            record(300_000, &"Jürgen ".repeat(40)),
+            record(u64::MAX, ""),
+        ];
+        let read = |v: &ValueRecords, addrs: &[u32]| {
+            v.read(addrs)
+                .into_iter()
+                .map(Option::unwrap)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(read(&v, &[a, b, c]), written);
+        v.pack();
+        assert_eq!(
+            read(&v, &[c, a, b]),
+            [written[2].clone(), written[0].clone(), written[1].clone()]
+        );
+        let d = v.push_late(&record(7, "late")).unwrap();
+        assert_eq!(read(&v, &[d, b]), [record(7, "late"), written[1].clone()]);
+        assert_eq!(read(&v, &[d]), [record(7, "late")]);
+        // An address past the records is no record, not a panic.
+        assert_eq!(v.read(&[9999, LATE | 9999]), [None, None]);
     }
 }

@@ -1,11 +1,12 @@
 //! After the stream: duplicate groups from the uniqueness index, and the check that
 //! every suggestion is new in its namespaces (against holders and other suggestions).
 
-use super::index::{self, HolderRef, IndexKey};
-use super::part::{Part, Reporter};
+use super::index::{self, Holder, IndexKey};
+use super::part::{Part, Reporter, ValueRecord};
 use super::Engine;
 use crate::findings::{Finding, Related, SourceRef, Uniqueness};
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use std::collections::HashSet;
 
 /// At most this many other holders are listed in a finding's `related`.
@@ -24,42 +25,69 @@ impl FKey {
     }
 }
 
+/// The holders whose hash is shared (the only ones that can be duplicates or hold a
+/// suggested value), by position in the run's sorted holders, with their value records.
 struct View<'a> {
     engine: &'a Engine<'a>,
     parts: &'a [Part],
+    numbering: &'a Numbering,
+    kept: FxHashMap<usize, (Holder, ValueRecord)>,
 }
 
 impl View<'_> {
-    fn holder(&self, r: &HolderRef) -> &index::Holder {
-        &self.parts[r.part as usize].holders[r.idx as usize]
+    fn holder(&self, at: usize) -> &Holder {
+        static NONE: Holder = Holder {
+            key: 0,
+            obj: u32::MAX,
+            rec: 0,
+        };
+        self.kept.get(&at).map_or(&NONE, |k| &k.0)
     }
-    fn value(&self, r: &HolderRef) -> &str {
-        let h = self.holder(r);
-        self.parts[r.part as usize].text(h.off, h.len)
+    /// The part of a run-wide object number, and the object's index in it.
+    fn obj(&self, at: usize) -> (u32, u32) {
+        self.numbering
+            .split(self.holder(at).obj)
+            .unwrap_or((0, u32::MAX))
     }
-    fn key(&self, r: &HolderRef) -> IndexKey {
-        let h = self.holder(r);
-        let domain = self.domain(r);
-        let value = &self.value(r)[usize::from(h.skip)..];
+    fn record(&self, at: usize) -> &ValueRecord {
+        static NONE: ValueRecord = ValueRecord {
+            skip: 0,
+            fallback: false,
+            line: 0,
+            text: String::new(),
+        };
+        self.kept.get(&at).map_or(&NONE, |k| &k.1)
+    }
+    fn value(&self, at: usize) -> &str {
+        &self.record(at).text
+    }
+    fn rule(&self, at: usize) -> usize {
+        usize::from(self.holder(at).rule())
+    }
+    fn key(&self, at: usize) -> IndexKey {
+        let domain = self.domain(at);
+        let value = self.value(at);
+        let value = value
+            .get(usize::from(self.record(at).skip)..)
+            .unwrap_or(value);
         IndexKey {
-            namespace: self.engine.rule_ns[usize::from(h.rule)].unwrap_or(0),
-            key: if self.binary(r) {
+            namespace: self.engine.rule_ns[self.rule(at)].unwrap_or(0),
+            key: if self.binary(at) {
                 index::binary_key(domain.as_deref(), value)
             } else {
                 index::scoped_key(domain.as_deref(), value)
             },
         }
     }
-    fn binary(&self, r: &HolderRef) -> bool {
-        matches!(&self.engine.rules.rules[usize::from(self.holder(r).rule)].check,
+    fn binary(&self, at: usize) -> bool {
+        matches!(&self.engine.rules.rules[self.rule(at)].check,
             crate::checks::Check::Unique(u) if u.binary)
     }
     /// The attribute that supplied the holder's value: the rule's, or its fallback.
-    fn attribute(&self, r: &HolderRef) -> String {
-        let h = self.holder(r);
-        let rule = &self.engine.rules.rules[usize::from(h.rule)];
+    fn attribute(&self, at: usize) -> String {
+        let rule = &self.engine.rules.rules[self.rule(at)];
         match &rule.check {
-            crate::checks::Check::Unique(u) if h.fallback => u
+            crate::checks::Check::Unique(u) if self.record(at).fallback => u
                 .fallback
                 .clone()
                 .unwrap_or_else(|| rule.def.attribute.clone()),
@@ -67,40 +95,101 @@ impl View<'_> {
         }
     }
     /// The holder's domain when its rule compares per domain.
-    fn domain(&self, r: &HolderRef) -> Option<String> {
-        let h = self.holder(r);
-        let p = &self.parts[r.part as usize];
-        let o = &p.objects[h.obj as usize];
-        self.engine
-            .unique_domain(usize::from(h.rule), p.text(o.dn_off, o.dn_len))
+    fn domain(&self, at: usize) -> Option<String> {
+        self.engine.unique_domain(self.rule(at), self.dn(at))
     }
-    fn slot(&self, r: &HolderRef) -> usize {
-        self.engine.rules.rules[self.holder(r).rule as usize].slot
+    fn dn(&self, at: usize) -> &str {
+        let (pi, oi) = self.obj(at);
+        let p = &self.parts[pi as usize];
+        p.objects
+            .get(oi as usize)
+            .map_or("", |o| p.text(o.dn_off, o.dn_len))
     }
-    fn obj(&self, r: &HolderRef) -> (u32, u32) {
-        (r.part, self.holder(r).obj)
+    fn slot(&self, at: usize) -> usize {
+        self.engine.rules.rules[self.rule(at)].slot
     }
-    fn related(&self, r: &HolderRef) -> Related {
-        let h = self.holder(r);
-        let p = &self.parts[r.part as usize];
-        let o = &p.objects[h.obj as usize];
-        let (value, value_base64) = crate::text::for_report(self.value(r));
+    fn related(&self, at: usize) -> Related {
+        let (pi, oi) = self.obj(at);
+        let p = &self.parts[pi as usize];
+        let (value, value_base64) = crate::text::for_report(self.value(at));
         Related {
             id: None,
             kind: None,
-            dn: p.text(o.dn_off, o.dn_len).to_string(),
-            attribute: self.attribute(r),
+            dn: self.dn(at).to_string(),
+            attribute: self.attribute(at),
             value,
             value_base64,
             source: SourceRef {
-                file: self.file(r.part),
-                line: o.line,
+                file: p.file.clone(),
+                line: p.objects.get(oi as usize).map_or(0, |o| o.line),
             },
         }
     }
-    fn file(&self, part: u32) -> String {
-        self.parts[part as usize].file.clone()
+}
+
+/// Where each part's objects are in the run-wide numbering: (first number, number of
+/// objects, part index), sorted by first number.
+struct Numbering(Vec<(u32, u32, u32)>);
+
+impl Numbering {
+    fn of(parts: &[Part]) -> Numbering {
+        let mut ranges: Vec<(u32, u32, u32)> = (0..=u32::MAX)
+            .zip(parts)
+            .map(|(pi, p)| {
+                let n = u32::try_from(p.objects.len()).unwrap_or(u32::MAX);
+                (p.first_obj, n, pi)
+            })
+            .filter(|r| r.1 > 0)
+            .collect();
+        ranges.sort_unstable();
+        Numbering(ranges)
     }
+    /// (part, index in the part) of a run-wide object number; `None` for an object of
+    /// no part (one of an input that failed and is not reported).
+    fn split(&self, obj: u32) -> Option<(u32, u32)> {
+        let i = self.0.partition_point(|r| r.0 <= obj).checked_sub(1)?;
+        let (first, n, part) = self.0[i];
+        (obj - first < n).then_some((part, obj - first))
+    }
+}
+
+/// The run's holders from the run index, sorted by key; holders of objects no part
+/// holds (inputs that failed) are left out.
+fn sorted_holders(engine: &Engine, numbering: &Numbering) -> Vec<Holder> {
+    let mut index = engine.run_index.lock().unwrap_or_else(|e| e.into_inner());
+    let mut all = std::mem::take(&mut index.holders);
+    all.retain(|h| numbering.split(h.obj).is_some());
+    all.par_sort_unstable();
+    all
+}
+
+/// The holders at `positions`, with their value records read back from their parts
+/// (each part unpacked once, parts in parallel).
+fn read_records(
+    parts: &[Part],
+    holders: &[Holder],
+    numbering: &Numbering,
+    positions: Vec<usize>,
+) -> FxHashMap<usize, (Holder, ValueRecord)> {
+    // (part, position); every holder left has a part (see `sorted_holders`).
+    let mut wanted: Vec<(u32, usize)> = positions
+        .into_iter()
+        .filter_map(|at| Some((numbering.split(holders[at].obj)?.0, at)))
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let by_part: Vec<&[(u32, usize)]> = wanted.chunk_by(|a, b| a.0 == b.0).collect();
+    by_part
+        .par_iter()
+        .flat_map_iter(|at| {
+            let addrs: Vec<u32> = at.iter().map(|&(_, a)| holders[a].rec).collect();
+            let records = parts[at[0].0 as usize].values.read(&addrs);
+            at.iter()
+                .zip(records)
+                .filter_map(|(&(_, a), r)| Some((a, (holders[a], r?))))
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// A suggested value: (namespace, key), part, value id, object, attribute slot.
@@ -114,61 +203,56 @@ struct Proposal {
     slot: usize,
 }
 
-pub(crate) fn resolve(engine: &Engine, parts: &[Part]) -> Vec<(FKey, Finding)> {
-    let view = View { engine, parts };
-    // Part and holder indexes fit u32: a run has far fewer blocks, and a part far fewer
-    // holders, than that (see `part_index`); the zips cannot cut anything short.
-    let numbered: Vec<(u32, &Part)> = (0..=u32::MAX).zip(parts).collect();
-    let mut refs: Vec<HolderRef> = numbered
-        .par_iter()
-        .flat_map_iter(|&(pi, p)| {
-            (0..=u32::MAX)
-                .zip(&p.holders)
-                .map(move |(hi, h)| HolderRef {
-                    hash: h.hash,
-                    part: pi,
-                    idx: hi,
-                })
-        })
-        .collect();
-    refs.par_sort_unstable();
+/// Positions of the holders whose 48-bit hash is `hash`'s.
+fn run_of(holders: &[Holder], hash: u64) -> std::ops::Range<usize> {
+    let h = index::hash48(hash);
+    let start = holders.partition_point(|x| x.hash() < h);
+    let end = start + holders[start..].partition_point(|x| x.hash() == h);
+    start..end
+}
 
-    let mut out: Vec<(FKey, Finding)> = Vec::new();
+pub(crate) fn resolve(engine: &Engine, parts: &mut [Part]) -> Vec<(FKey, Finding)> {
+    let numbering = Numbering::of(parts);
+    let holders = sorted_holders(engine, &numbering);
+    // Part indexes fit u32: a run has far fewer blocks than that (see `part_index`).
+    let numbered: Vec<(u32, &Part)> = (0..=u32::MAX).zip(parts.iter()).collect();
+    let slot_of = |h: &Holder| engine.rules.rules[usize::from(h.rule())].slot;
+
+    // Runs of one hash that may be duplicates. Most runs are one object holding one
+    // address in several attributes (UPN = mail = primary SMTP): not a duplicate, and
+    // not worth reading back.
+    let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
     let mut i = 0;
-    while i < refs.len() {
-        let mut j = i + 1;
-        while j < refs.len() && refs[j].hash == refs[i].hash {
-            j += 1;
-        }
-        // Most runs are one object holding one address in several attributes (UPN =
-        // mail = primary SMTP): not a duplicate, and not worth comparing keys.
-        let one_object_distinct_attributes = || {
-            let first = view.obj(&refs[i]);
-            refs[i..j].iter().all(|r| view.obj(r) == first)
-                && refs[i..j]
-                    .iter()
-                    .enumerate()
-                    .all(|(k, r)| refs[i..i + k].iter().all(|o| view.slot(o) != view.slot(r)))
-        };
-        if j - i >= 2 && !one_object_distinct_attributes() {
-            let mut members: Vec<(IndexKey, HolderRef)> =
-                refs[i..j].iter().map(|r| (view.key(r), *r)).collect();
-            members.sort();
-            let mut a = 0;
-            while a < members.len() {
-                let mut b = a + 1;
-                while b < members.len() && members[b].0 == members[a].0 {
-                    b += 1;
-                }
-                if b - a >= 2 {
-                    let group: Vec<HolderRef> = members[a..b].iter().map(|m| m.1).collect();
-                    duplicate_findings(&view, &group, &mut out);
-                }
-                a = b;
-            }
+    while i < holders.len() {
+        let hash = holders[i].hash();
+        let j = i + holders[i..].partition_point(|x| x.hash() == hash);
+        let run = &holders[i..j];
+        let one_object_distinct_attributes = run.iter().all(|h| h.obj == run[0].obj)
+            && run
+                .iter()
+                .enumerate()
+                .all(|(k, h)| run[..k].iter().all(|o| slot_of(o) != slot_of(h)));
+        if j - i >= 2 && !one_object_distinct_attributes {
+            runs.push(i..j);
         }
         i = j;
     }
+    // Suggestions are checked against the holders of their keys' hashes.
+    let suggested = || {
+        parts
+            .iter()
+            .flat_map(|p| &p.pending)
+            .filter(|f| f.finding.suggestion.is_some())
+            .flat_map(|f| &f.suggestion_keys)
+    };
+    let mut wanted: Vec<usize> = runs.iter().flat_map(|r| r.clone()).collect();
+    wanted.extend(suggested().flat_map(|k| run_of(&holders, k.hash())));
+    let view = View {
+        engine,
+        parts,
+        numbering: &numbering,
+        kept: read_records(parts, &holders, &numbering, wanted),
+    };
 
     // Suggestions must be new: not held by another object (or twice in one attribute),
     // and not proposed for two different values.
@@ -181,10 +265,8 @@ pub(crate) fn resolve(engine: &Engine, parts: &[Part]) -> Vec<(FKey, Finding)> {
             }
             let slot = engine.rules.rules[f.rule].slot;
             for key in &f.suggestion_keys {
-                let h = key.hash();
-                let start = refs.partition_point(|r| r.hash < h);
-                let taken = refs[start..].iter().take_while(|r| r.hash == h).any(|r| {
-                    view.key(r) == *key && (view.obj(r) != (pi, f.obj) || view.slot(r) == slot)
+                let taken = run_of(&holders, key.hash()).any(|at| {
+                    view.key(at) == *key && (view.obj(at) != (pi, f.obj) || view.slot(at) == slot)
                 });
                 if taken {
                     rejected.insert((pi, f.value_id));
@@ -199,35 +281,49 @@ pub(crate) fn resolve(engine: &Engine, parts: &[Part]) -> Vec<(FKey, Finding)> {
             }
         }
     }
+    // The index is done with: duplicate findings only need the holders kept.
+    drop(holders);
+
+    let mut out: Vec<(FKey, Finding)> = Vec::new();
+    for run in runs {
+        // Ordered by key, then input order (run-wide numbers follow the order blocks
+        // ended in, which threads decide).
+        let mut members: Vec<(IndexKey, (u32, u32), u32, usize)> = run
+            .map(|at| (view.key(at), view.obj(at), view.holder(at).rec, at))
+            .collect();
+        members.sort();
+        for group in members.chunk_by(|a, b| a.0 == b.0) {
+            if group.len() >= 2 {
+                let group: Vec<usize> = group.iter().map(|m| m.3).collect();
+                duplicate_findings(&view, &group, &mut out);
+            }
+        }
+    }
+    drop(view);
     proposals.sort();
     proposals.dedup();
-    let mut a = 0;
-    while a < proposals.len() {
-        let mut b = a + 1;
-        while b < proposals.len() && proposals[b].key == proposals[a].key {
-            b += 1;
-        }
+    for same in proposals.chunk_by(|a, b| a.key == b.key) {
         // Two different values may not be moved to one new value, unless both are on one
         // object in different attributes (UPN = mail after the fix is fine).
-        let clash = proposals[a..b].iter().any(|x| {
-            proposals[a..b].iter().any(|y| {
+        let clash = same.iter().any(|x| {
+            same.iter().any(|y| {
                 (x.part, x.value_id) != (y.part, y.value_id)
                     && ((x.part, x.obj) != (y.part, y.obj) || x.slot == y.slot)
             })
         });
         if clash {
-            for x in &proposals[a..b] {
+            for x in same {
                 rejected.insert((x.part, x.value_id));
             }
         }
-        a = b;
     }
 
     domain_findings(engine, &numbered, &mut out);
 
-    for &(pi, p) in &numbered {
-        for f in &p.pending {
-            let mut finding = f.finding.clone();
+    // The pending findings are the parts' no longer: moved, not copied.
+    for (pi, p) in (0..=u32::MAX).zip(parts.iter_mut()) {
+        for f in std::mem::take(&mut p.pending) {
+            let mut finding = f.finding;
             if rejected.contains(&(pi, f.value_id)) {
                 finding.suggestion = None;
             }
@@ -243,17 +339,18 @@ pub(crate) fn resolve(engine: &Engine, parts: &[Part]) -> Vec<(FKey, Finding)> {
     out
 }
 
-fn duplicate_findings(view: &View, group: &[HolderRef], out: &mut Vec<(FKey, Finding)>) {
+fn duplicate_findings(view: &View, group: &[usize], out: &mut Vec<(FKey, Finding)>) {
     // Sorted once: a value held by thousands of objects stays n·cap, not n² log n.
-    let mut sorted: Vec<&HolderRef> = group.iter().collect();
-    sorted.sort_by_key(|o| (o.part, view.holder(o).obj, view.holder(o).line));
+    let mut sorted: Vec<usize> = group.to_vec();
+    sorted.sort_by_key(|&at| (view.obj(at), view.record(at).line));
     // A big group lists fewer holders per finding (`related_total` has the count; every
     // holder has its own finding).
     let cap = if group.len() > 1000 { 10 } else { RELATED_CAP };
-    for r in group {
-        let me = view.obj(r);
+    for &r in group {
+        let me = view.holder(r).obj;
         let my_slot = view.slot(r);
-        let is_other = |o: &&&HolderRef| **o != r && (view.obj(o) != me || view.slot(o) == my_slot);
+        let is_other =
+            |o: &&usize| **o != r && (view.holder(**o).obj != me || view.slot(**o) == my_slot);
         let total = sorted.iter().filter(is_other).count();
         if total == 0 {
             continue;
@@ -262,14 +359,14 @@ fn duplicate_findings(view: &View, group: &[HolderRef], out: &mut Vec<(FKey, Fin
             .iter()
             .filter(is_other)
             .take(cap)
-            .map(|o| view.related(o))
+            .map(|&o| view.related(o))
             .collect();
         let related_total = (total > related.len()).then_some(total);
-        let h = view.holder(r);
-        let p = &view.parts[r.part as usize];
-        let o = &p.objects[h.obj as usize];
-        let rule = &view.engine.rules.rules[usize::from(h.rule)];
-        let (value, value_base64) = crate::text::for_report(view.value(r));
+        let (part, obj) = view.obj(r);
+        let p = &view.parts[part as usize];
+        let rule = &view.engine.rules.rules[view.rule(r)];
+        let record = view.record(r);
+        let (value, value_base64) = crate::text::for_report(&record.text);
         let first = &related[0];
         let domain = view.domain(r);
         let mut detail = if total == 1 {
@@ -288,22 +385,24 @@ fn duplicate_findings(view: &View, group: &[HolderRef], out: &mut Vec<(FKey, Fin
                 namespace: u.namespace.clone(),
                 label: u.label.clone(),
                 key: if u.binary {
-                    view.value(r).to_string()
+                    record.text.clone()
                 } else {
-                    index::normalize(&view.value(r)[usize::from(h.skip)..]).into_owned()
+                    let text = &record.text;
+                    index::normalize(text.get(usize::from(record.skip)..).unwrap_or(text))
+                        .into_owned()
                 },
                 domain,
             }),
             _ => None,
         };
-        let dn = p.text(o.dn_off, o.dn_len);
+        let dn = view.dn(r);
         let attribute = view.attribute(r);
         let message = super::evaluate::render_message(
             &rule.def.message,
             &attribute,
             &detail,
             dn,
-            view.value(r),
+            &record.text,
             &|_| None,
         );
         let by = Reporter {
@@ -311,10 +410,7 @@ fn duplicate_findings(view: &View, group: &[HolderRef], out: &mut Vec<(FKey, Fin
             ..Reporter::of(rule)
         };
         out.push((
-            FKey {
-                part: r.part,
-                obj: h.obj,
-            },
+            FKey { part, obj },
             Finding {
                 value: Some(value),
                 value_base64,
@@ -323,8 +419,8 @@ fn duplicate_findings(view: &View, group: &[HolderRef], out: &mut Vec<(FKey, Fin
                 related_total,
                 message,
                 uniqueness,
-                value_line: h.line,
-                ..p.finding_on(h.obj, by)
+                value_line: record.line,
+                ..p.finding_on(obj, by)
             },
         ));
     }
