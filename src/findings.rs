@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 #[derive(
     Debug,
@@ -104,15 +105,18 @@ pub struct SourceRef {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Related {
     /// The holder's DN; empty for a cloud object (see `id`).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub dn: String,
+    ///
+    /// DN, attribute and value are shared (`Arc`): a group of n holders lists each of
+    /// them in up to n - 1 findings.
+    #[serde(default, skip_serializing_if = "str::is_empty")]
+    pub dn: Arc<str>,
     /// A cloud object of the tenant snapshot: its id and kind (`user`, `group`, `contact`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
-    pub attribute: String,
-    pub value: String,
+    pub attribute: Arc<str>,
+    pub value: Arc<str>,
     /// The value's exact bytes, base64, when they are not UTF-8.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub value_base64: Option<String>,
@@ -163,7 +167,7 @@ pub struct Finding {
     /// For duplicates: the namespace the value must be unique in, so no renderer has to
     /// know which rules share one.
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub uniqueness: Option<Uniqueness>,
+    pub uniqueness: Option<Box<Uniqueness>>,
     pub source: SourceRef,
     /// Line of the attribute value itself, where known (0 when not).
     pub value_line: u64,
@@ -177,7 +181,7 @@ pub struct Finding {
     pub state: Option<FindingState>,
     /// The exception that covers this finding (state `excepted`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub exception: Option<ExceptionRef>,
+    pub exception: Option<Box<ExceptionRef>>,
 }
 
 /// What a finding's `value` holds when it is not the attribute's text.

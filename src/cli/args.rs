@@ -125,7 +125,7 @@ pub struct ScanArgs {
     #[arg(long = "max-values", value_name = "N", default_value_t = crate::source::Limits::default().max_values)]
     pub max_values: usize,
     /// Bytes per record-aligned block handed to a worker (tuning and tests).
-    #[arg(long = "block-size", value_name = "BYTES", default_value_t = 2 << 20, hide = true)]
+    #[arg(long = "block-size", value_name = "BYTES", default_value_t = crate::source::input::DEFAULT_BLOCK_SIZE, hide = true)]
     pub block_size: usize,
 }
 

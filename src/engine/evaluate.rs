@@ -224,15 +224,15 @@ impl Engine<'_> {
             .slot(self.index.object_guid)
             .first()
             .map_or("", |v| v.text.as_ref());
-        let (guid_off, guid_len) = part.push_text(guid)?;
+        // Right after the DN, where `ObjInfo` expects it.
+        let (_, guid_len) = part.push_text(guid)?;
         let obj = part_index(part.objects.len())?;
         part.objects.push(ObjInfo {
             dn_off,
             dn_len,
-            line: entry.line,
-            class,
-            guid_off,
             guid_len,
+            class,
+            line: entry.line,
         });
 
         let ctx = self.ctx();

@@ -6,7 +6,7 @@
 //! settled on the full counts.
 
 use super::index::{self, Holder};
-use super::part::{LateRecord, Part, Reporter, ValueRecord};
+use super::part::{self, LateRecord, ObjectTexts, Part, Reporter, ValueRecord};
 use super::resolve::FKey;
 use super::Engine;
 use crate::checks::Check;
@@ -45,10 +45,11 @@ fn join(parts: &[Part]) -> Vec<Joined> {
     // Objects with those DNs, in input order (parts are in block order per input).
     let mut found: HashMap<DnKey, Vec<(usize, u32, u64)>> = HashMap::new();
     for (pi, p) in parts.iter().enumerate() {
+        let arena = p.arena();
         for (oi, o) in (0..=u32::MAX).zip(&p.objects) {
             let key = (
                 p.file.as_str(),
-                crate::dn::normalize(p.text(o.dn_off, o.dn_len)),
+                crate::dn::normalize(&p.texts_in(&arena, oi).dn),
             );
             if wanted.contains_key(&key) {
                 found.entry(key).or_default().push((pi, oi, o.line));
@@ -75,6 +76,10 @@ fn join(parts: &[Part]) -> Vec<Joined> {
     out.sort_by_key(|j| (j.record_part, j.record));
     out
 }
+
+/// An object over a `value_count` rule's limit: ((part, object, rule), count, line of the
+/// first value, limit).
+type OverLimit = ((usize, u32, usize), u64, u64, usize);
 
 impl Engine<'_> {
     /// Holds a modify record that only adds values for the end of the run; false when it
@@ -114,6 +119,7 @@ impl Engine<'_> {
     /// the findings of both.
     pub(crate) fn settle_late(&self, parts: &mut [Part]) -> Vec<(FKey, Finding)> {
         let joined = join(parts);
+        let texts = part::object_texts(parts, joined.iter().map(|j| (j.part, j.obj)));
         let mut out = Vec::new();
         // Late values per (part, object, slot): how many, and the line of the first.
         let mut extra: HashMap<(usize, u32, usize), (u32, u64)> = HashMap::new();
@@ -123,9 +129,9 @@ impl Engine<'_> {
         for j in &joined {
             let p = &parts[j.part];
             let record = &parts[j.record_part].late[j.record];
-            let o = &p.objects[j.obj as usize];
-            let class = o.class;
-            let dn = p.text(o.dn_off, o.dn_len).to_string();
+            let class = p.objects[j.obj as usize].class;
+            let object = texts.get(&(j.part, j.obj)).cloned().unwrap_or_default();
+            let dn = object.dn.clone();
             let key = FKey {
                 part: u32::try_from(j.part).unwrap_or(u32::MAX),
                 obj: j.obj,
@@ -150,6 +156,7 @@ impl Engine<'_> {
                             let f = self.late_finding(
                                 p,
                                 j.obj,
+                                object.clone(),
                                 ri,
                                 shown.as_deref().unwrap_or(text),
                                 kind,
@@ -235,21 +242,23 @@ impl Engine<'_> {
                 }
             }
         }
+        let over: Vec<OverLimit> = totals
+            .into_iter()
+            .filter_map(|(key, (n, line))| {
+                let Check::Count { max, up_to } = self.rules.rules[key.2].check else {
+                    return None;
+                };
+                Check::over(usize::try_from(n).ok()?, max, up_to).then_some((key, n, line, max))
+            })
+            .collect();
+        let texts = part::object_texts(parts, over.iter().map(|o| (o.0 .0, o.0 .1)));
         let mut out = Vec::new();
-        for ((pi, obj, ri), (n, line)) in totals {
-            let Check::Count { max, up_to } = self.rules.rules[ri].check else {
-                continue;
-            };
-            let Ok(n_usize) = usize::try_from(n) else {
-                continue;
-            };
-            if !Check::over(n_usize, max, up_to) {
-                continue;
-            }
+        for ((pi, obj, ri), n, line, max) in over {
             let detail = format!("holds {n} values; the limit is {max}");
             let mut f = self.late_finding(
                 &parts[pi],
                 obj,
+                texts.get(&(pi, obj)).cloned().unwrap_or_default(),
                 ri,
                 &n.to_string(),
                 Some(ValueKind::Count),
@@ -274,6 +283,7 @@ impl Engine<'_> {
         &self,
         p: &Part,
         obj: u32,
+        texts: ObjectTexts,
         ri: usize,
         value: &str,
         value_kind: Option<ValueKind>,
@@ -281,7 +291,7 @@ impl Engine<'_> {
         detail: &str,
     ) -> Finding {
         let rule = &self.rules.rules[ri];
-        let base = p.finding_on(obj, Reporter::of(rule));
+        let base = p.finding_with(obj, texts, Reporter::of(rule));
         let (value, value_base64) = crate::text::for_report(value);
         Finding {
             message: super::evaluate::render_message(

@@ -62,7 +62,7 @@ impl Default for ScanOptions {
     fn default() -> Self {
         ScanOptions {
             accepted_domains: Vec::new(),
-            block_size: 2 << 20,
+            block_size: crate::source::input::DEFAULT_BLOCK_SIZE,
             progress: None,
             keep_going: false,
             limits: crate::source::Limits::default(),
@@ -246,7 +246,7 @@ impl<'r> Engine<'r> {
         let name = input.name.clone();
         let mut reader = input.reader;
         reader.set_max_record(self.opts.limits.max_entry);
-        let (tx, rx) = sync_channel::<Block>(2 * rayon::current_num_threads().max(1));
+        let (tx, rx) = sync_channel::<Block>(rayon::current_num_threads().max(1));
         let (recycle_tx, recycle_rx) = std::sync::mpsc::channel::<Vec<u8>>();
         let progress = self.opts.progress.clone();
         let reader_thread = std::thread::spawn(move || {
@@ -351,7 +351,7 @@ impl<'r> Engine<'r> {
         }
         part.diags.append(&mut diags);
         // What a block leaves behind lives until the end of the run: no growth slack.
-        part.arena.shrink_to_fit();
+        part.pack_arena();
         part.values.pack();
         let objects = part.objects.len();
         // A poisoned lock means a worker panicked while holding it; the list is whole.

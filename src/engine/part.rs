@@ -6,7 +6,8 @@ use super::index::{Holder, IndexKey};
 use crate::findings::Finding;
 use crate::model::Diagnostic;
 use crate::rules::ObjectClass;
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
 
 /// Counters one block contributes to the summary.
 #[derive(Default, Debug)]
@@ -17,16 +18,17 @@ pub(crate) struct Counts {
     pub change: BTreeMap<&'static str, u64>,
 }
 
-/// An in-scope object, kept for reporting duplicates.
+/// An in-scope object, kept for reporting duplicates (24 bytes: a million-object run
+/// keeps a million of them).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ObjInfo {
+    /// The DN in the arena, followed by the objectGUID as base64 (the text of an
+    /// `objectGUID::` line; `guid_len` 0 when absent).
     pub dn_off: u32,
     pub dn_len: u32,
-    pub line: u64,
-    pub class: ObjectClass,
-    /// objectGUID as base64 (the text of an `objectGUID::` line), in the arena; len 0 when absent.
-    pub guid_off: u32,
     pub guid_len: u32,
+    pub class: ObjectClass,
+    pub line: u64,
 }
 
 /// A finding before the end of the run: its suggestion still has to prove unique.
@@ -50,7 +52,10 @@ pub(crate) struct Part {
     pub block: usize,
     pub pending: Vec<Pending>,
     pub objects: Vec<ObjInfo>,
+    /// DNs and objectGUIDs of the objects while the block is checked; packed into
+    /// `packed_arena` when it ends.
     pub arena: String,
+    pub packed_arena: Option<Vec<u8>>,
     /// The block's holders until it ends; then they are the run index's.
     pub holders: Vec<Holder>,
     /// Run-wide number of the first object (see [`super::index::RunIndex`]).
@@ -267,21 +272,96 @@ impl<'a> Reporter<'a> {
     }
 }
 
+/// An object's DN and objectGUID (base64), read from its part's arena.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ObjectTexts {
+    pub dn: String,
+    pub guid: Option<String>,
+}
+
+/// The DN and objectGUID of objects (part, index) of several parts, each part's arena
+/// unpacked once.
+pub(crate) fn object_texts(
+    parts: &[Part],
+    objects: impl IntoIterator<Item = (usize, u32)>,
+) -> HashMap<(usize, u32), ObjectTexts> {
+    let mut wanted: Vec<(usize, u32)> = objects.into_iter().collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut out = HashMap::with_capacity(wanted.len());
+    for same_part in wanted.chunk_by(|a, b| a.0 == b.0) {
+        let Some(p) = parts.get(same_part[0].0) else {
+            continue;
+        };
+        let arena = p.arena();
+        for &(pi, obj) in same_part {
+            out.insert((pi, obj), p.texts_in(&arena, obj));
+        }
+    }
+    out
+}
+
 impl Part {
-    /// A finding on object `obj` of this part: its DN, class, objectGUID and place in the
-    /// input filled in from the part, the rule's identity from `by`, and nothing found
-    /// yet (no value, no message): the caller fills in what the check found.
+    /// The arena's text, unpacked when the block has ended.
+    pub fn arena(&self) -> Cow<'_, str> {
+        match &self.packed_arena {
+            None => Cow::Borrowed(&self.arena),
+            Some(bytes) => Cow::Owned(
+                lz4_flex::block::decompress_size_prepended(bytes)
+                    .ok()
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .unwrap_or_default(),
+            ),
+        }
+    }
+
+    /// Packs the arena: after the block, DNs and objectGUIDs are read only for the
+    /// objects that end up in a finding.
+    pub fn pack_arena(&mut self) {
+        if self.packed_arena.is_none() {
+            self.packed_arena = Some(lz4_flex::block::compress_prepend_size(
+                self.arena.as_bytes(),
+            ));
+            self.arena = String::new();
+        }
+    }
+
+    /// Object `obj`'s DN and objectGUID in `arena` (this part's, unpacked).
+    pub fn texts_in(&self, arena: &str, obj: u32) -> ObjectTexts {
+        let Some(o) = self.objects.get(obj as usize) else {
+            return ObjectTexts::default();
+        };
+        let slice = |off: u32, len: u32| {
+            let start = off as usize;
+            arena.get(start..start + len as usize).unwrap_or("")
+        };
+        ObjectTexts {
+            dn: slice(o.dn_off, o.dn_len).to_string(),
+            guid: (o.guid_len > 0)
+                .then(|| slice(o.dn_off.saturating_add(o.dn_len), o.guid_len).to_string()),
+        }
+    }
+
+    /// A finding on object `obj` of this part while its block is checked: see
+    /// [`Part::finding_with`].
     pub(crate) fn finding_on(&self, obj: u32, by: Reporter<'_>) -> Finding {
+        let texts = self.texts_in(&self.arena(), obj);
+        self.finding_with(obj, texts, by)
+    }
+
+    /// A finding on object `obj` of this part, whose DN and objectGUID are `texts`: its
+    /// class and place in the input filled in from the part, the rule's identity from
+    /// `by`, and nothing found yet (no value, no message): the caller fills in what the
+    /// check found.
+    pub(crate) fn finding_with(&self, obj: u32, texts: ObjectTexts, by: Reporter<'_>) -> Finding {
         let o = self.objects.get(obj as usize);
         Finding {
             rule: by.rule.to_string(),
             severity: by.severity,
             category: by.category,
-            dn: o.map_or("", |o| self.text(o.dn_off, o.dn_len)).to_string(),
+            dn: texts.dn,
             object_class: o.map_or("", |o| o.class.as_str()).to_string(),
-            object_guid: o
-                .filter(|o| o.guid_len > 0)
-                .map(|o| self.text(o.guid_off, o.guid_len).to_string()),
+            object_guid: texts.guid,
             attribute: by.attribute.to_string(),
             value: None,
             value_base64: None,
@@ -304,10 +384,6 @@ impl Part {
         }
     }
 
-    pub fn text(&self, off: u32, len: u32) -> &str {
-        let start = off as usize;
-        self.arena.get(start..start + len as usize).unwrap_or("")
-    }
     pub(crate) fn push_text(&mut self, s: &str) -> Result<(u32, u32), PartFull> {
         let off = part_index(self.arena.len())?;
         let len = part_index(s.len())?;
@@ -328,6 +404,12 @@ mod tests {
             line,
             text: text.to_string(),
         }
+    }
+
+    #[test]
+    fn what_a_run_keeps_per_object_and_value_stays_small() {
+        assert_eq!(std::mem::size_of::<ObjInfo>(), 24);
+        assert_eq!(std::mem::size_of::<super::super::index::Holder>(), 16);
     }
 
     #[test]

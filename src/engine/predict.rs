@@ -43,11 +43,11 @@ struct Predicted<'v> {
 
 fn related(h: &Hit) -> Related {
     Related {
-        dn: String::new(),
+        dn: "".into(),
         id: Some(h.object.id.clone()),
         kind: Some(h.object.kind.as_str().to_string()),
-        attribute: h.attribute.as_str().to_string(),
-        value: h.value.clone(),
+        attribute: h.attribute.as_str().into(),
+        value: h.value.as_str().into(),
         value_base64: None,
         source: SourceRef {
             file: h.object.file.clone(),

@@ -2,7 +2,7 @@
 //! every suggestion is new in its namespaces (against holders and other suggestions).
 
 use super::index::{self, Holder, IndexKey};
-use super::part::{Part, Reporter, ValueRecord};
+use super::part::{ObjectTexts, Part, Reporter, ValueRecord};
 use super::Engine;
 use crate::findings::{Finding, Related, SourceRef, Uniqueness};
 use rayon::prelude::*;
@@ -31,7 +31,14 @@ struct View<'a> {
     engine: &'a Engine<'a>,
     parts: &'a [Part],
     numbering: &'a Numbering,
-    kept: FxHashMap<usize, (Holder, ValueRecord)>,
+    kept: FxHashMap<usize, Kept>,
+}
+
+/// A holder read back: its value record and its object's DN and objectGUID.
+struct Kept {
+    holder: Holder,
+    record: ValueRecord,
+    object: ObjectTexts,
 }
 
 impl View<'_> {
@@ -41,7 +48,7 @@ impl View<'_> {
             obj: u32::MAX,
             rec: 0,
         };
-        self.kept.get(&at).map_or(&NONE, |k| &k.0)
+        self.kept.get(&at).map_or(&NONE, |k| &k.holder)
     }
     /// The part of a run-wide object number, and the object's index in it.
     fn obj(&self, at: usize) -> (u32, u32) {
@@ -56,7 +63,7 @@ impl View<'_> {
             line: 0,
             text: String::new(),
         };
-        self.kept.get(&at).map_or(&NONE, |k| &k.1)
+        self.kept.get(&at).map_or(&NONE, |k| &k.record)
     }
     fn value(&self, at: usize) -> &str {
         &self.record(at).text
@@ -99,11 +106,13 @@ impl View<'_> {
         self.engine.unique_domain(self.rule(at), self.dn(at))
     }
     fn dn(&self, at: usize) -> &str {
-        let (pi, oi) = self.obj(at);
-        let p = &self.parts[pi as usize];
-        p.objects
-            .get(oi as usize)
-            .map_or("", |o| p.text(o.dn_off, o.dn_len))
+        self.kept.get(&at).map_or("", |k| &k.object.dn)
+    }
+    fn object(&self, at: usize) -> ObjectTexts {
+        self.kept
+            .get(&at)
+            .map(|k| k.object.clone())
+            .unwrap_or_default()
     }
     fn slot(&self, at: usize) -> usize {
         self.engine.rules.rules[self.rule(at)].slot
@@ -115,9 +124,9 @@ impl View<'_> {
         Related {
             id: None,
             kind: None,
-            dn: self.dn(at).to_string(),
-            attribute: self.attribute(at),
-            value,
+            dn: self.dn(at).into(),
+            attribute: self.attribute(at).into(),
+            value: value.into(),
             value_base64,
             source: SourceRef {
                 file: p.file.clone(),
@@ -163,14 +172,14 @@ fn sorted_holders(engine: &Engine, numbering: &Numbering) -> Vec<Holder> {
     all
 }
 
-/// The holders at `positions`, with their value records read back from their parts
-/// (each part unpacked once, parts in parallel).
+/// The holders at `positions`, with their value records and objects' texts read back
+/// from their parts (each part unpacked once, parts in parallel).
 fn read_records(
     parts: &[Part],
     holders: &[Holder],
     numbering: &Numbering,
     positions: Vec<usize>,
-) -> FxHashMap<usize, (Holder, ValueRecord)> {
+) -> FxHashMap<usize, Kept> {
     // (part, position); every holder left has a part (see `sorted_holders`).
     let mut wanted: Vec<(u32, usize)> = positions
         .into_iter()
@@ -182,11 +191,25 @@ fn read_records(
     by_part
         .par_iter()
         .flat_map_iter(|at| {
+            let part = &parts[at[0].0 as usize];
             let addrs: Vec<u32> = at.iter().map(|&(_, a)| holders[a].rec).collect();
-            let records = parts[at[0].0 as usize].values.read(&addrs);
+            let records = part.values.read(&addrs);
+            let arena = part.arena();
             at.iter()
                 .zip(records)
-                .filter_map(|(&(_, a), r)| Some((a, (holders[a], r?))))
+                .filter_map(|(&(_, a), record)| {
+                    let holder = holders[a];
+                    let (_, obj) = numbering.split(holder.obj)?;
+                    let object = part.texts_in(&arena, obj);
+                    Some((
+                        a,
+                        Kept {
+                            holder,
+                            record: record?,
+                            object,
+                        },
+                    ))
+                })
                 .collect::<Vec<_>>()
         })
         .collect()
@@ -346,6 +369,8 @@ fn duplicate_findings(view: &View, group: &[usize], out: &mut Vec<(FKey, Finding
     // A big group lists fewer holders per finding (`related_total` has the count; every
     // holder has its own finding).
     let cap = if group.len() > 1000 { 10 } else { RELATED_CAP };
+    // Each holder as the others list it, built once: the lists share its texts.
+    let listed: Vec<Related> = sorted.iter().map(|&o| view.related(o)).collect();
     for &r in group {
         let me = view.holder(r).obj;
         let my_slot = view.slot(r);
@@ -357,9 +382,10 @@ fn duplicate_findings(view: &View, group: &[usize], out: &mut Vec<(FKey, Finding
         }
         let related: Vec<Related> = sorted
             .iter()
-            .filter(is_other)
+            .zip(&listed)
+            .filter(|(o, _)| is_other(o))
             .take(cap)
-            .map(|&o| view.related(o))
+            .map(|(_, r)| r.clone())
             .collect();
         let related_total = (total > related.len()).then_some(total);
         let (part, obj) = view.obj(r);
@@ -381,7 +407,7 @@ fn duplicate_findings(view: &View, group: &[usize], out: &mut Vec<(FKey, Finding
             });
         }
         let uniqueness = match &rule.check {
-            crate::checks::Check::Unique(u) => Some(Uniqueness {
+            crate::checks::Check::Unique(u) => Some(Box::new(Uniqueness {
                 namespace: u.namespace.clone(),
                 label: u.label.clone(),
                 key: if u.binary {
@@ -392,7 +418,7 @@ fn duplicate_findings(view: &View, group: &[usize], out: &mut Vec<(FKey, Finding
                         .into_owned()
                 },
                 domain,
-            }),
+            })),
             _ => None,
         };
         let dn = view.dn(r);
@@ -420,7 +446,7 @@ fn duplicate_findings(view: &View, group: &[usize], out: &mut Vec<(FKey, Finding
                 message,
                 uniqueness,
                 value_line: record.line,
-                ..p.finding_on(obj, by)
+                ..p.finding_with(obj, view.object(r), by)
             },
         ));
     }

@@ -154,9 +154,9 @@ impl Plan {
 
 fn holder_of(r: &Related, editable: bool) -> Holder {
     Holder {
-        dn: r.dn.clone(),
-        attribute: r.attribute.clone(),
-        value: r.value.clone(),
+        dn: r.dn.to_string(),
+        attribute: r.attribute.to_string(),
+        value: r.value.to_string(),
         value_base64: r.value_base64.clone(),
         editable,
     }

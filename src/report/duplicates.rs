@@ -57,9 +57,9 @@ pub(super) fn holder_of(f: &Finding) -> Related {
     Related {
         id: None,
         kind: None,
-        dn: f.dn.clone(),
-        attribute: f.attribute.clone(),
-        value: f.value_str().to_string(),
+        dn: f.dn.as_str().into(),
+        attribute: f.attribute.as_str().into(),
+        value: f.value_str().into(),
         value_base64: f.value_base64.clone(),
         source: f.source.clone(),
     }
@@ -150,10 +150,10 @@ impl DuplicateIndex {
                     .into_iter()
                     .take(cap)
                     .map(|h| HolderView {
-                        dn: h.dn.clone(),
+                        dn: h.dn.to_string(),
                         object_class: g.object_class.get(h).cloned(),
-                        attribute: h.attribute.clone(),
-                        value: h.value.clone(),
+                        attribute: h.attribute.to_string(),
+                        value: h.value.to_string(),
                         source: source_str(&h.source.file, h.source.line),
                         file: h.source.file.clone(),
                         line: h.source.line,

@@ -625,9 +625,9 @@ impl Redactor {
         // The exact bytes of a value that is not UTF-8: the name itself.
         f.value_base64 = None;
         for r in &mut f.related {
-            r.dn = self.dn(&r.dn, &mut pairs);
+            r.dn = self.dn(&r.dn, &mut pairs).into();
             if plain && kind_of(&r.attribute) != Kind::Keep {
-                r.value = self.value(&r.attribute, &r.value, &mut pairs);
+                r.value = self.value(&r.attribute, &r.value, &mut pairs).into();
             }
             r.value_base64 = None;
         }
@@ -1164,18 +1164,18 @@ mod tests {
             },
         }];
         f.message = format!("userPrincipalName is also used by {other} (proxyAddresses)");
-        f.uniqueness = Some(Uniqueness {
+        f.uniqueness = Some(Box::new(Uniqueness {
             namespace: "smtp".into(),
             label: "SMTP address".into(),
             key: "adele.vance@contoso.com".into(),
             domain: None,
-        });
-        f.exception = Some(ExceptionRef {
+        }));
+        f.exception = Some(Box::new(ExceptionRef {
             reason: "Adele Vance leaves in May".into(),
             owner: Some("Kim Lee".into()),
             expires: None,
             location: "exc.yaml:2".into(),
-        });
+        }));
         let mut g = finding(
             "proxy-primary-mismatch",
             dn,

@@ -1511,7 +1511,12 @@ mod tests {
                 attr,
                 value,
             );
-            f.uniqueness = Some(uniq("smtp", "SMTP address", "john@contoso.com", None));
+            f.uniqueness = Some(Box::new(uniq(
+                "smtp",
+                "SMTP address",
+                "john@contoso.com",
+                None,
+            )));
             f.related = holders
                 .iter()
                 .enumerate()
@@ -1519,9 +1524,9 @@ mod tests {
                 .map(|(_, (dn, attr, value))| Related {
                     id: None,
                     kind: None,
-                    dn: dn.to_string(),
-                    attribute: attr.to_string(),
-                    value: value.to_string(),
+                    dn: (*dn).into(),
+                    attribute: (*attr).into(),
+                    value: (*value).into(),
                     value_base64: None,
                     source: src("export.ldf", 10),
                 })
@@ -1596,7 +1601,7 @@ mod tests {
 
     fn dup(dn: &str, attr: &str, value: &str, u: Uniqueness) -> Finding {
         let mut f = finding("dup", Severity::Error, Category::Duplicate, dn, attr, value);
-        f.uniqueness = Some(u);
+        f.uniqueness = Some(Box::new(u));
         f
     }
 

@@ -15,8 +15,10 @@ use sha2::{Digest, Sha256};
 
 use crate::model::{Diagnostic, DiagnosticLevel};
 
-/// Default target size of a block.
-pub const DEFAULT_BLOCK_SIZE: usize = 2 << 20;
+/// Default target size of a block: big enough that handing blocks to workers costs
+/// nothing measurable, small enough that the blocks in flight (reader, channel, workers)
+/// stay a few MiB.
+pub const DEFAULT_BLOCK_SIZE: usize = 1 << 20;
 
 /// A piece of the input that starts at a record boundary and ends at one (or at EOF).
 #[derive(Debug)]

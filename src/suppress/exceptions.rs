@@ -308,12 +308,12 @@ impl Exceptions {
                 counts[i] += 1;
                 excepted += 1;
                 f.state = Some(FindingState::Excepted);
-                f.exception = Some(ExceptionRef {
+                f.exception = Some(Box::new(ExceptionRef {
                     reason: e.reason.clone(),
                     owner: e.owner.clone(),
                     expires: e.expires.clone(),
                     location: e.location(&self.path),
-                });
+                }));
             }
         }
         let rule_ids: Vec<String> = report.rules.iter().map(|r| r.id.clone()).collect();
