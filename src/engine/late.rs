@@ -186,6 +186,7 @@ impl Engine<'_> {
                                     fallback: false,
                                     line: *line,
                                     text: text.clone(),
+                                    object_guid: false,
                                 },
                             ));
                         }

@@ -113,7 +113,14 @@ pub(crate) struct ValueRecord {
     pub fallback: bool,
     pub line: u64,
     pub text: String,
+    /// The value is the object's objectGUID, not stored twice: `text` is empty until
+    /// the reader fills it in from the object's texts.
+    pub object_guid: bool,
 }
+
+/// Bits of a record's flag byte.
+const FALLBACK: u8 = 1;
+const OBJECT_GUID: u8 = 2;
 
 /// The value records of a part's holders. Nearly all of them are only ever hashed, so
 /// the records a block wrote are packed (LZ4, about 3x smaller on directory values) when
@@ -157,9 +164,9 @@ fn get_varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
 }
 
 impl ValueRecord {
-    fn write(skip: u8, fallback: bool, line: u64, text: &str, out: &mut Vec<u8>) {
+    fn write(skip: u8, flags: u8, line: u64, text: &str, out: &mut Vec<u8>) {
         out.push(skip);
-        out.push(u8::from(fallback));
+        out.push(flags);
         put_varint(out, line);
         put_varint(out, text.len() as u64);
         out.extend_from_slice(text.as_bytes());
@@ -169,16 +176,17 @@ impl ValueRecord {
 fn get_record(bytes: &[u8], at: usize) -> Option<ValueRecord> {
     let mut i = at;
     let skip = *bytes.get(i)?;
-    let fallback = *bytes.get(i + 1)? != 0;
+    let flags = *bytes.get(i + 1)?;
     i += 2;
     let line = get_varint(bytes, &mut i)?;
     let len = usize::try_from(get_varint(bytes, &mut i)?).ok()?;
     let text = std::str::from_utf8(bytes.get(i..i.checked_add(len)?)?).ok()?;
     Some(ValueRecord {
         skip,
-        fallback,
+        fallback: flags & FALLBACK != 0,
         line,
         text: text.to_string(),
+        object_guid: flags & OBJECT_GUID != 0,
     })
 }
 
@@ -196,7 +204,20 @@ impl ValueRecords {
             .ok()
             .filter(|&a| a < LATE)
             .ok_or(PartFull)?;
-        ValueRecord::write(skip, fallback, line, text, &mut self.bytes);
+        let flags = if fallback { FALLBACK } else { 0 };
+        ValueRecord::write(skip, flags, line, text, &mut self.bytes);
+        Ok(at)
+    }
+
+    /// Adds a record of the block whose value is the object's objectGUID (the usual
+    /// source anchor): the text is in the arena already; its address.
+    pub fn push_object_guid(&mut self, fallback: bool, line: u64) -> Result<u32, PartFull> {
+        let at = part_index(self.bytes.len())
+            .ok()
+            .filter(|&a| a < LATE)
+            .ok_or(PartFull)?;
+        let flags = OBJECT_GUID | if fallback { FALLBACK } else { 0 };
+        ValueRecord::write(0, flags, line, "", &mut self.bytes);
         Ok(at)
     }
 
@@ -206,7 +227,8 @@ impl ValueRecords {
             .ok()
             .filter(|&a| a < LATE)
             .ok_or(PartFull)?;
-        ValueRecord::write(r.skip, r.fallback, r.line, &r.text, &mut self.late);
+        let flags = if r.fallback { FALLBACK } else { 0 };
+        ValueRecord::write(r.skip, flags, r.line, &r.text, &mut self.late);
         Ok(at | LATE)
     }
 
@@ -326,6 +348,16 @@ impl Part {
         }
     }
 
+    /// Object `obj`'s objectGUID text while the block is checked (the arena is open).
+    pub fn open_guid(&self, obj: u32) -> &str {
+        self.objects.get(obj as usize).map_or("", |o| {
+            let start = o.dn_off.saturating_add(o.dn_len) as usize;
+            self.arena
+                .get(start..start + o.guid_len as usize)
+                .unwrap_or("")
+        })
+    }
+
     /// Object `obj`'s DN and objectGUID in `arena` (this part's, unpacked).
     pub fn texts_in(&self, arena: &str, obj: u32) -> ObjectTexts {
         let Some(o) = self.objects.get(obj as usize) else {
@@ -403,6 +435,7 @@ mod tests {
             fallback: line % 2 == 0,
             line,
             text: text.to_string(),
+            object_guid: false,
         }
     }
 
@@ -441,6 +474,12 @@ mod tests {
         let d = v.push_late(&record(7, "late")).unwrap();
         assert_eq!(read(&v, &[d, b]), [record(7, "late"), written[1].clone()]);
         assert_eq!(read(&v, &[d]), [record(7, "late")]);
+        // A value that is the object's objectGUID is flagged, not stored again.
+        let mut g = ValueRecords::default();
+        let e = g.push_object_guid(true, 12).unwrap();
+        g.pack();
+        let r = g.read(&[e]).pop().flatten().unwrap();
+        assert!(r.object_guid && r.fallback && r.text.is_empty() && r.line == 12);
         // An address past the records is no record, not a panic.
         assert_eq!(v.read(&[9999, LATE | 9999]), [None, None]);
     }

@@ -62,6 +62,7 @@ impl View<'_> {
             fallback: false,
             line: 0,
             text: String::new(),
+            object_guid: false,
         };
         self.kept.get(&at).map_or(&NONE, |k| &k.record)
     }
@@ -201,11 +202,15 @@ fn read_records(
                     let holder = holders[a];
                     let (_, obj) = numbering.split(holder.obj)?;
                     let object = part.texts_in(&arena, obj);
+                    let mut record = record?;
+                    if record.object_guid {
+                        record.text = object.guid.clone().unwrap_or_default();
+                    }
                     Some((
                         a,
                         Kept {
                             holder,
-                            record: record?,
+                            record,
                             object,
                         },
                     ))
