@@ -5,7 +5,7 @@
 #
 #   bash benches/live_slapd.sh [OBJECTS]      # default 1000000; needs slapd, ldap-utils, jq
 #
-# Everything goes to ${TMPDIR:-/tmp}/dirready-live-OBJECTS (about 6 GB at 1M objects);
+# Everything goes to ${TMPDIR:-/tmp}/dirready-live-OBJECTS (about 5 GB at 1M objects);
 # slapd is stopped on exit; delete that folder when done. DIRREADY_BIN=path and
 # GEN_EXPORT=path use those binaries instead of building them.
 set -euo pipefail
@@ -163,6 +163,8 @@ SLAPD=$(cat run/slapd.pid)
 cpu() { awk -v hz="$(getconf CLK_TCK)" '{print ($14+$15)/hz}' "/proc/$SLAPD/stat"; }
 
 # 5. Scans: live (simple bind as the reader over loopback, paged), then the file.
+#    slapd and dirready share this machine's cores: run it on an otherwise idle machine.
+echo "load average before the scans: $(cut -d' ' -f1-3 /proc/loadavg)"
 OBJ=$(grep -c '^dn' data.ldif)
 C0=$(cpu)
 /usr/bin/time -v -o live.time "$BIN" scan "ldap://127.0.0.1:$PORT" --base "$SUFFIX" \
