@@ -6,6 +6,7 @@ use super::{resolve, Engine};
 use crate::checks;
 use crate::findings::{InputSummary, Report, RuleSummary, Severity, Summary, ToolInfo};
 use crate::model::{Diagnostic, DiagnosticLevel};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 impl Engine<'_> {
@@ -20,9 +21,9 @@ impl Engine<'_> {
         let late = self.settle_late(&mut parts);
         let mut findings = resolve::resolve(self, &mut parts);
         findings.extend(late);
-        for (_, f) in &mut findings {
-            f.fingerprint = f.compute_fingerprint();
-        }
+        findings
+            .par_iter_mut()
+            .for_each(|(_, f)| f.fingerprint = f.compute_fingerprint());
         for p in &parts {
             diagnostics.extend(p.diags.iter().cloned());
         }

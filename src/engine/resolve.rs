@@ -231,14 +231,6 @@ struct Proposal {
     slot: usize,
 }
 
-/// Positions of the holders whose 48-bit hash is `hash`'s.
-fn run_of(holders: &[Holder], hash: u64) -> std::ops::Range<usize> {
-    let h = index::hash48(hash);
-    let start = holders.partition_point(|x| x.hash() < h);
-    let end = start + holders[start..].partition_point(|x| x.hash() == h);
-    start..end
-}
-
 pub(crate) fn resolve(engine: &Engine, parts: &mut [Part]) -> Vec<(FKey, Finding)> {
     let numbering = Numbering::of(parts);
     let holders = sorted_holders(engine, &numbering);
@@ -246,25 +238,6 @@ pub(crate) fn resolve(engine: &Engine, parts: &mut [Part]) -> Vec<(FKey, Finding
     let numbered: Vec<(u32, &Part)> = (0..=u32::MAX).zip(parts.iter()).collect();
     let slot_of = |h: &Holder| engine.rules.rules[usize::from(h.rule())].slot;
 
-    // Runs of one hash that may be duplicates. Most runs are one object holding one
-    // address in several attributes (UPN = mail = primary SMTP): not a duplicate, and
-    // not worth reading back.
-    let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
-    let mut i = 0;
-    while i < holders.len() {
-        let hash = holders[i].hash();
-        let j = i + holders[i..].partition_point(|x| x.hash() == hash);
-        let run = &holders[i..j];
-        let one_object_distinct_attributes = run.iter().all(|h| h.obj == run[0].obj)
-            && run
-                .iter()
-                .enumerate()
-                .all(|(k, h)| run[..k].iter().all(|o| slot_of(o) != slot_of(h)));
-        if j - i >= 2 && !one_object_distinct_attributes {
-            runs.push(i..j);
-        }
-        i = j;
-    }
     // Suggestions are checked against the holders of their keys' hashes.
     let suggested = || {
         parts
@@ -273,8 +246,48 @@ pub(crate) fn resolve(engine: &Engine, parts: &mut [Part]) -> Vec<(FKey, Finding
             .filter(|f| f.finding.suggestion.is_some())
             .flat_map(|f| &f.suggestion_keys)
     };
+    let mut suggested_hashes: Vec<u64> = suggested().map(|k| index::hash48(k.hash())).collect();
+    suggested_hashes.sort_unstable();
+    suggested_hashes.dedup();
+    // The holders of each suggested hash, found in the same walk as the runs (a binary
+    // search per suggestion misses the cache at every step of a list this long).
+    let mut suggested_runs: FxHashMap<u64, std::ops::Range<usize>> = FxHashMap::default();
+    let mut next_suggested = suggested_hashes.iter().peekable();
+
+    // Runs of one hash that may be duplicates. Most runs are one object holding one
+    // address in several attributes (UPN = mail = primary SMTP): not a duplicate, and
+    // not worth reading back.
+    let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut i = 0;
+    while i < holders.len() {
+        let hash = holders[i].hash();
+        // Runs are short: a linear scan, not a binary search over the rest of the list.
+        let j = i + holders[i..].iter().take_while(|x| x.hash() == hash).count();
+        let run = &holders[i..j];
+        while next_suggested.next_if(|&&h| h < hash).is_some() {}
+        if next_suggested.next_if(|&&h| h == hash).is_some() {
+            suggested_runs.insert(hash, i..j);
+        }
+        let one_object_distinct_attributes = || {
+            run.iter().all(|h| h.obj == run[0].obj)
+                && run
+                    .iter()
+                    .enumerate()
+                    .all(|(k, h)| run[..k].iter().all(|o| slot_of(o) != slot_of(h)))
+        };
+        if run.len() >= 2 && !one_object_distinct_attributes() {
+            runs.push(i..j);
+        }
+        i = j;
+    }
+    let run_of = |key: &IndexKey| {
+        suggested_runs
+            .get(&index::hash48(key.hash()))
+            .cloned()
+            .unwrap_or(0..0)
+    };
     let mut wanted: Vec<usize> = runs.iter().flat_map(|r| r.clone()).collect();
-    wanted.extend(suggested().flat_map(|k| run_of(&holders, k.hash())));
+    wanted.extend(suggested().flat_map(run_of));
     let view = View {
         engine,
         parts,
@@ -293,7 +306,7 @@ pub(crate) fn resolve(engine: &Engine, parts: &mut [Part]) -> Vec<(FKey, Finding
             }
             let slot = engine.rules.rules[f.rule].slot;
             for key in &f.suggestion_keys {
-                let taken = run_of(&holders, key.hash()).any(|at| {
+                let taken = run_of(key).any(|at| {
                     view.key(at) == *key && (view.obj(at) != (pi, f.obj) || view.slot(at) == slot)
                 });
                 if taken {
