@@ -1271,28 +1271,15 @@ mod tests {
         value: &str,
     ) -> Finding {
         Finding {
-            rule: rule.into(),
             severity: sev,
             category: cat,
-            dn: dn.into(),
-            object_class: "user".into(),
-            object_guid: None,
             attribute: attr.into(),
             value: Some(value.into()),
-            value_base64: None,
-            value_kind: None,
-            suggestion: None,
-            replaces: None,
-            attribute_values: None,
-            related: vec![],
-            related_total: None,
             message: format!("{attr} problem"),
-            uniqueness: None,
             source: src("export.ldf", 10),
             value_line: 0,
             fingerprint: String::new(),
-            state: None,
-            exception: None,
+            ..crate::findings::testing::finding(rule, dn)
         }
     }
 
