@@ -45,7 +45,7 @@ fn join(parts: &[Part]) -> Vec<Joined> {
     // Objects with those DNs, in input order (parts are in block order per input).
     let mut found: HashMap<DnKey, Vec<(usize, u32, u64)>> = HashMap::new();
     for (pi, p) in parts.iter().enumerate() {
-        let arena = p.arena();
+        let arena = p.arena.unpacked();
         for (oi, o) in (0..=u32::MAX).zip(&p.objects) {
             let key = (
                 p.file.as_str(),

@@ -351,7 +351,7 @@ impl<'r> Engine<'r> {
         }
         part.diags.append(&mut diags);
         // What a block leaves behind lives until the end of the run: no growth slack.
-        part.pack_arena();
+        part.arena.pack();
         part.values.pack();
         let objects = part.objects.len();
         // A poisoned lock means a worker panicked while holding it; the list is whole.

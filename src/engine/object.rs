@@ -190,7 +190,7 @@ impl Engine<'_> {
         let domain = self.unique_domain(ri, dn);
         for (key, line, fallback) in keys {
             let hash = index::key_hash(ns, &index::binary_key(domain.as_deref(), &key));
-            let rec = if !key.is_empty() && part.open_guid(obj) == key {
+            let rec = if !key.is_empty() && part.open_guid(obj) == key.as_bytes() {
                 part.values.push_object_guid(fallback, line)?
             } else {
                 part.values.push(0, fallback, line, &key)?

@@ -52,10 +52,8 @@ pub(crate) struct Part {
     pub block: usize,
     pub pending: Vec<Pending>,
     pub objects: Vec<ObjInfo>,
-    /// DNs and objectGUIDs of the objects while the block is checked; packed into
-    /// `packed_arena` when it ends.
-    pub arena: String,
-    pub packed_arena: Option<Vec<u8>>,
+    /// DNs and objectGUIDs of the objects (UTF-8), packed when the block ends.
+    pub arena: Packable,
     /// The block's holders until it ends; then they are the run index's.
     pub holders: Vec<Holder>,
     /// Run-wide number of the first object (see [`super::index::RunIndex`]).
@@ -122,14 +120,58 @@ pub(crate) struct ValueRecord {
 const FALLBACK: u8 = 1;
 const OBJECT_GUID: u8 = 2;
 
-/// The value records of a part's holders. Nearly all of them are only ever hashed, so
-/// the records a block wrote are packed (LZ4, about 3x smaller on directory values) when
-/// the block ends, and read back only for holders whose hash is shared with another.
+/// Bytes a block writes while it is checked and packs (LZ4) when it ends: after the
+/// block they are read back rarely and all at once.
 #[derive(Default)]
-pub(crate) struct ValueRecords {
-    /// Records of the block; LZ4-packed (size prepended) once `packed` is set.
+pub(crate) struct Packable {
+    /// The bytes; LZ4-packed (size prepended) once `packed` is set.
     bytes: Vec<u8>,
     packed: bool,
+}
+
+impl Packable {
+    /// The bytes written so far, while the block is checked (empty once packed).
+    pub fn open(&self) -> &[u8] {
+        if self.packed {
+            &[]
+        } else {
+            &self.bytes
+        }
+    }
+
+    /// Appends `data` while the block is checked; where it starts. The end must stay
+    /// addressable with `u32` (see `part_index`).
+    pub fn push(&mut self, data: &[u8]) -> Result<u32, PartFull> {
+        let at = part_index(self.bytes.len())?;
+        part_index(self.bytes.len() + data.len())?;
+        self.bytes.extend_from_slice(data);
+        Ok(at)
+    }
+
+    pub fn pack(&mut self) {
+        if !self.packed {
+            self.bytes = lz4_flex::block::compress_prepend_size(&self.bytes);
+            self.packed = true;
+        }
+    }
+
+    /// All the bytes, unpacked if the block has ended (empty if they do not unpack,
+    /// which only a bug could make).
+    pub fn unpacked(&self) -> Cow<'_, [u8]> {
+        if self.packed {
+            Cow::Owned(lz4_flex::block::decompress_size_prepended(&self.bytes).unwrap_or_default())
+        } else {
+            Cow::Borrowed(&self.bytes)
+        }
+    }
+}
+
+/// The value records of a part's holders. Nearly all of them are only ever hashed, so
+/// the records a block wrote are packed (about 3x smaller on directory values) when the
+/// block ends, and read back only for holders whose hash is shared with another.
+#[derive(Default)]
+pub(crate) struct ValueRecords {
+    block: Packable,
     /// Records added after the stream (values of late modify records): never packed,
     /// addressed with `LATE` set.
     late: Vec<u8>,
@@ -163,14 +205,24 @@ fn get_varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
     None
 }
 
-impl ValueRecord {
-    fn write(skip: u8, flags: u8, line: u64, text: &str, out: &mut Vec<u8>) {
-        out.push(skip);
-        out.push(flags);
-        put_varint(out, line);
-        put_varint(out, text.len() as u64);
-        out.extend_from_slice(text.as_bytes());
-    }
+/// Appends a record to `out`; its address (below `LATE`).
+fn put_record(
+    out: &mut Vec<u8>,
+    skip: u8,
+    flags: u8,
+    line: u64,
+    text: &str,
+) -> Result<u32, PartFull> {
+    let at = part_index(out.len())
+        .ok()
+        .filter(|&a| a < LATE)
+        .ok_or(PartFull)?;
+    out.push(skip);
+    out.push(flags);
+    put_varint(out, line);
+    put_varint(out, text.len() as u64);
+    out.extend_from_slice(text.as_bytes());
+    Ok(at)
 }
 
 fn get_record(bytes: &[u8], at: usize) -> Option<ValueRecord> {
@@ -190,6 +242,15 @@ fn get_record(bytes: &[u8], at: usize) -> Option<ValueRecord> {
     })
 }
 
+/// The flag byte of a record that is not an objectGUID reference.
+fn flags(fallback: bool) -> u8 {
+    if fallback {
+        FALLBACK
+    } else {
+        0
+    }
+}
+
 impl ValueRecords {
     /// Adds a record of the block (skip, fallback, line, text: see [`ValueRecord`]); its
     /// address.
@@ -200,61 +261,43 @@ impl ValueRecords {
         line: u64,
         text: &str,
     ) -> Result<u32, PartFull> {
-        let at = part_index(self.bytes.len())
-            .ok()
-            .filter(|&a| a < LATE)
-            .ok_or(PartFull)?;
-        let flags = if fallback { FALLBACK } else { 0 };
-        ValueRecord::write(skip, flags, line, text, &mut self.bytes);
-        Ok(at)
+        put_record(&mut self.block.bytes, skip, flags(fallback), line, text)
     }
 
     /// Adds a record of the block whose value is the object's objectGUID (the usual
     /// source anchor): the text is in the arena already; its address.
     pub fn push_object_guid(&mut self, fallback: bool, line: u64) -> Result<u32, PartFull> {
-        let at = part_index(self.bytes.len())
-            .ok()
-            .filter(|&a| a < LATE)
-            .ok_or(PartFull)?;
-        let flags = OBJECT_GUID | if fallback { FALLBACK } else { 0 };
-        ValueRecord::write(0, flags, line, "", &mut self.bytes);
-        Ok(at)
+        put_record(
+            &mut self.block.bytes,
+            0,
+            OBJECT_GUID | flags(fallback),
+            line,
+            "",
+        )
     }
 
     /// Adds a record after the stream; its address.
     pub fn push_late(&mut self, r: &ValueRecord) -> Result<u32, PartFull> {
-        let at = part_index(self.late.len())
-            .ok()
-            .filter(|&a| a < LATE)
-            .ok_or(PartFull)?;
-        let flags = if r.fallback { FALLBACK } else { 0 };
-        ValueRecord::write(r.skip, flags, r.line, &r.text, &mut self.late);
-        Ok(at | LATE)
+        put_record(&mut self.late, r.skip, flags(r.fallback), r.line, &r.text).map(|at| at | LATE)
     }
 
-    /// Packs the block's records: they are read back rarely and all at once.
     pub fn pack(&mut self) {
-        if !self.packed {
-            self.bytes = lz4_flex::block::compress_prepend_size(&self.bytes);
-            self.packed = true;
-        }
+        self.block.pack();
     }
 
     /// The records at `addrs` (unpacking the block's records once); `None` for an
     /// address that holds no record, which only a bug could make.
     pub fn read(&self, addrs: &[u32]) -> Vec<Option<ValueRecord>> {
-        let unpacked;
-        let block: &[u8] = if self.packed && addrs.iter().any(|a| a & LATE == 0) {
-            unpacked = lz4_flex::block::decompress_size_prepended(&self.bytes).unwrap_or_default();
-            &unpacked
+        let block = if addrs.iter().any(|a| a & LATE == 0) {
+            self.block.unpacked()
         } else {
-            &self.bytes
+            Cow::Borrowed(&[][..])
         };
         addrs
             .iter()
             .map(|&a| {
                 let (bytes, at) = if a & LATE == 0 {
-                    (block, a)
+                    (&block[..], a)
                 } else {
                     (self.late.as_slice(), a & !LATE)
                 };
@@ -315,7 +358,7 @@ pub(crate) fn object_texts(
         let Some(p) = parts.get(same_part[0].0) else {
             continue;
         };
-        let arena = p.arena();
+        let arena = p.arena.unpacked();
         for &(pi, obj) in same_part {
             out.insert((pi, obj), p.texts_in(&arena, obj));
         }
@@ -324,48 +367,29 @@ pub(crate) fn object_texts(
 }
 
 impl Part {
-    /// The arena's text, unpacked when the block has ended.
-    pub fn arena(&self) -> Cow<'_, str> {
-        match &self.packed_arena {
-            None => Cow::Borrowed(&self.arena),
-            Some(bytes) => Cow::Owned(
-                lz4_flex::block::decompress_size_prepended(bytes)
-                    .ok()
-                    .and_then(|b| String::from_utf8(b).ok())
-                    .unwrap_or_default(),
-            ),
-        }
-    }
-
-    /// Packs the arena: after the block, DNs and objectGUIDs are read only for the
-    /// objects that end up in a finding.
-    pub fn pack_arena(&mut self) {
-        if self.packed_arena.is_none() {
-            self.packed_arena = Some(lz4_flex::block::compress_prepend_size(
-                self.arena.as_bytes(),
-            ));
-            self.arena = String::new();
-        }
-    }
-
     /// Object `obj`'s objectGUID text while the block is checked (the arena is open).
-    pub fn open_guid(&self, obj: u32) -> &str {
-        self.objects.get(obj as usize).map_or("", |o| {
+    pub fn open_guid(&self, obj: u32) -> &[u8] {
+        self.objects.get(obj as usize).map_or(&[], |o| {
             let start = o.dn_off.saturating_add(o.dn_len) as usize;
             self.arena
+                .open()
                 .get(start..start + o.guid_len as usize)
-                .unwrap_or("")
+                .unwrap_or(&[])
         })
     }
 
     /// Object `obj`'s DN and objectGUID in `arena` (this part's, unpacked).
-    pub fn texts_in(&self, arena: &str, obj: u32) -> ObjectTexts {
+    pub fn texts_in(&self, arena: &[u8], obj: u32) -> ObjectTexts {
         let Some(o) = self.objects.get(obj as usize) else {
             return ObjectTexts::default();
         };
+        // Each text was pushed whole from a `str`, so its bytes are UTF-8.
         let slice = |off: u32, len: u32| {
             let start = off as usize;
-            arena.get(start..start + len as usize).unwrap_or("")
+            arena
+                .get(start..start + len as usize)
+                .and_then(|b| std::str::from_utf8(b).ok())
+                .unwrap_or("")
         };
         ObjectTexts {
             dn: slice(o.dn_off, o.dn_len).to_string(),
@@ -377,7 +401,7 @@ impl Part {
     /// A finding on object `obj` of this part while its block is checked: see
     /// [`Part::finding_with`].
     pub(crate) fn finding_on(&self, obj: u32, by: Reporter<'_>) -> Finding {
-        let texts = self.texts_in(&self.arena(), obj);
+        let texts = self.texts_in(self.arena.open(), obj);
         self.finding_with(obj, texts, by)
     }
 
@@ -417,11 +441,7 @@ impl Part {
     }
 
     pub(crate) fn push_text(&mut self, s: &str) -> Result<(u32, u32), PartFull> {
-        let off = part_index(self.arena.len())?;
-        let len = part_index(s.len())?;
-        part_index(self.arena.len() + s.len())?;
-        self.arena.push_str(s);
-        Ok((off, len))
+        Ok((self.arena.push(s.as_bytes())?, part_index(s.len())?))
     }
 }
 

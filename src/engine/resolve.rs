@@ -195,7 +195,7 @@ fn read_records(
             let part = &parts[at[0].0 as usize];
             let addrs: Vec<u32> = at.iter().map(|&(_, a)| holders[a].rec).collect();
             let records = part.values.read(&addrs);
-            let arena = part.arena();
+            let arena = part.arena.unpacked();
             at.iter()
                 .zip(records)
                 .filter_map(|(&(_, a), record)| {
