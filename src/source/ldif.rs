@@ -44,6 +44,8 @@ pub struct LdifParser<'a> {
     max_line: usize,
     /// Longest record returned; a longer one is reported and skipped.
     max_entry: usize,
+    /// Common lines take `plain_line` (off only to test it against the general path).
+    fast_path: bool,
 }
 
 /// One logical line: a physical line plus its continuation lines, unfolded.
@@ -144,7 +146,16 @@ impl<'a> LdifParser<'a> {
             spare: Vec::new(),
             max_line: MAX_LINE,
             max_entry: usize::MAX,
+            fast_path: true,
         }
+    }
+
+    /// Parses every line the general way (for tests and fuzzing, which compare both
+    /// paths: they must give the same entries and diagnostics).
+    #[doc(hidden)]
+    pub fn without_fast_path(mut self) -> Self {
+        self.fast_path = false;
+        self
     }
 
     /// Sets the longest record returned (`Limits::max_entry`); the block reader skips
@@ -401,6 +412,56 @@ impl<'a> LdifParser<'a> {
         (l.line, 0)
     }
 
+    /// The common attribute line in one pass: `type: value` or `type:: value`, the type
+    /// without options and not `dn` or `changetype`, not folded, within the line limit.
+    /// Returns the attribute and the offset of the next line without consuming anything;
+    /// `None` for every other line, which `read_logical` and `field` then take (and
+    /// report exactly when it is wrong). Both paths give the same attribute.
+    #[inline]
+    fn plain_line(&self) -> Option<(Attr<'a>, usize)> {
+        let d = self.data;
+        let p = self.pos;
+        if !d.get(p)?.is_ascii_alphabetic() {
+            return None;
+        }
+        let mut colon = p + 1;
+        while colon < d.len() && TYPE_CHAR[usize::from(d[colon])] {
+            colon += 1;
+        }
+        if d.get(colon) != Some(&b':') {
+            return None;
+        }
+        let name = &d[p..colon];
+        if name.eq_ignore_ascii_case(b"dn") || name.eq_ignore_ascii_case(b"changetype") {
+            return None;
+        }
+        let (end, next) = self.phys(p);
+        // A continuation (or a whitespace-only separator) follows: the general path.
+        if end - p > self.max_line || d.get(next) == Some(&b' ') {
+            return None;
+        }
+        let mut v = colon + 1;
+        let encoding = match d.get(v) {
+            Some(b':') if v < end => {
+                v += 1;
+                ValueEncoding::Base64
+            }
+            Some(b'<') if v < end => return None,
+            _ => ValueEncoding::Plain,
+        };
+        while v < end && d[v] == b' ' {
+            v += 1;
+        }
+        let attr = Attr {
+            name: self.ascii_at(p, name),
+            options: "",
+            raw: Cow::Borrowed(&d[v.min(end)..end]),
+            encoding,
+            line: self.line,
+        };
+        Some((attr, next))
+    }
+
     /// Splits a logical line into attribute description and value.
     fn field(&self, l: Logical<'a>) -> Result<Field<'a>, Diagnostic> {
         let t: &[u8] = &l.text;
@@ -607,6 +668,29 @@ impl<'a> LdifParser<'a> {
         let mut only_adds = true;
         let mut delete_warned = false;
         loop {
+            // Most lines take the one-pass path; the general one below decides the rest.
+            if !header && self.fast_path {
+                if let Some((attr, next)) = self.plain_line() {
+                    let keep = match changetype {
+                        ChangeType::Add | ChangeType::ModRdn => Some(true),
+                        ChangeType::Modify => match &spec {
+                            Some(s) if s.eq_ignore_ascii_case(attr.name.as_bytes()) => {
+                                Some(spec_adds)
+                            }
+                            _ => None,
+                        },
+                        ChangeType::Delete => None,
+                    };
+                    if let Some(keep) = keep {
+                        self.pos = next;
+                        self.line += 1;
+                        if keep {
+                            attrs.push(attr);
+                        }
+                        continue;
+                    }
+                }
+            }
             if !self.skip_comments() {
                 break;
             }
@@ -832,13 +916,22 @@ mod tests {
         first_line: u64,
         at_start: bool,
     ) -> (Vec<OwnedEntry>, Vec<Diagnostic>) {
-        let mut p = LdifParser::new("t.ldif", data, first_line, at_start);
-        let mut diags = Vec::new();
-        let mut out = Vec::new();
-        while let Some(e) = p.next_entry(&mut diags) {
-            out.push(OwnedEntry::of(&e));
-        }
-        (out, diags)
+        let run = |fast: bool| {
+            let mut p = LdifParser::new("t.ldif", data, first_line, at_start);
+            if !fast {
+                p = p.without_fast_path();
+            }
+            let mut diags = Vec::new();
+            let mut out = Vec::new();
+            while let Some(e) = p.next_entry(&mut diags) {
+                out.push(OwnedEntry::of(&e));
+            }
+            (out, diags)
+        };
+        // Every test input also checks that the one-pass path and the general one agree.
+        let general = run(false);
+        assert_eq!(run(true), general, "fast and general paths differ");
+        general
     }
 
     fn parse(s: &str) -> (Vec<OwnedEntry>, Vec<Diagnostic>) {
@@ -1741,6 +1834,23 @@ changetype: delete
                 d
             };
             for at_start in [true, false] {
+                // Both paths agree, with the default line limit and a short one.
+                parse_at(&data, 1, at_start);
+                let max_line = 1 + rng.below(40);
+                let limited = |fast: bool| {
+                    let mut p = LdifParser::new("t", &data, 1, at_start);
+                    p.set_max_line(max_line);
+                    if !fast {
+                        p = p.without_fast_path();
+                    }
+                    let mut diags = Vec::new();
+                    let mut out = Vec::new();
+                    while let Some(e) = p.next_entry(&mut diags) {
+                        out.push(OwnedEntry::of(&e));
+                    }
+                    (out, diags)
+                };
+                assert_eq!(limited(true), limited(false), "paths differ on {data:?}");
                 let mut p = LdifParser::new("t", &data, 1, at_start);
                 let mut diags = Vec::new();
                 let mut n = 0;
