@@ -94,7 +94,21 @@ pub fn normalize(dn: &str) -> String {
 
 /// The first RDN of a DN as written (escapes kept): up to the first unescaped `,`.
 pub fn first_rdn(dn: &str) -> &str {
-    rdns(dn).first().copied().unwrap_or(dn)
+    // What `rdns(dn)[0]` is, without splitting the rest of the DN.
+    let b = dn.as_bytes();
+    let (mut i, mut quoted) = (0, false);
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'"' => {
+                quoted = !quoted;
+                i += 1;
+            }
+            b',' | b';' if !quoted => return &dn[..i],
+            _ => i += 1,
+        }
+    }
+    dn
 }
 
 /// Escapes an attribute value for a DN string (RFC 4514 section 2.4): `" + , ; < > \`
@@ -284,7 +298,7 @@ pub fn domain_dn(dn: &str) -> String {
 /// components are found from the end (a `,` is a separator when an even number of
 /// backslashes precede it). DNs with quotes or `+` take the full parse.
 pub fn domain_into(dn: &str, out: &mut String) {
-    if dn.contains(['"', '+']) {
+    if memchr::memchr2(b'"', b'+', dn.as_bytes()).is_some() {
         out.push_str(&domain_parsed(dn));
         return;
     }
@@ -335,6 +349,8 @@ pub fn domain_into(dn: &str, out: &mut String) {
         let value = dn[s..e].trim_matches(' ');
         if value.contains('\\') {
             out.push_str(&unescape(value).to_lowercase());
+        } else if value.is_ascii() {
+            out.extend(value.bytes().map(|b| char::from(b.to_ascii_lowercase())));
         } else {
             for c in value.chars() {
                 out.extend(c.to_lowercase());
@@ -380,6 +396,26 @@ fn is_dc(rdn: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn first_rdn_is_the_first_of_rdns() {
+        for dn in [
+            "",
+            "CN=a",
+            "CN=a,DC=x",
+            "CN=a;DC=x",
+            "CN=a\\,b,OU=c",
+            "CN=\"a,b\",OU=c",
+            "CN=\"open,OU=c",
+            "CN=a\\",
+            "CN=a\\\\,OU=b",
+            "CN=J\u{fc}rgen\\\u{e9},OU=b",
+            ",DC=x",
+        ] {
+            let expected = rdns(dn).first().copied().unwrap_or(dn);
+            assert_eq!(first_rdn(dn), expected, "{dn:?}");
+        }
+    }
 
     #[test]
     fn domain_dn_keeps_the_trailing_dc_components_as_written() {

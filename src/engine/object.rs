@@ -145,10 +145,10 @@ impl Engine<'_> {
     /// the exact size (when the rule names one) that is not all zero (when the rule says
     /// so); the fallback attribute's when none of the object's own takes part.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn hold_binary(
+    pub(crate) fn hold_binary<'v>(
         &self,
         part: &mut Part,
-        view: &Decoded<'_, '_>,
+        view: &'v Decoded<'_, '_>,
         dn: &str,
         attr_line: &dyn Fn(usize) -> u64,
         obj: u32,
@@ -157,20 +157,24 @@ impl Engine<'_> {
         u: &Unique,
     ) -> Result<(), PartFull> {
         let b64 = base64::engine::general_purpose::STANDARD;
-        let usable = |text: &str, exact: Option<usize>| -> Option<String> {
-            let bytes = b64.decode(text).ok()?;
+        let mut bytes = Vec::new();
+        // The key is the value's text: it decoded under canonical padding with no stray
+        // trailing bits, so it is exactly the standard encoding of its bytes.
+        let mut usable = |text: &'v str, exact: Option<usize>| -> Option<&'v str> {
+            bytes.clear();
+            b64.decode_vec(text, &mut bytes).ok()?;
             if exact.is_some_and(|n| bytes.len() != n)
                 || (u.ignore_zero && !bytes.iter().any(|&b| b != 0))
             {
                 return None;
             }
-            Some(b64.encode(&bytes))
+            Some(text)
         };
-        let mut keys: Vec<(String, u64, bool)> = Vec::new();
-        let collect = |keys: &mut Vec<(String, u64, bool)>,
-                       slot: usize,
-                       exact: Option<usize>,
-                       fallback: bool| {
+        let mut keys: Vec<(&str, u64, bool)> = Vec::new();
+        let mut collect = |keys: &mut Vec<(&'v str, u64, bool)>,
+                           slot: usize,
+                           exact: Option<usize>,
+                           fallback: bool| {
             for v in view.slot(slot) {
                 if let Some(k) = usable(&v.text, exact) {
                     // The same object listing a value twice is not a duplicate.
@@ -189,7 +193,10 @@ impl Engine<'_> {
         let ns = self.rule_ns[ri].unwrap_or(0);
         let domain = self.unique_domain(ri, dn);
         for (key, line, fallback) in keys {
-            let hash = index::key_hash(ns, &index::binary_key(domain.as_deref(), &key));
+            let hash = match domain.as_deref() {
+                None => index::key_hash(ns, key),
+                d => index::key_hash(ns, &index::binary_key(d, key)),
+            };
             let rec = if !key.is_empty() && part.open_guid(obj) == key.as_bytes() {
                 part.values.push_object_guid(fallback, line)?
             } else {

@@ -212,7 +212,12 @@ fn starts_with_ci(v: &str, p: &str) -> bool {
 /// ASCII case-insensitive substring test (the patterns here are ASCII).
 fn contains_ci(v: &str, p: &str) -> bool {
     let (v, p) = (v.as_bytes(), p.as_bytes());
-    p.is_empty() || v.windows(p.len()).any(|w| w.eq_ignore_ascii_case(p))
+    let Some((&first, rest)) = p.split_first() else {
+        return true;
+    };
+    // Only where the first byte occurs (in either case) is the rest compared.
+    memchr::memchr2_iter(first.to_ascii_lowercase(), first.to_ascii_uppercase(), v)
+        .any(|i| v.len() - i >= p.len() && v[i + 1..i + p.len()].eq_ignore_ascii_case(rest))
 }
 
 fn matches(x: &ExclusionDef, dn: &str, classes: &[&str], values: &dyn AttrValues) -> bool {
@@ -254,6 +259,34 @@ fn matches(x: &ExclusionDef, dn: &str, classes: &[&str], values: &dyn AttrValues
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn contains_ci_is_a_case_insensitive_substring_test() {
+        let slow = |v: &str, p: &str| {
+            p.is_empty()
+                || v.as_bytes()
+                    .windows(p.len())
+                    .any(|w| w.eq_ignore_ascii_case(p.as_bytes()))
+        };
+        let values = [
+            "",
+            "a",
+            "CN=x\\0ACNF:1",
+            "cn=X\\0acnf:",
+            "\nCNF:",
+            "ab\nCnF",
+            "}}",
+            "x}",
+        ];
+        let patterns = [
+            "", "\\0ACNF:", "\nCNF:", "}", "CAS_", "a", "ab\ncnf", "ab\ncnfx",
+        ];
+        for v in values {
+            for p in patterns {
+                assert_eq!(contains_ci(v, p), slow(v, p), "{v:?} {p:?}");
+            }
+        }
+    }
 
     #[test]
     fn class_precedence() {
