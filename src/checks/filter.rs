@@ -24,6 +24,7 @@ pub enum ValueFilter {
 impl ValueFilter {
     /// The part of a value a rule looks at: `(prefix length, rest)`, or `None` when the
     /// filter skips the value (`smtp:` values are looked at without their prefix).
+    #[inline]
     pub fn select(self, value: &str) -> Option<(u8, &str)> {
         match self {
             ValueFilter::Any => Some((0, value)),

@@ -5,6 +5,7 @@
 use super::part::Part;
 use crate::model::{Diagnostic, DiagnosticLevel, Entry, ValueEncoding};
 use crate::rules::{AttrValues, RuleSet};
+use crate::source::ldif::BlockText;
 use std::borrow::Cow;
 
 /// An attribute name the index knows.
@@ -138,7 +139,8 @@ pub(crate) struct Decoded<'a, 'e> {
 
 impl Decoded<'_, '_> {
     pub(crate) fn group(&mut self) {
-        self.vals.sort_by_key(|v| (v.slot, v.attr));
+        // Keys are distinct (one value per attribute line): no stability needed.
+        self.vals.sort_unstable_by_key(|v| (v.slot, v.attr));
         self.ranges.clear();
         self.ranges.resize(self.index.slots, (0, 0));
         let mut i = 0;
@@ -177,6 +179,7 @@ impl AttrValues for Decoded<'_, '_> {
 /// Decodes an attribute value to text; `None` (with a diagnostic) for bad base64
 /// and for URL references, which are never fetched.
 pub(crate) fn decode<'e>(
+    block: &BlockText<'e>,
     entry: &'e Entry,
     i: usize,
     name: &str,
@@ -186,7 +189,11 @@ pub(crate) fn decode<'e>(
     let text = match attr.encoding {
         ValueEncoding::Url => return None,
         ValueEncoding::Plain => match &attr.raw {
-            Cow::Borrowed(b) => crate::text::decode(b),
+            Cow::Borrowed(b) => match block.of(b) {
+                // Clean text: nothing to validate, nothing to escape.
+                Some(text) => return Some(Cow::Borrowed(text)),
+                None => crate::text::decode(b),
+            },
             Cow::Owned(b) => Cow::Owned(crate::text::decode(b).into_owned()),
         },
         ValueEncoding::Base64 => match attr.decoded() {
@@ -228,6 +235,7 @@ pub(crate) fn decode<'e>(
 /// Decodes a value for its slot: as bytes (base64 text) for a binary slot, as text
 /// otherwise. `None`, with a diagnostic, for what cannot be decoded.
 pub(crate) fn decode_for_slot<'e>(
+    block: &BlockText<'e>,
     index: &AttrIndex,
     slot: usize,
     entry: &'e Entry,
@@ -238,7 +246,7 @@ pub(crate) fn decode_for_slot<'e>(
     if index.binary.get(slot).copied().unwrap_or(false) {
         decode_binary(entry, i, name, part)
     } else {
-        decode(entry, i, name, part)
+        decode(block, entry, i, name, part)
     }
 }
 

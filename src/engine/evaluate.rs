@@ -12,6 +12,7 @@ use crate::checks::Check;
 use crate::findings::{Finding, ValueKind};
 use crate::model::{Diagnostic, DiagnosticLevel, Entry};
 use crate::rules::{ObjectClass, Verdict};
+use crate::source::ldif::BlockText;
 
 /// Records that an entry past a size limit is not checked: an error naming the entry,
 /// the limit and the flag that raises it (which marks the report incomplete).
@@ -59,9 +60,10 @@ struct NewFinding<'a> {
 impl Engine<'_> {
     /// Checks one entry. `scratch` carries the allocation of the decoded-values vector
     /// from one entry to the next (a fresh one per entry costs a malloc/free pair).
-    pub(crate) fn check_entry(
+    pub(crate) fn check_entry<'e>(
         &self,
-        entry: &Entry,
+        block: &BlockText<'e>,
+        entry: &'e Entry,
         name: &str,
         part: &mut Part,
         scratch: Scratch,
@@ -71,7 +73,10 @@ impl Engine<'_> {
             vals: reuse(scratch.vals),
             ranges: scratch.ranges,
         };
-        if self.check_decoded(entry, name, part, &mut view).is_err() {
+        if self
+            .check_decoded(block, entry, name, part, &mut view)
+            .is_err()
+        {
             part.diags.push(Diagnostic {
                 level: DiagnosticLevel::Error,
                 file: name.to_string(),
@@ -92,12 +97,13 @@ impl Engine<'_> {
 
     fn check_decoded<'e>(
         &self,
+        block: &BlockText<'e>,
         entry: &'e Entry,
         name: &str,
         part: &mut Part,
         view: &mut Decoded<'_, 'e>,
     ) -> Result<(), PartFull> {
-        if entry.only_adds && self.hold_late(entry, name, part) {
+        if entry.only_adds && self.hold_late(block, entry, name, part) {
             return Ok(());
         }
         if entry.changetype != crate::model::ChangeType::Add {
@@ -132,7 +138,7 @@ impl Engine<'_> {
                         r.2 = true;
                     }
                 }
-                let text = decode_for_slot(&self.index, slot, entry, i, name, part);
+                let text = decode_for_slot(block, &self.index, slot, entry, i, name, part);
                 if let Some(text) = text {
                     if text.len() > self.opts.limits.max_value {
                         let what = format!(

@@ -84,9 +84,10 @@ type OverLimit = ((usize, u32, usize), u64, u64, usize);
 impl Engine<'_> {
     /// Holds a modify record that only adds values for the end of the run; false when it
     /// adds nothing a rule reads (it is then counted as a change record).
-    pub(crate) fn hold_late(
+    pub(crate) fn hold_late<'e>(
         &self,
-        entry: &crate::model::Entry,
+        block: &crate::source::ldif::BlockText<'e>,
+        entry: &'e crate::model::Entry,
         name: &str,
         part: &mut Part,
     ) -> bool {
@@ -98,7 +99,8 @@ impl Engine<'_> {
             if !self.rules.rules.iter().any(|r| r.slot == slot) {
                 continue;
             }
-            let text = super::decode::decode_for_slot(&self.index, slot, entry, i, name, part);
+            let text =
+                super::decode::decode_for_slot(block, &self.index, slot, entry, i, name, part);
             if let Some(t) = text {
                 values.push((slot, a.line, t.into_owned()));
             }

@@ -321,6 +321,7 @@ impl<'r> Engine<'r> {
         let mut parser = LdifParser::new(name, &block.data, block.first_line, block.at_start);
         parser.set_max_line(self.opts.limits.max_line);
         parser.set_max_entry(self.opts.limits.max_entry);
+        let block_text = parser.block_text();
         let mut diags = Vec::new();
         let mut scratch = Scratch::default();
         // An entry waits for the modify records that follow it: ldifde writes the values
@@ -336,18 +337,18 @@ impl<'r> Engine<'r> {
                 }
             }
             if let Some(h) = held.take() {
-                scratch = self.check_entry(&h, name, &mut part, scratch);
+                scratch = self.check_entry(&block_text, &h, name, &mut part, scratch);
                 parser.recycle(h.attrs);
             }
             if entry.changetype == crate::model::ChangeType::Add {
                 held = Some(entry);
             } else {
-                scratch = self.check_entry(&entry, name, &mut part, scratch);
+                scratch = self.check_entry(&block_text, &entry, name, &mut part, scratch);
                 parser.recycle(entry.attrs);
             }
         }
         if let Some(h) = held {
-            self.check_entry(&h, name, &mut part, scratch);
+            self.check_entry(&block_text, &h, name, &mut part, scratch);
         }
         part.diags.append(&mut diags);
         // What a block leaves behind lives until the end of the run: no growth slack.

@@ -48,6 +48,28 @@ pub struct LdifParser<'a> {
     fast_path: bool,
 }
 
+/// The text of a block whose values need no checking one by one: the block is UTF-8
+/// and holds no byte 0xF4, which starts both the characters the escape of raw bytes
+/// uses and any that would need escaping (see [`crate::text`]). Values the parser
+/// borrowed from such a block are exactly their text.
+#[derive(Clone, Copy)]
+pub struct BlockText<'a> {
+    data: &'a [u8],
+    text: Option<&'a str>,
+}
+
+impl<'a> BlockText<'a> {
+    /// `raw` as text, when it is a slice of this block and the block is clean text.
+    #[inline]
+    pub fn of(&self, raw: &[u8]) -> Option<&'a str> {
+        let text = self.text?;
+        // A slice within the block's address range is part of the block: live
+        // allocations never overlap.
+        let start = (raw.as_ptr() as usize).checked_sub(self.data.as_ptr() as usize)?;
+        text.get(start..start.checked_add(raw.len())?)
+    }
+}
+
 /// One logical line: a physical line plus its continuation lines, unfolded.
 struct Logical<'a> {
     /// Offset of the first physical line in the block.
@@ -147,6 +169,14 @@ impl<'a> LdifParser<'a> {
             max_line: MAX_LINE,
             max_entry: usize::MAX,
             fast_path: true,
+        }
+    }
+
+    /// The block as text, for the values borrowed from it (see [`BlockText`]).
+    pub fn block_text(&self) -> BlockText<'a> {
+        BlockText {
+            data: self.data,
+            text: self.text.filter(|_| memchr(0xF4, self.data).is_none()),
         }
     }
 
@@ -1800,6 +1830,24 @@ changetype: delete
         }
         fn below(&mut self, n: usize) -> usize {
             (self.next() % n as u64) as usize
+        }
+    }
+
+    #[test]
+    fn block_text_serves_only_clean_slices_of_its_own_block() {
+        let data = "dn: CN=J\u{fc}rgen\nsn: M\u{fc}ller\n\n".as_bytes();
+        let p = LdifParser::new("t", data, 1, true);
+        let block = p.block_text();
+        assert_eq!(block.of(&data[4..14]), Some("CN=J\u{fc}rgen"));
+        // Not a char boundary, and bytes that are not in the block.
+        assert_eq!(block.of(&data[4..9]), None);
+        let elsewhere = data.to_vec();
+        assert_eq!(block.of(&elsewhere[4..14]), None);
+        // A block with 0xF4 (a character the raw-byte escape uses) or with bytes that are
+        // not UTF-8 leaves every value to be checked one by one.
+        for dirty in ["dn: CN=a\u{10FFC3}\n\n".as_bytes(), b"dn: CN=\xfc\n\n"] {
+            let p = LdifParser::new("t", dirty, 1, true);
+            assert_eq!(p.block_text().of(&dirty[4..6]), None);
         }
     }
 
