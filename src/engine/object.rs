@@ -200,7 +200,7 @@ impl Engine<'_> {
             let rec = if !key.is_empty() && part.open_guid(obj) == key.as_bytes() {
                 part.values.push_object_guid(fallback, line)?
             } else {
-                part.values.push(0, fallback, line, &key)?
+                part.values.push(0, fallback, line, key)?
             };
             part.holders.push(Holder::new(hash, rule_id, obj, rec));
         }
