@@ -21,6 +21,33 @@ pub enum ValueFilter {
     Primary,
 }
 
+/// Which filters select a value, worked out once per value: each rule's filter is then a
+/// test of bits instead of another look at the value's prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Typed(u8);
+
+impl Typed {
+    const SMTP: u8 = 1;
+    const PRIMARY: u8 = 2;
+    const OTHER: u8 = 4;
+    /// Not worked out: filters look at the value itself.
+    pub const UNKNOWN: Typed = Typed(0x80);
+
+    pub fn of(value: &str) -> Typed {
+        let mut bits = 0;
+        for (filter, bit) in [
+            (ValueFilter::Smtp, Self::SMTP),
+            (ValueFilter::Primary, Self::PRIMARY),
+            (ValueFilter::OtherTyped, Self::OTHER),
+        ] {
+            if filter.select(value).is_some() {
+                bits |= bit;
+            }
+        }
+        Typed(bits)
+    }
+}
+
 impl ValueFilter {
     /// The part of a value a rule looks at: `(prefix length, rest)`, or `None` when the
     /// filter skips the value (`smtp:` values are looked at without their prefix).
@@ -45,12 +72,71 @@ impl ValueFilter {
         }
     }
 
+    /// [`select`](Self::select) for a value whose prefix is already known.
+    #[inline]
+    pub fn select_typed(self, value: &str, typed: Typed) -> Option<(u8, &str)> {
+        if typed == Typed::UNKNOWN {
+            return self.select(value);
+        }
+        let has = |bit: u8| typed.0 & bit != 0;
+        match self {
+            ValueFilter::Any => Some((0, value)),
+            // Both prefixes are the five ASCII bytes `smtp:` in some case.
+            ValueFilter::Smtp => has(Typed::SMTP).then(|| (5, value.get(5..).unwrap_or(""))),
+            ValueFilter::OtherTyped => has(Typed::OTHER).then_some((0, value)),
+            ValueFilter::Primary => has(Typed::PRIMARY).then(|| (5, value.get(5..).unwrap_or(""))),
+        }
+    }
+
     /// The type prefix that makes a value one this filter selects (the `promote` fix),
     /// and the one that takes it out again (the `demote` fix).
     pub fn promotion(self) -> Option<(&'static str, &'static str)> {
         match self {
             ValueFilter::Primary => Some(("SMTP:", "smtp:")),
             _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn select_typed_selects_what_select_does() {
+        let values = [
+            "",
+            "smtp:",
+            "SMTP:",
+            "smtp:a@b.c",
+            "SMTP:a@b.c",
+            "SmTp:a@b.c",
+            "X500:/o=x",
+            "sip:a@b",
+            "x400:c=US;",
+            "a@b.c",
+            ":x",
+            "smtp",
+            "ab-c_1:x",
+            "a b:x",
+            "smt\u{fc}:x",
+            "\u{fc}:x",
+        ];
+        let filters = [
+            ValueFilter::Any,
+            ValueFilter::Smtp,
+            ValueFilter::OtherTyped,
+            ValueFilter::Primary,
+        ];
+        for v in values {
+            for f in filters {
+                assert_eq!(f.select_typed(v, Typed::of(v)), f.select(v), "{f:?} {v:?}");
+                assert_eq!(
+                    f.select_typed(v, Typed::UNKNOWN),
+                    f.select(v),
+                    "{f:?} {v:?}"
+                );
+            }
         }
     }
 }

@@ -21,7 +21,7 @@ pub use blank::NotBlank;
 pub use bytes::{base64_len, ExactBytes, MaxBytes, Shown};
 pub use charset::{CharClass, Charset};
 pub use domain::{DomainAccepted, DomainRoutable};
-pub use filter::ValueFilter;
+pub use filter::{Typed, ValueFilter};
 pub use length::{LengthPart, MaxLength};
 pub use pattern::Pattern;
 pub use syntax::{SmtpAddress, Upn};

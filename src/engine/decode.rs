@@ -3,6 +3,8 @@
 //! grouped by attribute slot.
 
 use super::part::Part;
+use crate::checks::Check;
+use crate::checks::{Typed, ValueFilter};
 use crate::model::{Diagnostic, DiagnosticLevel, Entry, ValueEncoding};
 use crate::rules::{AttrValues, RuleSet};
 use crate::source::ldif::BlockText;
@@ -32,6 +34,9 @@ pub(crate) struct AttrIndex {
     pub(crate) object_guid: usize,
     /// Slots read as bytes (handed to checks as standard base64), by slot.
     pub(crate) binary: Vec<bool>,
+    /// Slots a rule reads through a value filter other than `any`: their values' prefixes
+    /// are worked out once (see [`Typed`]).
+    pub(crate) typed: Vec<bool>,
 }
 
 impl AttrIndex {
@@ -68,7 +73,20 @@ impl AttrIndex {
                 });
             }
         }
+        let mut typed = vec![false; names.len()];
+        for r in &rules.rules {
+            let when = match &r.check {
+                Check::PresentWhen { when, .. } => *when,
+                _ => ValueFilter::Any,
+            };
+            if r.def.values != ValueFilter::Any || when != ValueFilter::Any {
+                if let Some(t) = typed.get_mut(r.slot) {
+                    *t = true;
+                }
+            }
+        }
         AttrIndex {
+            typed,
             buckets,
             slots: names.len(),
             object_class,
@@ -108,6 +126,8 @@ pub(crate) struct DecodedValue<'e> {
     pub(crate) attr: usize,
     /// The value; bytes that are not UTF-8 are kept escaped (see [`crate::text`]).
     pub(crate) text: Cow<'e, str>,
+    /// Which value filters select it (worked out for slots a filtering rule reads).
+    pub(crate) typed: Typed,
 }
 
 /// Allocations carried from one entry to the next.
@@ -393,6 +413,7 @@ mod tests {
             slot: 1,
             attr: 2,
             text: Cow::Borrowed("x"),
+            typed: Typed::UNKNOWN,
         });
         let ptr = v.as_ptr() as usize;
         let w: Vec<DecodedValue<'_>> = reuse(v);

@@ -9,6 +9,7 @@ use super::index::{self, Holder, IndexKey};
 use super::part::{part_index, Counted, DomainCount, ObjInfo, Part, PartFull, Pending, Reporter};
 use super::Engine;
 use crate::checks::Check;
+use crate::checks::Typed;
 use crate::findings::{Finding, ValueKind};
 use crate::model::{Diagnostic, DiagnosticLevel, Entry};
 use crate::rules::{ObjectClass, Verdict};
@@ -148,10 +149,15 @@ impl Engine<'_> {
                         not_checked(part, name, entry, a.line, &what, "--max-value-bytes");
                         return Ok(());
                     }
+                    let typed = match self.index.typed.get(slot) {
+                        Some(true) => Typed::of(&text),
+                        _ => Typed::UNKNOWN,
+                    };
                     view.vals.push(DecodedValue {
                         slot,
                         attr: i,
                         text,
+                        typed,
                     });
                 }
             }
@@ -282,7 +288,10 @@ impl Engine<'_> {
                 Check::Count { .. } => {
                     let n = vals
                         .clone()
-                        .filter(|&vi| rule.def.values.select(&view.vals[vi].text).is_some())
+                        .filter(|&vi| {
+                            let v = &view.vals[vi];
+                            rule.def.values.select_typed(&v.text, v.typed).is_some()
+                        })
                         .count();
                     if let (Some(first), Ok(count)) =
                         (view.slot(rule.slot).first(), u32::try_from(n))
@@ -349,8 +358,10 @@ impl Engine<'_> {
                 }
                 Check::Unique(_) => {
                     for vi in vals {
-                        let DecodedValue { attr, text, .. } = &view.vals[vi];
-                        if let Some((skip, sub)) = rule.def.values.select(text) {
+                        let DecodedValue {
+                            attr, text, typed, ..
+                        } = &view.vals[vi];
+                        if let Some((skip, sub)) = rule.def.values.select_typed(text, *typed) {
                             if sub.trim().is_empty() {
                                 continue;
                             }
@@ -373,7 +384,8 @@ impl Engine<'_> {
                 }
                 check => {
                     for vi in vals {
-                        if let Some((_, sub)) = rule.def.values.select(&view.vals[vi].text) {
+                        let v = &view.vals[vi];
+                        if let Some((_, sub)) = rule.def.values.select_typed(&v.text, v.typed) {
                             if let Some(detail) = check.check_value(sub, &ctx) {
                                 hits.push(Hit {
                                     rule: ri,
@@ -395,7 +407,9 @@ impl Engine<'_> {
         // One suggestion per offending value, shared by all its findings.
         hits.sort_by_key(|h| (h.value, h.rule));
         for group in hits.chunk_by(|a, b| a.value == b.value) {
-            let DecodedValue { slot, attr, text } = &view.vals[group[0].value];
+            let DecodedValue {
+                slot, attr, text, ..
+            } = &view.vals[group[0].value];
             let rule_ids: Vec<usize> = group.iter().map(|h| h.rule).collect();
             // A value that is not UTF-8 gets no suggestion: a fix built on its escaped
             // text would target bytes the directory does not hold.

@@ -65,8 +65,9 @@ impl Engine<'_> {
         let selected: Vec<(usize, u8, &str)> = view
             .range(rule.slot)
             .filter_map(|vi| {
+                let v = &view.vals[vi];
                 filter
-                    .select(&view.vals[vi].text)
+                    .select_typed(&v.text, v.typed)
                     .map(|(skip, sub)| (vi, skip, sub))
             })
             .collect();
@@ -104,7 +105,7 @@ impl Engine<'_> {
                 let whens: Vec<&str> = view
                     .slot(rule.slot)
                     .iter()
-                    .filter(|v| when.select(&v.text).is_some())
+                    .filter(|v| when.select_typed(&v.text, v.typed).is_some())
                     .map(|v| v.text.as_ref())
                     .collect();
                 if whens.is_empty() {
