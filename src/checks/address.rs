@@ -7,7 +7,7 @@
 /// Splits `local@domain` at the last `@`. `None` when there is no `@`.
 #[inline]
 pub fn split_at_last_at(value: &str) -> Option<(&str, &str)> {
-    let at = value.rfind('@')?;
+    let at = memchr::memrchr(b'@', value.as_bytes())?;
     Some((&value[..at], &value[at + 1..]))
 }
 
@@ -31,28 +31,32 @@ pub fn is_plain_address(v: &str) -> bool {
     if local.is_empty() || local.len() > 64 || local[0] == b'.' || local[local.len() - 1] == b'.' {
         return false;
     }
-    if !local.iter().all(|&c| PLAIN_LOCAL[c as usize])
-        || memchr::memmem::find(local, b"..").is_some()
-    {
-        return false;
+    // One pass: allowed characters, no two dots in a row.
+    let mut dot = false;
+    for &c in local {
+        if !PLAIN_LOCAL[usize::from(c)] || (dot && c == b'.') {
+            return false;
+        }
+        dot = c == b'.';
     }
+    let label_ok = |label: &[u8]| {
+        !label.is_empty() && label.len() <= 63 && label[0] != b'-' && label[label.len() - 1] != b'-'
+    };
     let mut labels = 0;
     let mut start = 0;
     // Labels end at each dot and at the end of the domain.
-    for end in memchr::memchr_iter(b'.', domain).chain(std::iter::once(domain.len())) {
-        let label = &domain[start..end];
-        labels += 1;
-        if label.is_empty()
-            || label.len() > 63
-            || label[0] == b'-'
-            || label[label.len() - 1] == b'-'
-            || !label.iter().all(|&c| DNS_CHAR[c as usize])
-        {
+    for (i, &c) in domain.iter().enumerate() {
+        if c == b'.' {
+            if !label_ok(&domain[start..i]) {
+                return false;
+            }
+            labels += 1;
+            start = i + 1;
+        } else if !DNS_CHAR[usize::from(c)] {
             return false;
         }
-        start = end + 1;
     }
-    labels >= 2
+    label_ok(&domain[start..]) && labels >= 1
 }
 
 /// Letters, digits, `.`, `_`, `-`: local-part characters every address rule accepts.
@@ -157,7 +161,10 @@ fn lookup_public_tld(label: &str) -> bool {
 /// The top-level label of a domain, ignoring one trailing dot.
 pub fn top_level_label(domain: &str) -> &str {
     let d = domain.strip_suffix('.').unwrap_or(domain);
-    d.rsplit('.').next().unwrap_or(d)
+    match memchr::memrchr(b'.', d.as_bytes()) {
+        Some(dot) => &d[dot + 1..],
+        None => d,
+    }
 }
 
 /// Format problems of a userPrincipalName (spec: "format" row of userPrincipalName).
@@ -381,7 +388,14 @@ mod tests {
 
     #[test]
     fn plain_addresses_are_exactly_those_without_format_problems() {
-        for v in ["john.smith@contoso.com", "a_b-c@x.co.uk", "x@a-b.app"] {
+        let label63 = format!("a@{}.com", "b".repeat(63));
+        for v in [
+            "john.smith@contoso.com",
+            "a_b-c@x.co.uk",
+            "x@a-b.app",
+            "a.b.c@d.e.f",
+            &label63,
+        ] {
             assert!(is_plain_address(v), "{v}");
             assert_eq!(upn_format_problem(v, NO), None);
             assert_eq!(smtp_format_problem(v, NO), None);
@@ -400,6 +414,12 @@ mod tests {
             "ü@b.com",
             "a+b@c.com",
             "o'b@c.com",
+            "@b.com",
+            "a@b.com.",
+            "a@.b.com",
+            "a@b.c_m",
+            &format!("a@{}.com", "b".repeat(64)),
+            &format!("{}@b.com", "a".repeat(65)),
         ] {
             assert!(!is_plain_address(v), "{v}");
         }
