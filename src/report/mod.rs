@@ -76,8 +76,13 @@ pub fn write(
 ) -> Result<(), RenderError> {
     match format {
         OutputFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, report)?;
-            out.write_all(b"\n")?;
+            // A buffer of a known type: serde_json writes in small pieces, and through
+            // `dyn Write` each would be a call that cannot be inlined.
+            use std::io::Write as _;
+            let mut buffered = std::io::BufWriter::with_capacity(1 << 16, &mut *out);
+            serde_json::to_writer_pretty(&mut buffered, report)?;
+            buffered.write_all(b"\n")?;
+            buffered.flush()?;
         }
         OutputFormat::Sarif => sarif::write(report, out)?,
         OutputFormat::Jsonl => jsonl::write(report, out)?,
