@@ -6,6 +6,7 @@ mod error;
 pub mod escape;
 pub mod explore;
 pub mod github;
+mod json;
 pub mod jsonl;
 pub mod junit;
 pub mod redact;
@@ -75,15 +76,7 @@ pub fn write(
     out: &mut dyn std::io::Write,
 ) -> Result<(), RenderError> {
     match format {
-        OutputFormat::Json => {
-            // A buffer of a known type: serde_json writes in small pieces, and through
-            // `dyn Write` each would be a call that cannot be inlined.
-            use std::io::Write as _;
-            let mut buffered = std::io::BufWriter::with_capacity(1 << 16, &mut *out);
-            serde_json::to_writer_pretty(&mut buffered, report)?;
-            buffered.write_all(b"\n")?;
-            buffered.flush()?;
-        }
+        OutputFormat::Json => json::write(report, out)?,
         OutputFormat::Sarif => sarif::write(report, out)?,
         OutputFormat::Jsonl => jsonl::write(report, out)?,
         OutputFormat::Csv => csv::write(report, out)?,
