@@ -122,6 +122,11 @@ impl RunIndex {
         *holders = Vec::new();
         first
     }
+
+    /// How many run-wide object numbers were given out.
+    pub fn objects(&self) -> u32 {
+        self.next_obj
+    }
 }
 
 /// The 48 bits of a hash that holders keep.

@@ -154,6 +154,11 @@ impl Numbering {
         ranges.sort_unstable();
         Numbering(ranges)
     }
+    /// How many objects the parts hold (numbers are never given twice).
+    fn covered(&self) -> u32 {
+        self.0.iter().fold(0u32, |n, r| n.saturating_add(r.1))
+    }
+
     /// (part, index in the part) of a run-wide object number; `None` for an object of
     /// no part (one of an input that failed and is not reported).
     fn split(&self, obj: u32) -> Option<(u32, u32)> {
@@ -168,7 +173,11 @@ impl Numbering {
 fn sorted_holders(engine: &Engine, numbering: &Numbering) -> Vec<Holder> {
     let mut index = engine.run_index.lock().unwrap_or_else(|e| e.into_inner());
     let mut all = std::mem::take(&mut index.holders);
-    all.retain(|h| numbering.split(h.obj).is_some());
+    // Only a failed input leaves holders without a part: otherwise the parts number
+    // every object and nothing needs looking up.
+    if numbering.covered() != index.objects() {
+        all.retain(|h| numbering.split(h.obj).is_some());
+    }
     all.par_sort_unstable();
     all
 }
