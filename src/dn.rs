@@ -326,7 +326,7 @@ pub fn domain_into(dn: &str, out: &mut String) {
         let Some((ty, _)) = rdn.split_once('=') else {
             break;
         };
-        if !ty.trim_matches(' ').eq_ignore_ascii_case("dc") || n == labels.len() {
+        if !trim_spaces(ty).eq_ignore_ascii_case("dc") || n == labels.len() {
             if n == labels.len() {
                 // Deeper than any real domain: the full parse decides.
                 out.push_str(&domain_parsed(dn));
@@ -346,7 +346,7 @@ pub fn domain_into(dn: &str, out: &mut String) {
         if k > 0 {
             out.push('.');
         }
-        let value = dn[s..e].trim_matches(' ');
+        let value = trim_spaces(&dn[s..e]);
         if value.contains('\\') {
             out.push_str(&unescape(value).to_lowercase());
         } else if value.is_ascii() {
@@ -357,6 +357,14 @@ pub fn domain_into(dn: &str, out: &mut String) {
             }
         }
     }
+}
+
+/// `s.trim_matches(' ')`, byte by byte.
+fn trim_spaces(s: &str) -> &str {
+    let b = s.as_bytes();
+    let start = b.iter().position(|&c| c != b' ').unwrap_or(b.len());
+    let end = b.iter().rposition(|&c| c != b' ').map_or(start, |e| e + 1);
+    &s[start..end]
 }
 
 fn domain_parsed(dn: &str) -> String {
@@ -396,6 +404,13 @@ fn is_dc(rdn: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trim_spaces_trims_spaces_only() {
+        for s in ["", "   ", " a b ", "a", "\ta ", "  \u{fc}  "] {
+            assert_eq!(trim_spaces(s), s.trim_matches(' '), "{s:?}");
+        }
+    }
 
     #[test]
     fn first_rdn_is_the_first_of_rdns() {

@@ -65,9 +65,9 @@ impl AttrIndex {
         let mut buckets: Vec<Vec<Known>> = vec![Vec::new(); 1024];
         for (slot, n) in names.iter().enumerate() {
             let b = n.as_bytes();
-            if let (Some(&first), Some(&last)) = (b.first(), b.last()) {
+            if let Some(&first) = b.first() {
                 buckets[Self::bucket(b.len(), first)].push(Known {
-                    last: last.to_ascii_lowercase(),
+                    last: b[b.len() - 1].to_ascii_lowercase(),
                     name: n.clone(),
                     slot,
                 });
@@ -404,6 +404,50 @@ mod tests {
         assert!(!is_base64(b"AAECAw="));
         assert!(!is_base64(b"AA=CAw=="));
         assert!(!is_base64(b"AAE*"));
+    }
+
+    #[test]
+    fn lookup_is_a_case_insensitive_match_of_whole_names() {
+        let rules = RuleSet::builtin().unwrap();
+        let index = AttrIndex::new(&rules, &[]);
+        let known = rules.read_attributes();
+        for (slot, name) in known.iter().enumerate() {
+            assert_eq!(index.lookup(name), Some(slot), "{name}");
+            assert_eq!(index.lookup(&name.to_uppercase()), Some(slot), "{name}");
+            assert_eq!(index.lookup(&name.to_lowercase()), Some(slot), "{name}");
+            // Same length and ends, another middle; one byte more or less.
+            if name.len() > 16 {
+                let mut other = name.clone().into_bytes();
+                other[12] ^= 0x01;
+                let other = String::from_utf8(other).unwrap();
+                if !known.iter().any(|k| k.eq_ignore_ascii_case(&other)) {
+                    assert_eq!(index.lookup(&other), None, "{other}");
+                }
+            }
+            assert_eq!(
+                index.lookup(&format!("{name}x")).is_some(),
+                known
+                    .iter()
+                    .any(|k| k.eq_ignore_ascii_case(&format!("{name}x")))
+            );
+            assert_eq!(
+                index.lookup(&name[..name.len() - 1]).is_some(),
+                known
+                    .iter()
+                    .any(|k| k.eq_ignore_ascii_case(&name[..name.len() - 1]))
+            );
+        }
+        for other in [
+            "",
+            "x",
+            "mai\u{fc}",
+            "userPrincipalNamf",
+            "cN",
+            "\u{fc}serPrincipalName",
+        ] {
+            let expected = known.iter().position(|k| k.eq_ignore_ascii_case(other));
+            assert_eq!(index.lookup(other), expected, "{other}");
+        }
     }
 
     #[test]

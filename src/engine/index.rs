@@ -39,24 +39,34 @@ impl IndexKey {
 
 /// Hash of (namespace, normalised key). Equal hashes are confirmed by comparing keys.
 pub fn key_hash(namespace: u16, key: &str) -> u64 {
+    bytes_hash(namespace, key.as_bytes())
+}
+
+fn bytes_hash(namespace: u16, key: &[u8]) -> u64 {
     let mut h = FxHasher::default();
     h.write_u16(namespace);
-    h.write(key.as_bytes());
+    h.write(key);
     h.write_u8(0xff);
     h.finish()
+}
+
+/// The hash of `b` lowercased, in a buffer of `N` bytes (`b` is ASCII and fits).
+fn lowered_hash<const N: usize>(namespace: u16, b: &[u8]) -> u64 {
+    let mut buf = [0u8; N];
+    let lower = &mut buf[..b.len()];
+    lower.copy_from_slice(b);
+    lower.make_ascii_lowercase();
+    bytes_hash(namespace, lower)
 }
 
 /// `key_hash(namespace, &normalize(value))` without allocating for short ASCII values.
 pub fn value_hash(namespace: u16, value: &str) -> u64 {
     let b = value.as_bytes();
-    if b.len() <= 256 && b.is_ascii() {
-        let mut buf = [0u8; 256];
-        let lower = &mut buf[..b.len()];
-        lower.copy_from_slice(b);
-        lower.make_ascii_lowercase();
-        // ASCII stays valid UTF-8 when lowercased.
-        let key = std::str::from_utf8(lower).unwrap_or_default();
-        key_hash(namespace, key)
+    // Most values are short: a small buffer to clear.
+    if b.len() <= 64 && b.is_ascii() {
+        lowered_hash::<64>(namespace, b)
+    } else if b.len() <= 256 && b.is_ascii() {
+        lowered_hash::<256>(namespace, b)
     } else {
         key_hash(namespace, &normalize(value))
     }
