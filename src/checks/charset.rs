@@ -57,8 +57,9 @@ pub struct Charset {
     pub whitespace: bool,
     pub non_ascii: bool,
     pub control: bool,
-    /// `is_bad` for every ASCII character, precomputed: the hot path is a lookup.
-    ascii_bad: [bool; 128],
+    /// `is_bad` for every ASCII character, precomputed: the hot path is a lookup. Bytes
+    /// past ASCII are marked too: they send the value to the character-by-character path.
+    ascii_bad: [bool; 256],
 }
 
 impl Charset {
@@ -75,7 +76,7 @@ impl Charset {
             whitespace,
             non_ascii,
             control,
-            ascii_bad: [false; 128],
+            ascii_bad: [true; 256],
         };
         for b in 0..128u8 {
             cs.ascii_bad[b as usize] = cs.is_bad_slow(b as char);
@@ -86,11 +87,9 @@ impl Charset {
     /// True when the value has no character the rule rejects.
     #[inline]
     pub fn accepts(&self, value: &str) -> bool {
-        if value.is_ascii() {
-            value.bytes().all(|b| !self.ascii_bad[b as usize])
-        } else {
-            value.chars().all(|c| !self.is_bad(c))
-        }
+        // One pass for the usual value: ASCII with no character the rule rejects.
+        value.bytes().all(|b| !self.ascii_bad[usize::from(b)])
+            || (!value.is_ascii() && value.chars().all(|c| !self.is_bad(c)))
     }
 
     #[inline]

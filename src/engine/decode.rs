@@ -135,6 +135,7 @@ pub(crate) struct DecodedValue<'e> {
 pub(crate) struct Scratch {
     pub(crate) vals: Vec<DecodedValue<'static>>,
     pub(crate) ranges: Vec<(usize, usize)>,
+    pub(crate) order: Vec<usize>,
 }
 
 /// An emptied vector with another lifetime parameter, keeping its allocation (the
@@ -155,14 +156,44 @@ pub(crate) struct Decoded<'a, 'e> {
     pub(crate) vals: Vec<DecodedValue<'e>>,
     /// Range of `vals` per slot, one entry per slot of the index.
     pub(crate) ranges: Vec<(usize, usize)>,
+    /// Where `group` moves each value.
+    pub(crate) order: Vec<usize>,
 }
 
 impl Decoded<'_, '_> {
     pub(crate) fn group(&mut self) {
-        // Keys are distinct (one value per attribute line): no stability needed.
-        self.vals.sort_unstable_by_key(|v| (v.slot, v.attr));
         self.ranges.clear();
         self.ranges.resize(self.index.slots, (0, 0));
+        // Values arrive in attribute order: a counting sort by slot keeps that order within
+        // each slot, moving each value at most once.
+        if self.vals.iter().all(|v| v.slot < self.ranges.len()) {
+            for v in &self.vals {
+                self.ranges[v.slot].1 += 1;
+            }
+            let mut start = 0;
+            for r in &mut self.ranges {
+                let n = r.1;
+                *r = (start, start);
+                start += n;
+            }
+            self.order.clear();
+            for v in &self.vals {
+                let r = &mut self.ranges[v.slot];
+                self.order.push(r.1);
+                r.1 += 1;
+            }
+            for i in 0..self.vals.len() {
+                while self.order[i] != i {
+                    let d = self.order[i];
+                    self.vals.swap(i, d);
+                    self.order.swap(i, d);
+                }
+            }
+            debug_assert!(self.vals.is_sorted_by_key(|v| (v.slot, v.attr)));
+            return;
+        }
+        // Keys are distinct (one value per attribute line): no stability needed.
+        self.vals.sort_unstable_by_key(|v| (v.slot, v.attr));
         let mut i = 0;
         while i < self.vals.len() {
             let slot = self.vals[i].slot;

@@ -73,6 +73,7 @@ impl Engine<'_> {
             index: &self.index,
             vals: reuse(scratch.vals),
             ranges: scratch.ranges,
+            order: scratch.order,
         };
         if self
             .check_decoded(block, entry, name, part, &mut view)
@@ -93,6 +94,7 @@ impl Engine<'_> {
         Scratch {
             vals: reuse(view.vals),
             ranges: view.ranges,
+            order: view.order,
         }
     }
 
