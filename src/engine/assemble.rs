@@ -81,7 +81,7 @@ impl Engine<'_> {
             if i.sha256.is_some() {
                 i.change_records = parts
                     .iter()
-                    .filter(|p| p.file == i.path)
+                    .filter(|p| *p.file == *i.path)
                     .map(|p| p.counts.change.values().sum::<u64>())
                     .sum();
             }

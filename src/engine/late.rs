@@ -34,7 +34,7 @@ fn join(parts: &[Part]) -> Vec<Joined> {
     for (pi, p) in parts.iter().enumerate() {
         for (ri, r) in p.late.iter().enumerate() {
             wanted
-                .entry((p.file.as_str(), crate::dn::normalize(&r.dn)))
+                .entry((&*p.file, crate::dn::normalize(&r.dn)))
                 .or_default()
                 .push((pi, ri, r.line));
         }
@@ -47,10 +47,7 @@ fn join(parts: &[Part]) -> Vec<Joined> {
     for (pi, p) in parts.iter().enumerate() {
         let arena = p.arena.unpacked();
         for (oi, o) in (0..=u32::MAX).zip(&p.objects) {
-            let key = (
-                p.file.as_str(),
-                crate::dn::normalize(&p.texts_in(&arena, oi).dn),
-            );
+            let key = (&*p.file, crate::dn::normalize(&p.texts_in(&arena, oi).dn));
             if wanted.contains_key(&key) {
                 found.entry(key).or_default().push((pi, oi, o.line));
             }

@@ -314,7 +314,8 @@ impl<'r> Engine<'r> {
     /// Parses and checks one block; returns what it leaves behind and the block's buffer.
     fn check_block(&self, name: &str, block: Block) -> (Part, Vec<u8>) {
         let mut part = Part {
-            file: name.to_string(),
+            // Shared by every finding of the block.
+            file: name.into(),
             block: block.index,
             ..Default::default()
         };

@@ -48,7 +48,7 @@ pub(crate) struct Pending {
 #[derive(Default)]
 pub(crate) struct Part {
     /// The input's name as the user gave it.
-    pub file: String,
+    pub file: std::sync::Arc<str>,
     pub block: usize,
     pub pending: Vec<Pending>,
     pub objects: Vec<ObjInfo>,

@@ -50,7 +50,7 @@ fn related(h: &Hit) -> Related {
         value: h.value.as_str().into(),
         value_base64: None,
         source: SourceRef {
-            file: h.object.file.clone(),
+            file: h.object.file.as_str().into(),
             line: 0,
         },
     }

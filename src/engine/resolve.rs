@@ -334,7 +334,11 @@ pub(crate) fn resolve(engine: &Engine, parts: &mut [Part]) -> Vec<(FKey, Finding
     // The index is done with: duplicate findings only need the holders kept.
     drop(holders);
 
-    let mut out: Vec<(FKey, Finding)> = Vec::new();
+    // Room for every finding at once: growing a list of large findings step by step
+    // would copy it each time (a run's holders bound its duplicate findings).
+    let pending: usize = parts.iter().map(|p| p.pending.len()).sum();
+    let mut out: Vec<(FKey, Finding)> =
+        Vec::with_capacity(pending + runs.iter().map(|r| r.len()).sum::<usize>());
     for run in runs {
         // Ordered by key, then input order (run-wide numbers follow the order blocks
         // ended in, which threads decide).

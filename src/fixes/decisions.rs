@@ -157,7 +157,7 @@ pub fn read(text: &str, report: &Report) -> (Vec<DecidedEdit>, Vec<RowProblem>) 
             dn: f.dn.clone(),
             object_guid: f.object_guid.clone(),
             object_class: f.object_class.clone(),
-            source: f.source.file.clone(),
+            source: f.source.file.to_string(),
             edit: Edit {
                 attribute: f.attribute.clone(),
                 old,

@@ -316,7 +316,7 @@ pub fn plan(report: &Report) -> Plan {
                 dn: f.dn.clone(),
                 object_guid: f.object_guid.clone(),
                 object_class: f.object_class.clone(),
-                source: f.source.file.clone(),
+                source: f.source.file.to_string(),
                 edits: Vec::new(),
             });
             plan.objects.len() - 1

@@ -155,7 +155,7 @@ impl DuplicateIndex {
                         attribute: h.attribute.to_string(),
                         value: h.value.to_string(),
                         source: source_str(&h.source.file, h.source.line),
-                        file: h.source.file.clone(),
+                        file: h.source.file.to_string(),
                         line: h.source.line,
                     })
                     .collect();

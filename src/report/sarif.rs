@@ -99,10 +99,10 @@ fn result(f: &Finding, rule_index: Option<usize>, with_baseline: bool, art: &Art
     let mut loc = if let Some(file) = art.file(&f.source.file, f.source.line) {
         location(file, f.source.line)
     } else {
-        let what = if f.source.file == "-" {
+        let what = if &*f.source.file == "-" {
             "standard input".to_string()
         } else {
-            f.source.file.clone()
+            f.source.file.to_string()
         };
         message.push_str(&format!(
             " (read from {what}: there is no file to point at; scan an LDIF snapshot, \

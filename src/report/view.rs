@@ -380,7 +380,7 @@ pub(super) fn input_order(
     let key = |f: &Finding| {
         (
             input_pos
-                .get(f.source.file.as_str())
+                .get(&*f.source.file)
                 .copied()
                 .unwrap_or(usize::MAX),
             f.source.line,
@@ -550,7 +550,7 @@ impl ReportView {
         // The input's order, whatever the report's: same report, same bytes.
         undecided.sort_by(|a, b| {
             (
-                input_pos.get(a.source.file.as_str()),
+                input_pos.get(&*a.source.file),
                 a.source.line,
                 a.value_line,
                 &a.rule,
@@ -558,7 +558,7 @@ impl ReportView {
                 &a.value,
             )
                 .cmp(&(
-                    input_pos.get(b.source.file.as_str()),
+                    input_pos.get(&*b.source.file),
                     b.source.line,
                     b.value_line,
                     &b.rule,
@@ -1157,7 +1157,7 @@ fn finding_row(f: &Finding, group: Option<String>) -> FindingRow {
         suggestion: f.suggestion.clone(),
         message: f.message.clone(),
         source: source_str(&f.source.file, f.source.line),
-        file: f.source.file.clone(),
+        file: f.source.file.to_string(),
         line: f.source.line,
         value_line: f.value_line,
         related_count: f.related_total.unwrap_or(0).max(f.related.len()),
