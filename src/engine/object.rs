@@ -158,12 +158,21 @@ impl Engine<'_> {
         u: &Unique,
     ) -> Result<(), PartFull> {
         let b64 = base64::engine::general_purpose::STANDARD;
-        let mut bytes = Vec::new();
+        // GUIDs and SIDs decode on the stack; longer values into `long`.
+        let mut short = [0u8; 96];
+        let mut long = Vec::new();
         // The key is the value's text: it decoded under canonical padding with no stray
         // trailing bits, so it is exactly the standard encoding of its bytes.
         let mut usable = |text: &'v str, exact: Option<usize>| -> Option<&'v str> {
-            bytes.clear();
-            b64.decode_vec(text, &mut bytes).ok()?;
+            let bytes: &[u8] = match b64.decode_slice(text, &mut short) {
+                Ok(n) => &short[..n],
+                Err(base64::DecodeSliceError::OutputSliceTooSmall) => {
+                    long.clear();
+                    b64.decode_vec(text, &mut long).ok()?;
+                    &long
+                }
+                Err(_) => return None,
+            };
             if exact.is_some_and(|n| bytes.len() != n)
                 || (u.ignore_zero && !bytes.iter().any(|&b| b != 0))
             {
