@@ -95,20 +95,10 @@ pub fn normalize(dn: &str) -> String {
 /// The first RDN of a DN as written (escapes kept): up to the first unescaped `,`.
 pub fn first_rdn(dn: &str) -> &str {
     // What `rdns(dn)[0]` is, without splitting the rest of the DN.
-    let b = dn.as_bytes();
-    let (mut i, mut quoted) = (0, false);
-    while i < b.len() {
-        match b[i] {
-            b'\\' => i += 2,
-            b'"' => {
-                quoted = !quoted;
-                i += 1;
-            }
-            b',' | b';' if !quoted => return &dn[..i],
-            _ => i += 1,
-        }
+    match separators(dn, b",;").next() {
+        Some(at) => &dn[..at],
+        None => dn,
     }
-    dn
 }
 
 /// Escapes an attribute value for a DN string (RFC 4514 section 2.4): `" + , ; < > \`
@@ -138,28 +128,38 @@ pub fn escape_value(v: &str) -> String {
 /// An escape or an open quote at the end keeps the rest as the last piece: a DN is data
 /// here, never refused.
 fn split_unescaped<'s>(s: &'s str, seps: &[u8]) -> Vec<&'s str> {
-    let b = s.as_bytes();
     let mut out = Vec::new();
     let mut start = 0;
-    let mut i = 0;
-    let mut quoted = false;
-    while i < b.len() {
-        match b[i] {
-            b'\\' => i += 2,
-            b'"' => {
-                quoted = !quoted;
-                i += 1;
-            }
-            c if !quoted && seps.contains(&c) => {
-                out.push(&s[start..i]);
-                i += 1;
-                start = i;
-            }
-            _ => i += 1,
-        }
+    for at in separators(s, seps) {
+        out.push(&s[start..at]);
+        start = at + 1;
     }
     out.push(&s[start.min(s.len())..]);
     out
+}
+
+/// Offsets of the bytes of `seps` in `s` that are neither escaped nor quoted, in order.
+fn separators<'s>(s: &'s str, seps: &'s [u8]) -> impl Iterator<Item = usize> + 's {
+    let b = s.as_bytes();
+    let (mut i, mut quoted) = (0, false);
+    std::iter::from_fn(move || {
+        while i < b.len() {
+            let at = i;
+            match b[i] {
+                b'\\' => i += 2,
+                b'"' => {
+                    quoted = !quoted;
+                    i += 1;
+                }
+                c if !quoted && seps.contains(&c) => {
+                    i += 1;
+                    return Some(at);
+                }
+                _ => i += 1,
+            }
+        }
+        None
+    })
 }
 
 /// The RDNs of a DN, first (leaf) to last, each as written (escapes kept).

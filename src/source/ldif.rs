@@ -941,26 +941,36 @@ mod tests {
     use crate::model::DiagnosticLevel::{Error, Note, Warning};
     use crate::source::testutil::{OwnedEntry, SAMPLE};
 
+    /// What the parser gives for `data`, with the one-pass path for common lines or not.
+    fn run_parser(
+        data: &[u8],
+        first_line: u64,
+        at_start: bool,
+        max_line: usize,
+        fast: bool,
+    ) -> (Vec<OwnedEntry>, Vec<Diagnostic>) {
+        let mut p = LdifParser::new("t.ldif", data, first_line, at_start);
+        p.set_max_line(max_line);
+        if !fast {
+            p = p.without_fast_path();
+        }
+        let mut diags = Vec::new();
+        let mut out = Vec::new();
+        while let Some(e) = p.next_entry(&mut diags) {
+            out.push(OwnedEntry::of(&e));
+        }
+        (out, diags)
+    }
+
     fn parse_at(
         data: &[u8],
         first_line: u64,
         at_start: bool,
     ) -> (Vec<OwnedEntry>, Vec<Diagnostic>) {
-        let run = |fast: bool| {
-            let mut p = LdifParser::new("t.ldif", data, first_line, at_start);
-            if !fast {
-                p = p.without_fast_path();
-            }
-            let mut diags = Vec::new();
-            let mut out = Vec::new();
-            while let Some(e) = p.next_entry(&mut diags) {
-                out.push(OwnedEntry::of(&e));
-            }
-            (out, diags)
-        };
         // Every test input also checks that the one-pass path and the general one agree.
-        let general = run(false);
-        assert_eq!(run(true), general, "fast and general paths differ");
+        let general = run_parser(data, first_line, at_start, MAX_LINE, false);
+        let fast = run_parser(data, first_line, at_start, MAX_LINE, true);
+        assert_eq!(fast, general, "fast and general paths differ");
         general
     }
 
@@ -1885,20 +1895,11 @@ changetype: delete
                 // Both paths agree, with the default line limit and a short one.
                 parse_at(&data, 1, at_start);
                 let max_line = 1 + rng.below(40);
-                let limited = |fast: bool| {
-                    let mut p = LdifParser::new("t", &data, 1, at_start);
-                    p.set_max_line(max_line);
-                    if !fast {
-                        p = p.without_fast_path();
-                    }
-                    let mut diags = Vec::new();
-                    let mut out = Vec::new();
-                    while let Some(e) = p.next_entry(&mut diags) {
-                        out.push(OwnedEntry::of(&e));
-                    }
-                    (out, diags)
-                };
-                assert_eq!(limited(true), limited(false), "paths differ on {data:?}");
+                assert_eq!(
+                    run_parser(&data, 1, at_start, max_line, true),
+                    run_parser(&data, 1, at_start, max_line, false),
+                    "paths differ on {data:?}"
+                );
                 let mut p = LdifParser::new("t", &data, 1, at_start);
                 let mut diags = Vec::new();
                 let mut n = 0;
