@@ -75,6 +75,39 @@ fn exit_codes() {
 }
 
 #[test]
+fn a_report_lost_on_stdout_is_an_error_unless_the_pipe_was_closed() {
+    for format in ["json", "sarif", "csv", "markdown"] {
+        // A full device: the report is lost, which the exit code and stderr must say.
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let o = dirready()
+            .args(["scan", "examples/contoso.ldif", "-q", "--format", format])
+            .stdout(full)
+            .output()
+            .unwrap();
+        assert_eq!(code(&o), 2, "{format}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("<stdout>") && stderr(&o).contains("No space left"),
+            "{format}: {}",
+            stderr(&o)
+        );
+        // A reader that stopped reading (`| head`): not an error, the gate decides.
+        let mut child = dirready()
+            .args(["scan", "examples/contoso.ldif", "-q", "--format", format])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(code(&o), 1, "{format}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("error"), "{format}: {}", stderr(&o));
+    }
+}
+
+#[test]
 fn malformed_input_is_reported_with_file_line_column_and_the_scan_goes_on() {
     let dir = tempdir();
     let bad = write(

@@ -114,10 +114,17 @@ fn write_outputs(
             && std::io::stdout().is_terminal()
             && std::env::var_os("NO_COLOR").is_none();
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        match report::write(format, report, template_dir, color, &mut out) {
-            // A closed pipe (`| head`) is not an error.
-            Ok(()) | Err(RenderError::Write(_)) => {
-                let _ = out.flush();
+        let written = report::write(format, report, template_dir, color, &mut out)
+            .and_then(|()| out.flush().map_err(RenderError::Write));
+        match written {
+            Ok(()) => {}
+            // A closed pipe (`| head`) is not an error; a full disk or a failing device is.
+            Err(RenderError::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+            Err(RenderError::Write(source)) => {
+                return Err(CliError::Write {
+                    path: PathBuf::from("<stdout>"),
+                    source,
+                })
             }
             Err(source) => {
                 return Err(CliError::Render {

@@ -20,9 +20,15 @@ pub fn write(report: &Report, out: &mut dyn Write) -> Result<(), RenderError> {
     // A buffer of a known type: small writes through `dyn Write` cannot be inlined.
     let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
     let shell = serde_json::to_vec_pretty(&without_findings(report))?;
-    let list = memchr::memmem::find(&shell, EMPTY_FINDINGS)
-        .map(|at| at + EMPTY_FINDINGS.len() - 2)
-        .ok_or_else(|| std::io::Error::other("the report has no findings key"))?;
+    let Some(list) =
+        memchr::memmem::find(&shell, EMPTY_FINDINGS).map(|at| at + EMPTY_FINDINGS.len() - 2)
+    else {
+        // Not reached (the report always has the key); serde_json's own way then.
+        serde_json::to_writer_pretty(&mut out, report)?;
+        out.write_all(b"\n")?;
+        out.flush()?;
+        return Ok(());
+    };
     out.write_all(&shell[..list])?;
     if report.findings.is_empty() {
         out.write_all(b"[]")?;
