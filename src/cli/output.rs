@@ -118,14 +118,7 @@ fn write_outputs(
             .and_then(|()| out.flush().map_err(RenderError::Write));
         match written {
             Ok(()) => {}
-            // A closed pipe (`| head`) is not an error; a full disk or a failing device is.
-            Err(RenderError::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-            Err(RenderError::Write(source)) => {
-                return Err(CliError::Write {
-                    path: PathBuf::from("<stdout>"),
-                    source,
-                })
-            }
+            Err(RenderError::Write(e)) => stdout_written(Err(e))?,
             Err(source) => {
                 return Err(CliError::Render {
                     path: PathBuf::from("<stdout>"),
@@ -135,6 +128,18 @@ fn write_outputs(
         }
     }
     Ok(())
+}
+
+/// What a write to standard output means for the run: a reader that closed the pipe
+/// early (`| head`) is not an error; a full disk or a failing device is.
+pub fn stdout_written(written: std::io::Result<()>) -> Result<(), CliError> {
+    match written {
+        Err(source) if source.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::Write {
+            path: PathBuf::from("<stdout>"),
+            source,
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Writes one report file: into a temporary file beside it, renamed over `path` once

@@ -76,16 +76,7 @@ pub fn run(args: TrendArgs) -> Result<ExitStatus, CliError> {
             source,
         })?;
         let mut out = std::io::stdout().lock();
-        // A closed pipe (`| head`) is not an error; a full disk or a failing device is.
-        match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                return Err(CliError::Write {
-                    path: PathBuf::from("<stdout>"),
-                    source: e,
-                })
-            }
-            _ => {}
-        }
+        super::output::stdout_written(out.write_all(text.as_bytes()).and_then(|_| out.flush()))?;
     }
     Ok(ExitStatus::Pass)
 }
