@@ -96,7 +96,7 @@ impl Category {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct SourceRef {
     /// The input as the user named it (`-` for stdin), or the server URL for a live source.
-    pub file: std::sync::Arc<str>,
+    pub file: Arc<str>,
     /// Line of the entry's `dn:` (0 for live sources).
     pub line: u64,
 }

@@ -68,7 +68,7 @@ impl Engine<'_> {
                 .then(a.cmp(&b))
         });
         drop(keys);
-        permute(&mut findings, order);
+        super::permute(&mut findings, &mut order);
 
         let mut summary = Summary {
             inputs,
@@ -224,48 +224,5 @@ fn tenant_summary(
         ambiguous: count(tenant::AMBIGUOUS.id),
         collisions: count(tenant::COLLISION.id),
         cloud_only_users_unmatched: unmatched,
-    }
-}
-
-/// Reorders `v` in place so that position i holds what was at `order[i]` (`order` is a
-/// permutation of the positions).
-fn permute<T>(v: &mut [T], mut order: Vec<usize>) {
-    const DONE: usize = usize::MAX;
-    for i in 0..v.len() {
-        let mut j = i;
-        loop {
-            let k = order[j];
-            if k == DONE {
-                break;
-            }
-            order[j] = DONE;
-            if k == i {
-                break;
-            }
-            v.swap(j, k);
-            j = k;
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn permute_puts_each_element_where_the_order_says() {
-        for order in [
-            vec![],
-            vec![0],
-            vec![2, 0, 1],
-            vec![1, 0, 3, 2, 4],
-            vec![4, 3, 2, 1, 0, 5],
-        ] {
-            let mut v: Vec<usize> = (0..order.len()).map(|i| i * 10).collect();
-            super::permute(&mut v, order.clone());
-            assert_eq!(
-                v,
-                order.iter().map(|i| i * 10).collect::<Vec<_>>(),
-                "{order:?}"
-            );
-        }
     }
 }

@@ -3,8 +3,7 @@
 //! grouped by attribute slot.
 
 use super::part::Part;
-use crate::checks::Check;
-use crate::checks::{Typed, ValueFilter};
+use crate::checks::{Check, Typed, ValueFilter};
 use crate::model::{Diagnostic, DiagnosticLevel, Entry, ValueEncoding};
 use crate::rules::{AttrValues, RuleSet};
 use crate::source::ldif::BlockText;
@@ -65,9 +64,9 @@ impl AttrIndex {
         let mut buckets: Vec<Vec<Known>> = vec![Vec::new(); 1024];
         for (slot, n) in names.iter().enumerate() {
             let b = n.as_bytes();
-            if let Some(&first) = b.first() {
+            if let (Some(&first), Some(&last)) = (b.first(), b.last()) {
                 buckets[Self::bucket(b.len(), first)].push(Known {
-                    last: b[b.len() - 1].to_ascii_lowercase(),
+                    last: last.to_ascii_lowercase(),
                     name: n.clone(),
                     slot,
                 });
@@ -165,47 +164,27 @@ impl Decoded<'_, '_> {
         self.ranges.clear();
         self.ranges.resize(self.index.slots, (0, 0));
         // Values arrive in attribute order: a counting sort by slot keeps that order within
-        // each slot, moving each value at most once.
-        if self.vals.iter().all(|v| v.slot < self.ranges.len()) {
-            for v in &self.vals {
-                self.ranges[v.slot].1 += 1;
-            }
-            let mut start = 0;
-            for r in &mut self.ranges {
-                let n = r.1;
-                *r = (start, start);
-                start += n;
-            }
-            self.order.clear();
-            for v in &self.vals {
-                let r = &mut self.ranges[v.slot];
-                self.order.push(r.1);
-                r.1 += 1;
-            }
-            for i in 0..self.vals.len() {
-                while self.order[i] != i {
-                    let d = self.order[i];
-                    self.vals.swap(i, d);
-                    self.order.swap(i, d);
-                }
-            }
-            debug_assert!(self.vals.is_sorted_by_key(|v| (v.slot, v.attr)));
-            return;
+        // each slot, moving each value once. (Slots come from the index: all below
+        // `slots`.)
+        for v in &self.vals {
+            self.ranges[v.slot].1 += 1;
         }
-        // Keys are distinct (one value per attribute line): no stability needed.
-        self.vals.sort_unstable_by_key(|v| (v.slot, v.attr));
-        let mut i = 0;
-        while i < self.vals.len() {
-            let slot = self.vals[i].slot;
-            let mut j = i;
-            while j < self.vals.len() && self.vals[j].slot == slot {
-                j += 1;
-            }
-            if let Some(r) = self.ranges.get_mut(slot) {
-                *r = (i, j);
-            }
-            i = j;
+        let mut start = 0;
+        for r in &mut self.ranges {
+            let n = r.1;
+            *r = (start, start);
+            start += n;
         }
+        // Position `order[..]` of the grouped list takes value i.
+        self.order.clear();
+        self.order.resize(self.vals.len(), 0);
+        for (i, v) in self.vals.iter().enumerate() {
+            let r = &mut self.ranges[v.slot];
+            self.order[r.1] = i;
+            r.1 += 1;
+        }
+        super::permute(&mut self.vals, &mut self.order);
+        debug_assert!(self.vals.is_sorted_by_key(|v| (v.slot, v.attr)));
     }
 
     pub(crate) fn range(&self, slot: usize) -> std::ops::Range<usize> {

@@ -8,8 +8,7 @@ use super::decode::{
 use super::index::{self, Holder, IndexKey};
 use super::part::{part_index, Counted, DomainCount, ObjInfo, Part, PartFull, Pending, Reporter};
 use super::Engine;
-use crate::checks::Check;
-use crate::checks::Typed;
+use crate::checks::{Check, Typed};
 use crate::findings::{Finding, ValueKind};
 use crate::model::{Diagnostic, DiagnosticLevel, Entry};
 use crate::rules::{ObjectClass, Verdict};

@@ -62,11 +62,13 @@ fn lowered_hash<const N: usize>(namespace: u16, b: &[u8]) -> u64 {
 /// `key_hash(namespace, &normalize(value))` without allocating for short ASCII values.
 pub fn value_hash(namespace: u16, value: &str) -> u64 {
     let b = value.as_bytes();
-    // Most values are short: a small buffer to clear.
-    if b.len() <= 64 && b.is_ascii() {
-        lowered_hash::<64>(namespace, b)
-    } else if b.len() <= 256 && b.is_ascii() {
-        lowered_hash::<256>(namespace, b)
+    if b.len() <= 256 && b.is_ascii() {
+        // Most values are short: a small buffer to clear.
+        if b.len() <= 64 {
+            lowered_hash::<64>(namespace, b)
+        } else {
+            lowered_hash::<256>(namespace, b)
+        }
     } else {
         key_hash(namespace, &normalize(value))
     }

@@ -364,3 +364,46 @@ impl<'r> Engine<'r> {
         (part, block.data)
     }
 }
+
+/// Reorders `v` in place so that position i holds what was at `order[i]` (`order` is a
+/// permutation of the positions, used up on the way). Each element moves once.
+pub(crate) fn permute<T>(v: &mut [T], order: &mut [usize]) {
+    const DONE: usize = usize::MAX;
+    for i in 0..v.len() {
+        let mut j = i;
+        loop {
+            let k = order[j];
+            if k == DONE {
+                break;
+            }
+            order[j] = DONE;
+            if k == i {
+                break;
+            }
+            v.swap(j, k);
+            j = k;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn permute_puts_each_element_where_the_order_says() {
+        for order in [
+            vec![],
+            vec![0],
+            vec![2, 0, 1],
+            vec![1, 0, 3, 2, 4],
+            vec![4, 3, 2, 1, 0, 5],
+        ] {
+            let mut v: Vec<usize> = (0..order.len()).map(|i| i * 10).collect();
+            super::permute(&mut v, &mut order.clone());
+            assert_eq!(
+                v,
+                order.iter().map(|i| i * 10).collect::<Vec<_>>(),
+                "{order:?}"
+            );
+        }
+    }
+}
