@@ -108,7 +108,8 @@ pub struct ScanArgs {
     /// No progress bar, no warnings or notes on stderr (errors are still printed).
     #[arg(short, long)]
     pub quiet: bool,
-    /// Worker threads (default: one per core).
+    /// Threads that read, parse and check the input (default: one per core); `--threads 1`
+    /// runs the whole scan on one thread.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
     /// Longest logical (unfolded) LDIF line in bytes; a record with a longer one is not

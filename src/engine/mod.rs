@@ -27,8 +27,6 @@ use crate::source::ldif::LdifParser;
 pub use crate::source::{Input, InputError};
 use decode::{AttrIndex, Scratch};
 use part::Part;
-use rayon::prelude::*;
-use std::sync::mpsc::sync_channel;
 
 /// How a scan runs.
 #[derive(Clone)]
@@ -237,8 +235,10 @@ impl<'r> Engine<'r> {
         }
     }
 
-    /// Streams one input: a reader thread cuts record-aligned blocks, the rayon pool
-    /// parses and checks them; a bounded channel keeps memory flat.
+    /// Streams one input on the rayon pool's threads and no other: each thread takes the
+    /// next record-aligned block from the shared reader (which hashes the input in order),
+    /// then parses and checks it. `--threads 1` is one thread doing everything in turn;
+    /// at most one block per thread is in memory.
     fn scan_input(
         &self,
         input: Input,
@@ -246,43 +246,29 @@ impl<'r> Engine<'r> {
         let name = input.name.clone();
         let mut reader = input.reader;
         reader.set_max_record(self.opts.limits.max_entry);
-        let (tx, rx) = sync_channel::<Block>(rayon::current_num_threads().max(1));
-        let (recycle_tx, recycle_rx) = std::sync::mpsc::channel::<Vec<u8>>();
-        let progress = self.opts.progress.clone();
-        let reader_thread = std::thread::spawn(move || {
-            let mut diags = Vec::new();
-            let result = loop {
-                while let Ok(buf) = recycle_rx.try_recv() {
-                    reader.recycle(buf);
-                }
-                match reader.next_block(&mut diags) {
-                    Ok(Some(block)) => {
-                        if let Some(p) = &progress {
-                            p(block.data.len() as u64);
-                        }
-                        if tx.send(block).is_err() {
-                            break Ok(());
-                        }
-                    }
-                    Ok(None) => break Ok(()),
-                    Err(e) => break Err(e),
-                }
-            };
-            (reader, diags, result)
+        let feed = std::sync::Mutex::new(Feed {
+            reader,
+            diags: Vec::new(),
+            result: None,
         });
-        let mut parts: Vec<Part> = rx
-            .into_iter()
-            .par_bridge()
-            .map_with(recycle_tx, |recycle, block| {
+        let progress = self.opts.progress.as_deref();
+        let parts: Vec<Vec<Part>> = rayon::broadcast(|_| {
+            let mut parts = Vec::new();
+            let mut spent: Option<Vec<u8>> = None;
+            while let Some(block) = feed_next(&feed, spent.take(), progress) {
                 let (part, buf) = self.check_block(&name, block);
-                let _ = recycle.send(buf);
-                part
-            })
-            .collect();
-        let (reader, diags, result) = reader_thread.join().map_err(|_| InputError {
-            input: name.clone(),
-            message: "the reader thread failed".into(),
-        })?;
+                parts.push(part);
+                spent = Some(buf);
+            }
+            parts
+        });
+        let mut parts: Vec<Part> = parts.into_iter().flatten().collect();
+        let Feed {
+            reader,
+            diags,
+            result,
+        } = feed.into_inner().unwrap_or_else(|e| e.into_inner());
+        let result = result.unwrap_or(Ok(()));
         result.map_err(|e| InputError {
             input: name.clone(),
             message: match e
@@ -365,6 +351,53 @@ impl<'r> Engine<'r> {
     }
 }
 
+/// The reader of one input, shared by the threads that scan it.
+struct Feed {
+    reader: crate::source::input::BlockReader,
+    /// What the reader noticed (cut-off records, say).
+    diags: Vec<Diagnostic>,
+    /// How reading ended, once it has.
+    result: Option<std::io::Result<()>>,
+}
+
+/// The next block of a shared reader, after giving back a block's spent buffer; `None`
+/// once the input has ended or failed.
+fn feed_next(
+    feed: &std::sync::Mutex<Feed>,
+    spent: Option<Vec<u8>>,
+    progress: Option<&(dyn Fn(u64) + Send + Sync)>,
+) -> Option<Block> {
+    // A poisoned lock means another thread panicked; the panic ends the scan anyway.
+    let mut feed = feed.lock().unwrap_or_else(|e| e.into_inner());
+    let Feed {
+        reader,
+        diags,
+        result,
+    } = &mut *feed;
+    if let Some(buf) = spent {
+        reader.recycle(buf);
+    }
+    if result.is_some() {
+        return None;
+    }
+    match reader.next_block(diags) {
+        Ok(Some(block)) => {
+            if let Some(p) = progress {
+                p(block.data.len() as u64);
+            }
+            Some(block)
+        }
+        Ok(None) => {
+            *result = Some(Ok(()));
+            None
+        }
+        Err(e) => {
+            *result = Some(Err(e));
+            None
+        }
+    }
+}
+
 /// Reorders `v` in place so that position i holds what was at `order[i]` (`order` is a
 /// permutation of the positions, used up on the way). Each element moves once.
 pub(crate) fn permute<T>(v: &mut [T], order: &mut [usize]) {
@@ -388,6 +421,52 @@ pub(crate) fn permute<T>(v: &mut [T], order: &mut [usize]) {
 
 #[cfg(test)]
 mod tests {
+    use super::{scan, Input, ScanOptions};
+    use std::sync::{Arc, Mutex};
+
+    /// Blocks are read on the threads that check them: a one-thread pool runs the whole
+    /// scan on its one thread, and a two-thread pool on its two, with the same report.
+    #[test]
+    fn a_scan_runs_on_the_pool_threads_and_no_other() {
+        let rules = crate::rules::RuleSet::builtin().unwrap();
+        let ldif: String = (0..400)
+            .map(|i| {
+                format!(
+                    "dn: CN=u{i},OU=People,DC=corp,DC=example\nobjectClass: user\n\
+                     userPrincipalName: u{}@corp.example\n\n",
+                    i % 300
+                )
+            })
+            .collect();
+        let run = |threads: usize| {
+            let seen = Arc::new(Mutex::new(std::collections::BTreeSet::new()));
+            let opts = ScanOptions {
+                block_size: 512,
+                progress: Some({
+                    let seen = seen.clone();
+                    Arc::new(move |_| {
+                        seen.lock().unwrap().insert(rayon::current_thread_index());
+                    })
+                }),
+                ..Default::default()
+            };
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let input = Input::from_bytes("t.ldif", ldif.clone().into_bytes(), opts.block_size);
+            let report = pool.install(|| scan(vec![input], &rules, &opts)).unwrap();
+            let seen = seen.lock().unwrap().clone();
+            (seen, serde_json::to_string(&report.findings).unwrap())
+        };
+        let (one, report_one) = run(1);
+        assert_eq!(one.into_iter().collect::<Vec<_>>(), [Some(0)]);
+        let (two, report_two) = run(2);
+        assert!(two.iter().all(|t| matches!(t, Some(0 | 1))), "{two:?}");
+        assert!(report_one.contains("u0@corp.example"));
+        assert_eq!(report_one, report_two);
+    }
+
     #[test]
     fn permute_puts_each_element_where_the_order_says() {
         for order in [
