@@ -180,6 +180,67 @@ fn stdin_and_gzip_inputs_give_the_same_findings_as_the_file() {
     assert_eq!(v["summary"]["inputs"][0]["path"], "-");
 }
 
+/// A read that fails partway (a gzip stream cut short), after blocks were already handed
+/// to the threads: the run stops with the file's read error whatever the threads, and
+/// under --keep-going that input is reported as not scanned while the other is scanned.
+#[test]
+fn an_input_that_fails_partway_stops_the_run_or_is_left_out_with_keep_going() {
+    use std::io::Write;
+    let data = std::fs::read(root().join("tests/fixtures/spec/corpus-ldifde.ldf")).unwrap();
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    for _ in 0..20 {
+        enc.write_all(&data).unwrap();
+    }
+    let gz = enc.finish().unwrap();
+    let dir = tempdir();
+    let cut = dir.path().join("cut.ldif.gz");
+    std::fs::write(&cut, &gz[..gz.len() * 3 / 4]).unwrap();
+    let cut = cut.to_str().unwrap();
+    for threads in ["1", "2", "4"] {
+        let o = run(&["scan", cut, "--threads", threads, "--block-size", "4096"]);
+        assert_eq!(code(&o), 2, "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains(&format!("{cut}: read error:")),
+            "{}",
+            stderr(&o)
+        );
+        let o = run(&[
+            "scan",
+            cut,
+            "examples/contoso.ldif",
+            "--keep-going",
+            "--threads",
+            threads,
+            "--block-size",
+            "4096",
+            "--format",
+            "json",
+        ]);
+        // Exit 2: the report is written but incomplete.
+        assert_eq!(code(&o), 2, "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let files: std::collections::BTreeSet<&str> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["source"]["file"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            files.into_iter().collect::<Vec<_>>(),
+            ["examples/contoso.ldif"]
+        );
+        assert_eq!(v["summary"]["incomplete"], true);
+        let not_scanned = v["diagnostics"].as_array().unwrap().iter().any(|d| {
+            d["file"] == cut
+                && d["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("not scanned: read error:")
+        });
+        assert!(not_scanned, "{}", v["diagnostics"]);
+    }
+}
+
 #[test]
 fn output_is_byte_identical_whatever_the_threads_and_block_size() {
     let args = [
