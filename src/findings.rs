@@ -266,22 +266,27 @@ pub fn fingerprint(
     value: &str,
 ) -> String {
     use sha2::{Digest, Sha256};
-    let identity = match object_guid {
-        Some(g) if !g.is_empty() => format!("guid:{g}"),
-        _ => format!("dn:{}", crate::dn::normalize(dn)),
-    };
+    // The parts, each followed by a zero byte, fed to the hash piece by piece (the same
+    // bytes as one joined text, without building it).
     let mut h = Sha256::new();
-    for part in [
-        rule,
-        identity.as_str(),
-        &attribute.to_ascii_lowercase(),
-        &value.to_lowercase(),
-    ] {
-        h.update(part.as_bytes());
-        h.update([0u8]);
+    h.update(rule.as_bytes());
+    h.update([0u8]);
+    match object_guid {
+        Some(g) if !g.is_empty() => {
+            h.update(b"guid:");
+            h.update(g.as_bytes());
+        }
+        _ => {
+            h.update(b"dn:");
+            h.update(crate::dn::normalize(dn).as_bytes());
+        }
     }
-    let digest = h.finalize();
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    h.update([0u8]);
+    h.update(attribute.to_ascii_lowercase().as_bytes());
+    h.update([0u8]);
+    h.update(value.to_lowercase().as_bytes());
+    h.update([0u8]);
+    crate::text::hex(&h.finalize()[..16])
 }
 
 impl Finding {

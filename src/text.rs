@@ -76,6 +76,17 @@ fn raw_byte(c: char) -> Option<u8> {
     u8::try_from(u32::from(c).checked_sub(RAW_BASE)?).ok()
 }
 
+/// Lowercase hexadecimal of `bytes` (digests, fingerprints), in one allocation.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    out
+}
+
 /// True when the text holds escaped raw bytes (the value was not UTF-8).
 #[inline]
 pub fn has_raw_bytes(s: &str) -> bool {
@@ -161,6 +172,15 @@ pub fn for_report(s: &str) -> (String, Option<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_is_two_lowercase_digits_per_byte() {
+        assert_eq!(super::hex(&[]), "");
+        assert_eq!(super::hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+        let all: Vec<u8> = (0..=255).collect();
+        let want: String = all.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(super::hex(&all), want);
+    }
 
     #[test]
     fn utf8_is_borrowed_and_unmarked() {

@@ -166,10 +166,7 @@ pub fn verify_inputs(
             }
         };
         use sha2::{Digest, Sha256};
-        let have: String = Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let have = crate::text::hex(&Sha256::digest(&bytes));
         let state = match &input.sha256 {
             Some(want) if want.eq_ignore_ascii_case(&have) => InputState::Unchanged,
             _ => InputState::Changed,

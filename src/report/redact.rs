@@ -962,7 +962,7 @@ mod tests {
     #[test]
     fn hmac_matches_rfc_4231() {
         let mac = Hmac::new(b"Jefe").mac(b"what do ya want for nothing?");
-        let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
+        let hex = crate::text::hex(&mac);
         assert_eq!(
             hex,
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"

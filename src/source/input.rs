@@ -350,7 +350,7 @@ impl BlockReader {
             Some(h) => h.hasher.clone().finalize(),
             None => Sha256::new().finalize(),
         };
-        digest.iter().map(|b| format!("{b:02x}")).collect()
+        crate::text::hex(&digest)
     }
 
     /// After EOF: the number of raw bytes read from the input (before gunzip).
@@ -606,10 +606,7 @@ mod tests {
     }
 
     fn sha(data: &[u8]) -> String {
-        Sha256::digest(data)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        crate::text::hex(&Sha256::digest(data))
     }
 
     const LDIF: &str =
