@@ -422,15 +422,18 @@ fn default_target() -> String {
 impl Summary {
     /// Adds one finding to the per-severity, per-category and per-rule counts.
     pub fn count(&mut self, f: &Finding) {
-        *self
-            .findings_by_severity
-            .entry(f.severity.as_str().into())
-            .or_default() += 1;
-        *self
-            .findings_by_category
-            .entry(f.category.as_str().into())
-            .or_default() += 1;
-        *self.findings_by_rule.entry(f.rule.clone()).or_default() += 1;
+        // A key is copied only the first time it is counted.
+        fn bump(counts: &mut BTreeMap<String, u64>, key: &str) {
+            match counts.get_mut(key) {
+                Some(n) => *n += 1,
+                None => {
+                    counts.insert(key.to_string(), 1);
+                }
+            }
+        }
+        bump(&mut self.findings_by_severity, f.severity.as_str());
+        bump(&mut self.findings_by_category, f.category.as_str());
+        bump(&mut self.findings_by_rule, &f.rule);
     }
 }
 

@@ -74,8 +74,8 @@ impl Engine<'_> {
             inputs,
             ..Default::default()
         };
-        let mut error_objs = std::collections::HashSet::new();
-        let mut any_objs = std::collections::HashSet::new();
+        let mut error_objs = rustc_hash::FxHashSet::default();
+        let mut any_objs = rustc_hash::FxHashSet::default();
         // Change records per input, now that late modify records joined their entries.
         for i in &mut summary.inputs {
             if i.sha256.is_some() {
