@@ -11,6 +11,7 @@
 mod assemble;
 mod decode;
 mod evaluate;
+mod feed;
 pub mod index;
 mod late;
 mod object;
@@ -235,10 +236,9 @@ impl<'r> Engine<'r> {
         }
     }
 
-    /// Streams one input on the rayon pool's threads and no other: each thread takes the
-    /// next record-aligned block from the shared reader (which hashes the input in order),
-    /// then parses and checks it. `--threads 1` is one thread doing everything in turn;
-    /// at most one block per thread is in memory.
+    /// Streams one input: each thread of the rayon pool takes the next record-aligned
+    /// block (see [`feed`]), parses and checks it. At most one block per thread is in
+    /// memory, plus a few read ahead from a pipe.
     fn scan_input(
         &self,
         input: Input,
@@ -246,16 +246,12 @@ impl<'r> Engine<'r> {
         let name = input.name.clone();
         let mut reader = input.reader;
         reader.set_max_record(self.opts.limits.max_entry);
-        let feed = std::sync::Mutex::new(Feed {
-            reader,
-            diags: Vec::new(),
-            result: None,
-        });
-        let progress = self.opts.progress.as_deref();
+        let threads = rayon::current_num_threads();
+        let feed = feed::Feed::new(reader, threads, self.opts.progress.clone());
         let parts: Vec<Vec<Part>> = rayon::broadcast(|_| {
             let mut parts = Vec::new();
             let mut spent: Option<Vec<u8>> = None;
-            while let Some(block) = feed_next(&feed, spent.take(), progress) {
+            while let Some(block) = feed.next(spent.take()) {
                 let (part, buf) = self.check_block(&name, block);
                 parts.push(part);
                 spent = Some(buf);
@@ -263,11 +259,14 @@ impl<'r> Engine<'r> {
             parts
         });
         let mut parts: Vec<Part> = parts.into_iter().flatten().collect();
-        let Feed {
+        let feed::Reading {
             reader,
             diags,
             result,
-        } = feed.into_inner().unwrap_or_else(|e| e.into_inner());
+        } = feed.finish().map_err(|feed::ReaderFailed| InputError {
+            input: name.clone(),
+            message: "the reader thread failed".into(),
+        })?;
         let result = result.unwrap_or(Ok(()));
         result.map_err(|e| InputError {
             input: name.clone(),
@@ -351,53 +350,6 @@ impl<'r> Engine<'r> {
     }
 }
 
-/// The reader of one input, shared by the threads that scan it.
-struct Feed {
-    reader: crate::source::input::BlockReader,
-    /// What the reader noticed (cut-off records, say).
-    diags: Vec<Diagnostic>,
-    /// How reading ended, once it has.
-    result: Option<std::io::Result<()>>,
-}
-
-/// The next block of a shared reader, after giving back a block's spent buffer; `None`
-/// once the input has ended or failed.
-fn feed_next(
-    feed: &std::sync::Mutex<Feed>,
-    spent: Option<Vec<u8>>,
-    progress: Option<&(dyn Fn(u64) + Send + Sync)>,
-) -> Option<Block> {
-    // A poisoned lock means another thread panicked; the panic ends the scan anyway.
-    let mut feed = feed.lock().unwrap_or_else(|e| e.into_inner());
-    let Feed {
-        reader,
-        diags,
-        result,
-    } = &mut *feed;
-    if let Some(buf) = spent {
-        reader.recycle(buf);
-    }
-    if result.is_some() {
-        return None;
-    }
-    match reader.next_block(diags) {
-        Ok(Some(block)) => {
-            if let Some(p) = progress {
-                p(block.data.len() as u64);
-            }
-            Some(block)
-        }
-        Ok(None) => {
-            *result = Some(Ok(()));
-            None
-        }
-        Err(e) => {
-            *result = Some(Err(e));
-            None
-        }
-    }
-}
-
 /// Reorders `v` in place so that position i holds what was at `order[i]` (`order` is a
 /// permutation of the positions, used up on the way). Each element moves once.
 pub(crate) fn permute<T>(v: &mut [T], order: &mut [usize]) {
@@ -424,8 +376,9 @@ mod tests {
     use super::{scan, Input, ScanOptions};
     use std::sync::{Arc, Mutex};
 
-    /// Blocks are read on the threads that check them: a one-thread pool runs the whole
-    /// scan on its one thread, and a two-thread pool on its two, with the same report.
+    /// A file's blocks are read on the threads that check them: a one-thread pool runs
+    /// the whole scan on its one thread, and a two-thread pool on its two, with the same
+    /// report.
     #[test]
     fn a_scan_runs_on_the_pool_threads_and_no_other() {
         let rules = crate::rules::RuleSet::builtin().unwrap();

@@ -110,6 +110,25 @@ pub struct BlockReader {
     /// Buffers of blocks already parsed, handed back for reuse: fresh multi-MiB
     /// allocations cost a page fault per page.
     pool: Vec<Vec<u8>>,
+    /// See [`BlockReader::paced_by_producer`].
+    paced: bool,
+}
+
+/// Standard input redirected from a regular file (`< export.ldif`), not a pipe.
+#[cfg(unix)]
+fn stdin_is_a_file() -> bool {
+    use std::os::fd::AsFd;
+    io::stdin()
+        .as_fd()
+        .try_clone_to_owned()
+        .map(File::from)
+        .and_then(|f| f.metadata())
+        .is_ok_and(|m| m.is_file())
+}
+
+#[cfg(not(unix))]
+fn stdin_is_a_file() -> bool {
+    false
 }
 
 #[inline]
@@ -291,12 +310,23 @@ impl BlockReader {
     /// `name` is a path, or "-" for stdin. Gzip is detected by its magic bytes (1f 8b),
     /// not the extension.
     pub fn open(name: &str, block_size: usize) -> io::Result<BlockReader> {
-        let r: Box<dyn Read + Send> = if name == "-" {
-            Box::new(io::stdin())
+        let (r, paced): (Box<dyn Read + Send>, bool) = if name == "-" {
+            (Box::new(io::stdin()), !stdin_is_a_file())
         } else {
-            Box::new(File::open(name)?)
+            let file = File::open(name)?;
+            let paced = !file.metadata()?.is_file();
+            (Box::new(file), paced)
         };
-        Ok(Self::from_reader(name, r, block_size))
+        let mut reader = Self::from_reader(name, r, block_size);
+        reader.paced = paced;
+        Ok(reader)
+    }
+
+    /// True when the input is a pipe, a FIFO or a terminal rather than a file: its
+    /// producer (`zcat`, an export tool) writes only as fast as it is read, so reading
+    /// should go on while the blocks are checked.
+    pub fn paced_by_producer(&self) -> bool {
+        self.paced
     }
 
     pub fn from_reader(name: &str, r: Box<dyn Read + Send>, block_size: usize) -> BlockReader {
@@ -322,6 +352,7 @@ impl BlockReader {
             min_read: block_size.min(1 << 20),
             seen_content: false,
             pool: Vec::new(),
+            paced: false,
         }
     }
 

@@ -1,0 +1,223 @@
+//! How the scanning threads get an input's blocks. A file is read by those threads
+//! themselves, one at a time behind a lock, so `--threads N` is N threads in all. A pipe
+//! gets a thread of its own that reads ahead (a few blocks at most): its producer (`zcat`,
+//! an export tool) writes only as fast as it is read and must not wait for a scanning
+//! thread to come free.
+
+use crate::model::Diagnostic;
+use crate::source::input::{Block, BlockReader};
+use std::io;
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+type Progress = Option<Arc<dyn Fn(u64) + Send + Sync>>;
+
+/// A reader and what reading it gave besides blocks.
+pub(super) struct Reading {
+    pub reader: BlockReader,
+    /// What the reader noticed (cut-off records, say).
+    pub diags: Vec<Diagnostic>,
+    /// How reading ended, once it has.
+    pub result: Option<io::Result<()>>,
+}
+
+impl Reading {
+    fn new(reader: BlockReader) -> Reading {
+        Reading {
+            reader,
+            diags: Vec::new(),
+            result: None,
+        }
+    }
+
+    /// The next block; `None` once the input has ended or failed.
+    fn next(&mut self, progress: &Progress) -> Option<Block> {
+        if self.result.is_some() {
+            return None;
+        }
+        match self.reader.next_block(&mut self.diags) {
+            Ok(Some(block)) => {
+                if let Some(p) = progress {
+                    p(block.data.len() as u64);
+                }
+                Some(block)
+            }
+            Ok(None) => {
+                self.result = Some(Ok(()));
+                None
+            }
+            Err(e) => {
+                self.result = Some(Err(e));
+                None
+            }
+        }
+    }
+}
+
+enum Source {
+    /// Read by the scanning threads.
+    Shared(Box<Reading>),
+    /// Read ahead by a thread of its own.
+    Ahead {
+        blocks: Receiver<Block>,
+        spent: Sender<Vec<u8>>,
+        thread: JoinHandle<Reading>,
+    },
+}
+
+/// The blocks of one input, for the threads that scan it.
+pub(super) struct Feed {
+    source: Mutex<Source>,
+    progress: Progress,
+}
+
+/// The read-ahead thread ended in a panic (a bug).
+#[derive(Debug)]
+pub(super) struct ReaderFailed;
+
+impl Feed {
+    /// `ahead`: how many blocks a read-ahead thread may have waiting.
+    pub fn new(reader: BlockReader, ahead: usize, progress: Progress) -> Feed {
+        let source = if reader.paced_by_producer() {
+            let (tx, blocks) = sync_channel::<Block>(ahead.max(1));
+            let (spent, spent_rx) = channel::<Vec<u8>>();
+            let progress = progress.clone();
+            let thread = std::thread::spawn(move || {
+                let mut reading = Reading::new(reader);
+                loop {
+                    while let Ok(buf) = spent_rx.try_recv() {
+                        reading.reader.recycle(buf);
+                    }
+                    let Some(block) = reading.next(&progress) else {
+                        break;
+                    };
+                    // The scanning threads are gone only once the scan is over.
+                    if tx.send(block).is_err() {
+                        break;
+                    }
+                }
+                reading
+            });
+            Source::Ahead {
+                blocks,
+                spent,
+                thread,
+            }
+        } else {
+            Source::Shared(Box::new(Reading::new(reader)))
+        };
+        Feed {
+            source: Mutex::new(source),
+            progress,
+        }
+    }
+
+    /// The next block, after handing back the buffer of the block a thread is done
+    /// with; `None` once the input has ended or failed.
+    pub fn next(&self, spent_buf: Option<Vec<u8>>) -> Option<Block> {
+        // A poisoned lock means another thread panicked; the panic ends the scan anyway.
+        let mut source = self.source.lock().unwrap_or_else(|e| e.into_inner());
+        match &mut *source {
+            Source::Shared(reading) => {
+                if let Some(buf) = spent_buf {
+                    reading.reader.recycle(buf);
+                }
+                reading.next(&self.progress)
+            }
+            Source::Ahead { blocks, spent, .. } => {
+                if let Some(buf) = spent_buf {
+                    // The reader is gone only once the input has ended.
+                    let _ = spent.send(buf);
+                }
+                blocks.recv().ok()
+            }
+        }
+    }
+
+    /// The reader once every block has been taken.
+    pub fn finish(self) -> Result<Reading, ReaderFailed> {
+        match self.source.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            Source::Shared(reading) => Ok(*reading),
+            Source::Ahead {
+                blocks,
+                spent,
+                thread,
+            } => {
+                // Closing the channels releases a reader still waiting to send.
+                drop((blocks, spent));
+                thread.join().map_err(|_| ReaderFailed)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[cfg(target_os = "linux")] // the pipe is opened by its /proc path
+mod tests {
+    use super::Feed;
+    use crate::source::input::BlockReader;
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+
+    fn ldif() -> Vec<u8> {
+        (0..3000)
+            .map(|i| format!("dn: CN=u{i},DC=corp,DC=example\nobjectClass: user\ncn: u{i}\n\n"))
+            .collect::<String>()
+            .into_bytes()
+    }
+
+    /// Every block once, in input order, whatever thread takes it; then the reader.
+    fn drain(feed: Feed) -> (Vec<u8>, super::Reading) {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let mut blocks: Vec<(usize, Vec<u8>)> = pool
+            .broadcast(|_| {
+                let mut got = Vec::new();
+                while let Some(b) = feed.next(None) {
+                    got.push((b.index, b.data));
+                }
+                got
+            })
+            .into_iter()
+            .flatten()
+            .collect();
+        blocks.sort();
+        let bytes = blocks.into_iter().flat_map(|(_, d)| d).collect();
+        (bytes, feed.finish().unwrap())
+    }
+
+    #[test]
+    fn a_pipe_is_read_ahead_and_a_file_by_the_scanning_threads_with_the_same_blocks() {
+        let data = ldif();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.ldif");
+        std::fs::write(&path, &data).unwrap();
+        let file = BlockReader::open(path.to_str().unwrap(), 4096).unwrap();
+        assert!(!file.paced_by_producer());
+        let (from_file, reading) = drain(Feed::new(file, 2, None));
+        assert_eq!(from_file, data);
+        assert!(matches!(reading.result, Some(Ok(()))));
+        let file_sha = reading.reader.sha256_hex();
+
+        let (rx, mut tx) = std::io::pipe().unwrap();
+        let pipe = BlockReader::open(&format!("/proc/self/fd/{}", rx.as_raw_fd()), 4096).unwrap();
+        drop(rx);
+        assert!(pipe.paced_by_producer());
+        let writer = {
+            let data = data.clone();
+            std::thread::spawn(move || {
+                for chunk in data.chunks(1000) {
+                    tx.write_all(chunk).unwrap();
+                }
+            })
+        };
+        let (from_pipe, reading) = drain(Feed::new(pipe, 2, None));
+        writer.join().unwrap();
+        assert_eq!(from_pipe, data);
+        assert!(matches!(reading.result, Some(Ok(()))));
+        assert_eq!(reading.reader.sha256_hex(), file_sha);
+    }
+}
