@@ -339,23 +339,31 @@ pub(crate) fn resolve(engine: &Engine, parts: &mut [Part]) -> Vec<(FKey, Finding
     let pending: usize = parts.iter().map(|p| p.pending.len()).sum();
     let mut out: Vec<(FKey, Finding)> =
         Vec::with_capacity(pending + runs.iter().map(|r| r.len()).sum::<usize>());
-    // Runs are independent: their findings are built in parallel, kept in run order.
-    out.par_extend(runs.into_par_iter().flat_map_iter(|run| {
-        // Ordered by key, then input order (run-wide numbers follow the order blocks
-        // ended in, which threads decide).
-        let mut members: Vec<(IndexKey, (u32, u32), u32, usize)> = run
-            .map(|at| (view.key(at), view.obj(at), view.holder(at).rec, at))
+    // Runs are independent: their findings are built in parallel, a window of runs at a
+    // time (so that no more than a window's findings wait to be moved), in run order.
+    for window in runs.chunks(4096) {
+        let found: Vec<Vec<(FKey, Finding)>> = window
+            .par_iter()
+            .map(|run| {
+                // Ordered by key, then input order (run-wide numbers follow the order
+                // blocks ended in, which threads decide).
+                let mut members: Vec<(IndexKey, (u32, u32), u32, usize)> = run
+                    .clone()
+                    .map(|at| (view.key(at), view.obj(at), view.holder(at).rec, at))
+                    .collect();
+                members.sort();
+                let mut found = Vec::new();
+                for group in members.chunk_by(|a, b| a.0 == b.0) {
+                    if group.len() >= 2 {
+                        let group: Vec<usize> = group.iter().map(|m| m.3).collect();
+                        duplicate_findings(&view, &group, &mut found);
+                    }
+                }
+                found
+            })
             .collect();
-        members.sort();
-        let mut found = Vec::new();
-        for group in members.chunk_by(|a, b| a.0 == b.0) {
-            if group.len() >= 2 {
-                let group: Vec<usize> = group.iter().map(|m| m.3).collect();
-                duplicate_findings(&view, &group, &mut found);
-            }
-        }
-        found
-    }));
+        out.extend(found.into_iter().flatten());
+    }
     drop(view);
     proposals.sort();
     proposals.dedup();
@@ -377,25 +385,23 @@ pub(crate) fn resolve(engine: &Engine, parts: &mut [Part]) -> Vec<(FKey, Finding
 
     domain_findings(engine, &numbered, &mut out);
 
-    // The pending findings are the parts' no longer: moved, not copied (each part's in
-    // parallel, in part order).
-    let rejected = &rejected;
-    out.par_extend(parts.par_iter_mut().enumerate().flat_map_iter(|(pi, p)| {
-        let pi = u32::try_from(pi).unwrap_or(u32::MAX);
-        std::mem::take(&mut p.pending).into_iter().map(move |f| {
+    // The pending findings are the parts' no longer: moved, not copied (in parallel
+    // they were no faster, and the lists they pass through raised the peak memory).
+    for (pi, p) in (0..=u32::MAX).zip(parts.iter_mut()) {
+        for f in std::mem::take(&mut p.pending) {
             let mut finding = f.finding;
             if rejected.contains(&(pi, f.value_id)) {
                 finding.suggestion = None;
             }
-            (
+            out.push((
                 FKey {
                     part: pi,
                     obj: f.obj,
                 },
                 finding,
-            )
-        })
-    }));
+            ));
+        }
+    }
     out
 }
 
