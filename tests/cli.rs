@@ -181,7 +181,8 @@ fn stdin_and_gzip_inputs_give_the_same_findings_as_the_file() {
 }
 
 /// A read that fails partway (a gzip stream cut short), after blocks were already handed
-/// to the threads: the run stops with the file's read error whatever the threads, and
+/// to the threads: the run stops with the input's read error whatever the threads, from
+/// a file or a pipe, and
 /// under --keep-going that input is reported as not scanned while the other is scanned.
 #[test]
 fn an_input_that_fails_partway_stops_the_run_or_is_left_out_with_keep_going() {
@@ -197,6 +198,13 @@ fn an_input_that_fails_partway_stops_the_run_or_is_left_out_with_keep_going() {
     std::fs::write(&cut, &gz[..gz.len() * 3 / 4]).unwrap();
     let cut = cut.to_str().unwrap();
     for threads in ["1", "2", "4"] {
+        // Through a pipe, read ahead by a thread of its own.
+        let o = run_stdin(
+            &["scan", "-", "--threads", threads, "--block-size", "4096"],
+            &gz[..gz.len() * 3 / 4],
+        );
+        assert_eq!(code(&o), 2, "{}", stderr(&o));
+        assert!(stderr(&o).contains("-: read error:"), "{}", stderr(&o));
         let o = run(&["scan", cut, "--threads", threads, "--block-size", "4096"]);
         assert_eq!(code(&o), 2, "{}", stderr(&o));
         assert!(

@@ -109,7 +109,7 @@ pub struct ScanArgs {
     #[arg(short, long)]
     pub quiet: bool,
     /// Threads that read, parse and check the input (default: one per core); `--threads 1`
-    /// scans a file on one thread (a pipe on stdin also gets a thread that reads ahead).
+    /// scans a file on one thread (a pipe or FIFO also gets a thread that reads ahead).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
     /// Longest logical (unfolded) LDIF line in bytes; a record with a longer one is not

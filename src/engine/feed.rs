@@ -1,8 +1,8 @@
 //! How the scanning threads get an input's blocks. A file is read by those threads
-//! themselves, one at a time behind a lock, so `--threads N` is N threads in all. A pipe
-//! gets a thread of its own that reads ahead (a few blocks at most): its producer (`zcat`,
-//! an export tool) writes only as fast as it is read and must not wait for a scanning
-//! thread to come free.
+//! themselves, one at a time behind a lock, so `--threads N` is N threads in all. A pipe,
+//! FIFO or terminal gets a thread of its own that reads ahead (up to one block per
+//! scanning thread): its producer (`zcat`, an export tool) writes only as fast as it is
+//! read and must not wait for a scanning thread to come free.
 
 use crate::model::Diagnostic;
 use crate::source::input::{Block, BlockReader};
@@ -20,6 +20,9 @@ pub(super) struct Reading {
     pub diags: Vec<Diagnostic>,
     /// How reading ended, once it has.
     pub result: Option<io::Result<()>>,
+    /// Reading panicked (a bug): the input is reported as failed, as when the read-ahead
+    /// thread dies.
+    panicked: bool,
 }
 
 impl Reading {
@@ -28,6 +31,7 @@ impl Reading {
             reader,
             diags: Vec::new(),
             result: None,
+            panicked: false,
         }
     }
 
@@ -120,10 +124,21 @@ impl Feed {
         let mut source = self.source.lock().unwrap_or_else(|e| e.into_inner());
         match &mut *source {
             Source::Shared(reading) => {
+                if reading.panicked {
+                    return None;
+                }
                 if let Some(buf) = spent_buf {
                     reading.reader.recycle(buf);
                 }
-                reading.next(&self.progress)
+                // A panic while reading fails this input only, as it did on a reader
+                // thread of its own; the reader is not used again.
+                let next = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    reading.next(&self.progress)
+                }));
+                next.unwrap_or_else(|_| {
+                    reading.panicked = true;
+                    None
+                })
             }
             Source::Ahead { blocks, spent, .. } => {
                 if let Some(buf) = spent_buf {
@@ -135,10 +150,11 @@ impl Feed {
         }
     }
 
-    /// The reader once every block has been taken.
+    /// The reader once every block has been taken; an error if reading panicked or
+    /// stopped before the input ended.
     pub fn finish(self) -> Result<Reading, ReaderFailed> {
-        match self.source.into_inner().unwrap_or_else(|e| e.into_inner()) {
-            Source::Shared(reading) => Ok(*reading),
+        let reading = match self.source.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            Source::Shared(reading) => *reading,
             Source::Ahead {
                 blocks,
                 spent,
@@ -146,9 +162,13 @@ impl Feed {
             } => {
                 // Closing the channels releases a reader still waiting to send.
                 drop((blocks, spent));
-                thread.join().map_err(|_| ReaderFailed)
+                thread.join().map_err(|_| ReaderFailed)?
             }
+        };
+        if reading.panicked || reading.result.is_none() {
+            return Err(ReaderFailed);
         }
+        Ok(reading)
     }
 }
 
@@ -157,7 +177,6 @@ impl Feed {
 mod tests {
     use super::Feed;
     use crate::source::input::BlockReader;
-    use std::io::Write;
     use std::os::fd::AsRawFd;
 
     fn ldif() -> Vec<u8> {
@@ -202,20 +221,19 @@ mod tests {
         assert!(matches!(reading.result, Some(Ok(()))));
         let file_sha = reading.reader.sha256_hex();
 
-        let (rx, mut tx) = std::io::pipe().unwrap();
-        let pipe = BlockReader::open(&format!("/proc/self/fd/{}", rx.as_raw_fd()), 4096).unwrap();
-        drop(rx);
+        // The pipe from a child's standard output (`std::io::pipe` is newer than the
+        // crate's minimum Rust).
+        let mut child = std::process::Command::new("cat")
+            .arg(&path)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = child.stdout.take().unwrap();
+        let pipe = BlockReader::open(&format!("/proc/self/fd/{}", out.as_raw_fd()), 4096).unwrap();
+        drop(out);
         assert!(pipe.paced_by_producer());
-        let writer = {
-            let data = data.clone();
-            std::thread::spawn(move || {
-                for chunk in data.chunks(1000) {
-                    tx.write_all(chunk).unwrap();
-                }
-            })
-        };
         let (from_pipe, reading) = drain(Feed::new(pipe, 2, None));
-        writer.join().unwrap();
+        assert!(child.wait().unwrap().success());
         assert_eq!(from_pipe, data);
         assert!(matches!(reading.result, Some(Ok(()))));
         assert_eq!(reading.reader.sha256_hex(), file_sha);

@@ -248,24 +248,35 @@ impl<'r> Engine<'r> {
         reader.set_max_record(self.opts.limits.max_entry);
         let threads = rayon::current_num_threads();
         let feed = feed::Feed::new(reader, threads, self.opts.progress.clone());
-        let parts: Vec<Vec<Part>> = rayon::broadcast(|_| {
-            let mut parts = Vec::new();
-            let mut spent: Option<Vec<u8>> = None;
-            while let Some(block) = feed.next(spent.take()) {
-                let (part, buf) = self.check_block(&name, block);
-                parts.push(part);
-                spent = Some(buf);
+        // One job per pool thread, each taking blocks until the input ends: whichever
+        // threads are free run them (a thread busy elsewhere is not waited for).
+        let parts = std::sync::Mutex::new(Vec::new());
+        rayon::in_place_scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|_| {
+                    let mut mine = Vec::new();
+                    let mut spent: Option<Vec<u8>> = None;
+                    while let Some(block) = feed.next(spent.take()) {
+                        let (part, buf) = self.check_block(&name, block);
+                        mine.push(part);
+                        spent = Some(buf);
+                    }
+                    parts
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .append(&mut mine);
+                });
             }
-            parts
         });
-        let mut parts: Vec<Part> = parts.into_iter().flatten().collect();
+        let mut parts: Vec<Part> = parts.into_inner().unwrap_or_else(|e| e.into_inner());
         let feed::Reading {
             reader,
             diags,
             result,
+            ..
         } = feed.finish().map_err(|feed::ReaderFailed| InputError {
             input: name.clone(),
-            message: "the reader thread failed".into(),
+            message: "reading stopped on an internal error".into(),
         })?;
         let result = result.unwrap_or(Ok(()));
         result.map_err(|e| InputError {
@@ -437,5 +448,95 @@ mod tests {
                 "{order:?}"
             );
         }
+    }
+
+    /// Reads a few records, then panics (a bug in a reader, say).
+    struct Flaky(usize);
+    impl std::io::Read for Flaky {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.0 += 1;
+            assert!(self.0 < 20, "flaky reader");
+            let rec = b"dn: CN=a,DC=corp,DC=example\nobjectClass: user\n\n";
+            let n = rec.len().min(buf.len());
+            buf[..n].copy_from_slice(&rec[..n]);
+            Ok(n)
+        }
+    }
+
+    /// A panic while reading fails that input, whatever the threads, and `keep_going`
+    /// scans the others.
+    #[test]
+    fn a_reader_that_panics_fails_its_input_only() {
+        let rules = crate::rules::RuleSet::builtin().unwrap();
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let flaky = || Input {
+                name: "flaky.ldif".into(),
+                reader: crate::source::input::BlockReader::from_reader(
+                    "flaky.ldif",
+                    Box::new(Flaky(0)),
+                    64,
+                ),
+            };
+            let opts = ScanOptions::default();
+            let err = pool
+                .install(|| scan(vec![flaky()], &rules, &opts))
+                .err()
+                .unwrap();
+            assert_eq!(err.input, "flaky.ldif");
+            assert_eq!(err.message, "reading stopped on an internal error");
+            let opts = ScanOptions {
+                keep_going: true,
+                ..Default::default()
+            };
+            let ok = Input::from_bytes(
+                "ok.ldif",
+                b"dn: CN=b,DC=corp,DC=example\nobjectClass: user\n".to_vec(),
+                64,
+            );
+            let report = pool
+                .install(|| scan(vec![flaky(), ok], &rules, &opts))
+                .unwrap();
+            assert!(report.summary.incomplete);
+            assert_eq!(report.summary.inputs[1].entries, 1);
+            assert!(report.diagnostics.iter().any(|d| d.file == "flaky.ldif"
+                && d.message == "not scanned: reading stopped on an internal error"));
+        }
+    }
+
+    /// The scan takes whichever pool threads are free: a thread busy until the scan ends
+    /// is not waited for.
+    #[test]
+    fn a_scan_does_not_wait_for_a_busy_pool_thread() {
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let rules = crate::rules::RuleSet::builtin().unwrap();
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(2)
+                .build()
+                .unwrap();
+            let found = pool.install(|| {
+                let (tx, rx) = std::sync::mpsc::channel::<()>();
+                rayon::scope(|s| {
+                    s.spawn(move |_| {
+                        let _ = rx.recv();
+                    });
+                    let input = Input::from_bytes(
+                        "t.ldif",
+                        b"dn: CN=a,DC=corp,DC=example\nobjectClass: user\n".to_vec(),
+                        64,
+                    );
+                    let report = scan(vec![input], &rules, &ScanOptions::default());
+                    let _ = tx.send(());
+                    report.map(|r| r.summary.objects_read)
+                })
+            });
+            let _ = done_tx.send(found.ok());
+        });
+        let found = done_rx.recv_timeout(std::time::Duration::from_secs(60));
+        assert_eq!(found, Ok(Some(1)), "the scan waited for the busy thread");
     }
 }

@@ -3,9 +3,10 @@
 //!
 //! The pipeline is built for throughput on multi-gigabyte exports:
 //!
-//! 1. A reader thread drives an [`input::BlockReader`]: it opens the input (a path or
-//!    `-`), detects gzip by its magic bytes, strips a UTF-8 BOM or transcodes UTF-16, and
-//!    cuts the byte stream into blocks of about 2 MiB, each ending just after a blank line
+//! 1. An [`input::BlockReader`] (driven by the engine's scanning threads in turn, or by a
+//!    thread of its own for a pipe) opens the input (a path or `-`), detects gzip by its
+//!    magic bytes, strips a UTF-8 BOM or transcodes UTF-16, and cuts the byte stream into
+//!    blocks of about 1 MiB, each ending just after a blank line
 //!    (a record boundary). Line numbers are counted so that every block knows the line of
 //!    its first byte, and the raw bytes are hashed (SHA-256) on the way.
 //! 2. Workers parse blocks in parallel with an [`ldif::LdifParser`] each. Because blocks
