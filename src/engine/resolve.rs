@@ -414,12 +414,24 @@ fn duplicate_findings(view: &View, group: &[usize], out: &mut Vec<(FKey, Finding
     let cap = if group.len() > 1000 { 10 } else { RELATED_CAP };
     // Each holder as the others list it, built once: the lists share its texts.
     let listed: Vec<Related> = sorted.iter().map(|&o| view.related(o)).collect();
+    // A holder's finding lists every other holder except its own object's values in other
+    // attributes: counted per object and per (object, attribute) once, so that a value
+    // held by a million objects stays linear.
+    let mut per_obj: FxHashMap<u32, usize> = FxHashMap::default();
+    let mut per_obj_slot: FxHashMap<(u32, usize), usize> = FxHashMap::default();
+    for &o in group {
+        let obj = view.holder(o).obj;
+        *per_obj.entry(obj).or_default() += 1;
+        *per_obj_slot.entry((obj, view.slot(o))).or_default() += 1;
+    }
     for &r in group {
         let me = view.holder(r).obj;
         let my_slot = view.slot(r);
         let is_other =
             |o: &&usize| **o != r && (view.holder(**o).obj != me || view.slot(**o) == my_slot);
-        let total = sorted.iter().filter(is_other).count();
+        let own_other_attributes = per_obj.get(&me).copied().unwrap_or(1)
+            - per_obj_slot.get(&(me, my_slot)).copied().unwrap_or(1);
+        let total = group.len() - 1 - own_other_attributes;
         if total == 0 {
             continue;
         }
