@@ -14,15 +14,23 @@ use std::thread::JoinHandle;
 type Progress = Option<Arc<dyn Fn(u64) + Send + Sync>>;
 
 /// A reader and what reading it gave besides blocks.
-pub(super) struct Reading {
-    pub reader: BlockReader,
+struct Reading {
+    reader: BlockReader,
     /// What the reader noticed (cut-off records, say).
-    pub diags: Vec<Diagnostic>,
-    /// How reading ended, once it has.
-    pub result: Option<io::Result<()>>,
-    /// Reading panicked (a bug): the input is reported as failed, as when the read-ahead
-    /// thread dies.
+    diags: Vec<Diagnostic>,
+    /// How reading ended, once it has (still `None` after a panic).
+    result: Option<io::Result<()>>,
+    /// Reading panicked (a bug): nothing more is read, and the input is reported as
+    /// failed, as when the read-ahead thread dies.
     panicked: bool,
+}
+
+/// An input read to its end: the reader (its sha256 and byte count), what it noticed,
+/// and how reading ended.
+pub(super) struct Finished {
+    pub reader: BlockReader,
+    pub diags: Vec<Diagnostic>,
+    pub result: io::Result<()>,
 }
 
 impl Reading {
@@ -152,7 +160,7 @@ impl Feed {
 
     /// The reader once every block has been taken; an error if reading panicked or
     /// stopped before the input ended.
-    pub fn finish(self) -> Result<Reading, ReaderFailed> {
+    pub fn finish(self) -> Result<Finished, ReaderFailed> {
         let reading = match self.source.into_inner().unwrap_or_else(|e| e.into_inner()) {
             Source::Shared(reading) => *reading,
             Source::Ahead {
@@ -165,10 +173,13 @@ impl Feed {
                 thread.join().map_err(|_| ReaderFailed)?
             }
         };
-        if reading.panicked || reading.result.is_none() {
-            return Err(ReaderFailed);
-        }
-        Ok(reading)
+        // A panic leaves no result.
+        let result = reading.result.ok_or(ReaderFailed)?;
+        Ok(Finished {
+            reader: reading.reader,
+            diags: reading.diags,
+            result,
+        })
     }
 }
 
@@ -187,7 +198,7 @@ mod tests {
     }
 
     /// Every block once, in input order, whatever thread takes it; then the reader.
-    fn drain(feed: Feed) -> (Vec<u8>, super::Reading) {
+    fn drain(feed: Feed) -> (Vec<u8>, super::Finished) {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(2)
             .build()
@@ -218,7 +229,7 @@ mod tests {
         assert!(!file.paced_by_producer());
         let (from_file, reading) = drain(Feed::new(file, 2, None));
         assert_eq!(from_file, data);
-        assert!(matches!(reading.result, Some(Ok(()))));
+        assert!(reading.result.is_ok());
         let file_sha = reading.reader.sha256_hex();
 
         // The pipe from a child's standard output (`std::io::pipe` is newer than the
@@ -235,7 +246,7 @@ mod tests {
         let (from_pipe, reading) = drain(Feed::new(pipe, 2, None));
         assert!(child.wait().unwrap().success());
         assert_eq!(from_pipe, data);
-        assert!(matches!(reading.result, Some(Ok(()))));
+        assert!(reading.result.is_ok());
         assert_eq!(reading.reader.sha256_hex(), file_sha);
     }
 }

@@ -238,7 +238,7 @@ impl<'r> Engine<'r> {
 
     /// Streams one input: each thread of the rayon pool takes the next record-aligned
     /// block (see [`feed`]), parses and checks it. At most one block per thread is in
-    /// memory, plus a few read ahead from a pipe.
+    /// memory, plus up to one per thread read ahead from a pipe.
     fn scan_input(
         &self,
         input: Input,
@@ -269,16 +269,14 @@ impl<'r> Engine<'r> {
             }
         });
         let mut parts: Vec<Part> = parts.into_inner().unwrap_or_else(|e| e.into_inner());
-        let feed::Reading {
+        let feed::Finished {
             reader,
             diags,
             result,
-            ..
         } = feed.finish().map_err(|feed::ReaderFailed| InputError {
             input: name.clone(),
             message: "reading stopped on an internal error".into(),
         })?;
-        let result = result.unwrap_or(Ok(()));
         result.map_err(|e| InputError {
             input: name.clone(),
             message: match e
