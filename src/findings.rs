@@ -363,8 +363,12 @@ pub struct Summary {
     pub findings_by_rule: BTreeMap<String, u64>,
     /// modify / delete / modrdn records seen, by change type (never checked).
     pub change_records: BTreeMap<String, u64>,
-    /// Input diagnostics by level.
+    /// Input diagnostics by level (those listed and those only counted).
     pub diagnostics: BTreeMap<String, u64>,
+    /// Diagnostics counted but not listed: past the first `--max-diagnostics` of an input
+    /// (a warning on the input says how many).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub diagnostics_not_listed: u64,
     /// Accepted domains the run was configured with.
     pub accepted_domains: Vec<String>,
     /// Domains accepted without being configured (`onmicrosoft.com` and its subdomains);
@@ -413,6 +417,10 @@ pub struct TenantSummary {
     pub collisions: u64,
     /// Cloud-only users no object will match: they stay cloud-only.
     pub cloud_only_users_unmatched: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 fn default_target() -> String {

@@ -156,3 +156,156 @@ impl std::fmt::Display for Diagnostic {
         }
     }
 }
+
+/// Diagnostics counted but not listed (see [`keep_first`]), by level as the summary
+/// counts the listed ones.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Unlisted {
+    pub errors: u64,
+    pub warnings: u64,
+    pub notes: u64,
+    /// Of them, records not checked because they were past a size limit.
+    pub not_checked: u64,
+}
+
+impl Unlisted {
+    pub fn count(&mut self, d: &Diagnostic) {
+        match d.level {
+            DiagnosticLevel::Error => self.errors += 1,
+            DiagnosticLevel::Warning => self.warnings += 1,
+            DiagnosticLevel::Note => self.notes += 1,
+        }
+        if d.limit.is_some() {
+            self.not_checked += 1;
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.errors + self.warnings + self.notes
+    }
+
+    pub fn add(&mut self, other: &Unlisted) {
+        self.errors += other.errors;
+        self.warnings += other.warnings;
+        self.notes += other.notes;
+        self.not_checked += other.not_checked;
+    }
+}
+
+/// Keeps the first `limit` of one input's diagnostics in report order (line, column,
+/// message; level and limit only break ties, so which are kept never depends on the order
+/// they came in) and counts the rest in `unlisted`. A damaged or wrong file can have a
+/// problem on every line: listing them all takes memory without bound and tells no more
+/// than the first ones. Duplicates are dropped, as the report drops them.
+pub fn keep_first(diags: &mut Vec<Diagnostic>, limit: usize, unlisted: &mut Unlisted) {
+    if diags.len() <= limit {
+        return;
+    }
+    diags.sort_by(|a, b| {
+        (a.line, a.column, &a.message, a.level, &a.limit)
+            .cmp(&(b.line, b.column, &b.message, b.level, &b.limit))
+    });
+    diags.dedup();
+    for d in diags.iter().skip(limit) {
+        unlisted.count(d);
+    }
+    diags.truncate(limit);
+}
+
+/// When a list that [`keep_first`] bounds to `limit` is cut back: at twice the limit, so
+/// that sorting is paid once for every `limit` diagnostics added.
+pub fn keep_first_at(limit: usize) -> usize {
+    limit.saturating_mul(2).saturating_add(64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn diag(level: DiagnosticLevel, line: u64, message: &str) -> Diagnostic {
+        Diagnostic {
+            level,
+            file: "x.ldif".into(),
+            line,
+            column: 0,
+            message: message.into(),
+            limit: None,
+        }
+    }
+
+    #[test]
+    fn keep_first_keeps_the_earliest_lines_whatever_the_order_they_came_in() {
+        let all: Vec<Diagnostic> = (1..=10)
+            .map(|l| {
+                let level = if l % 2 == 0 {
+                    DiagnosticLevel::Error
+                } else {
+                    DiagnosticLevel::Warning
+                };
+                diag(level, l, "m")
+            })
+            .collect();
+        let mut forward = all.clone();
+        let mut backward: Vec<Diagnostic> = all.iter().rev().cloned().collect();
+        let (mut a, mut b) = (Unlisted::default(), Unlisted::default());
+        keep_first(&mut forward, 3, &mut a);
+        keep_first(&mut backward, 3, &mut b);
+        assert_eq!(forward, all[..3].to_vec());
+        assert_eq!(backward, forward);
+        // Lines 4 to 10: errors on 4, 6, 8, 10.
+        let want = Unlisted {
+            errors: 4,
+            warnings: 3,
+            notes: 0,
+            not_checked: 0,
+        };
+        assert_eq!((a, b), (want, want));
+        assert_eq!(a.total(), 7);
+    }
+
+    #[test]
+    fn keep_first_in_steps_keeps_what_one_cut_keeps() {
+        // Cut back as a list grows (as blocks end) or once at the end: the same.
+        let all: Vec<Diagnostic> = (0..500u64)
+            .map(|i| {
+                let mut d = diag(DiagnosticLevel::Error, (i * 7919) % 500 + 1, "e");
+                if i % 5 == 0 {
+                    d.limit = Some("--max-entry-bytes".into());
+                }
+                d
+            })
+            .collect();
+        let mut once = all.clone();
+        let mut u1 = Unlisted::default();
+        keep_first(&mut once, 40, &mut u1);
+        let mut steps = Vec::new();
+        let mut u2 = Unlisted::default();
+        for chunk in all.chunks(37) {
+            steps.extend_from_slice(chunk);
+            if steps.len() >= keep_first_at(40) / 2 {
+                keep_first(&mut steps, 40, &mut u2);
+            }
+        }
+        keep_first(&mut steps, 40, &mut u2);
+        assert_eq!(steps, once);
+        assert_eq!(u2, u1);
+        assert_eq!(u1.errors, 460);
+        let with_limit = |v: &[Diagnostic]| v.iter().filter(|d| d.limit.is_some()).count() as u64;
+        assert_eq!(u1.not_checked, with_limit(&all) - with_limit(&once));
+        assert_eq!(
+            once.iter().map(|d| d.line).collect::<Vec<_>>(),
+            (1..=40).collect::<Vec<_>>()
+        );
+        // Duplicates count once; a list within the limit is left as it is.
+        let mut dup = vec![diag(DiagnosticLevel::Note, 2, "n"); 3];
+        let mut u3 = Unlisted::default();
+        keep_first(&mut dup, 1, &mut u3);
+        assert_eq!((dup.len(), u3.total()), (1, 0));
+        let mut few = vec![
+            diag(DiagnosticLevel::Note, 9, "b"),
+            diag(DiagnosticLevel::Note, 1, "a"),
+        ];
+        keep_first(&mut few, 2, &mut u3);
+        assert_eq!(few[0].line, 9);
+    }
+}

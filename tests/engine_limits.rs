@@ -307,3 +307,95 @@ fn equal_suggestions_from_different_blocks_are_both_withdrawn() {
         assert!(s.iter().all(|x| x.is_null()), "block size {bs}: {s:?}");
     }
 }
+
+/// A file with a problem in every other record (here 2,000 errors) lists the first
+/// `--max-diagnostics` in line order and counts the rest: the same list at any block size
+/// and thread count, every error still counted, the report incomplete. Without the bound,
+/// a 3 MB file of one-line records took 900 MB.
+#[test]
+fn diagnostics_past_the_limit_are_counted_not_listed() {
+    let dir = tempdir();
+    let mut ldif = String::new();
+    for i in 0..3000 {
+        match i % 3 {
+            // Not LDIF: an error, the record skipped.
+            0 => ldif.push_str(&format!("garbage {i}\n\n")),
+            // Past --max-values 2: not checked (an error from the engine, with its flag).
+            1 => ldif.push_str(&format!(
+                "dn: CN=U{i},OU=Staff,DC=contoso,DC=com\nobjectClass: user\nuserPrincipalName: u{i}@contoso.com\n\
+                 proxyAddresses: SMTP:u{i}@contoso.com\nproxyAddresses: smtp:a{i}@contoso.com\nproxyAddresses: smtp:b{i}@contoso.com\n\n"
+            )),
+            _ => ldif.push_str(&format!(
+                "dn: CN=U{i},OU=Staff,DC=contoso,DC=com\nobjectClass: user\nuserPrincipalName: same@contoso.com\n\n"
+            )),
+        }
+    }
+    let p = write(dir.path(), "damaged.ldif", &ldif);
+    let path = p.to_str().unwrap();
+    let scan = |extra: &[&str]| {
+        let mut args = vec!["scan", path, "--format", "json", "-q", "--max-values", "2"];
+        args.extend_from_slice(extra);
+        let o = run(&args);
+        assert_eq!(code(&o), 2, "{}", stderr(&o));
+        (json(&o), stderr(&o))
+    };
+    let (r, err) = scan(&["--max-diagnostics", "50", "--threads", "2"]);
+    let s = &r["summary"];
+    assert_eq!(s["diagnostics"]["error"], 2000, "{s}");
+    assert_eq!(s["diagnostics"]["warning"], 1, "{s}");
+    assert_eq!(s["diagnostics_not_listed"], 1950, "{s}");
+    assert_eq!(s["entries_not_checked"], 1000, "{s}");
+    assert_eq!(s["incomplete"], true);
+    let d = r["diagnostics"].as_array().unwrap();
+    assert_eq!(d.len(), 51);
+    assert_eq!(d[0]["line"], 0);
+    assert_eq!(
+        d[0]["message"],
+        "1950 more diagnostics of this input are not listed (1950 errors, 975 of them records \
+         not checked): the reports list the first 50 in line order (raise with --max-diagnostics)"
+    );
+    // The first 50 by line: records 0 to 49, one error each.
+    let lines: Vec<u64> = d[1..].iter().map(|x| x["line"].as_u64().unwrap()).collect();
+    assert!(lines.windows(2).all(|w| w[0] < w[1]), "{lines:?}");
+    assert_eq!(lines[0], 1);
+    assert_eq!(d.iter().filter(|x| x.get("limit").is_some()).count(), 25);
+    // The duplicate UPN is still found on all 1,000 holders.
+    assert_eq!(r["findings"].as_array().unwrap().len(), 1000);
+    assert!(
+        err.contains("... and 1980 more (the reports list the first of each input; 1950 diagnostics in all are counted but not listed, see --max-diagnostics)"),
+        "{err}"
+    );
+    // Blocks of a few records, one or four threads: the same report.
+    let same = |x: &Value| {
+        let mut x = x.clone();
+        x["generated_at"] = Value::Null;
+        x
+    };
+    for extra in [
+        &[
+            "--max-diagnostics",
+            "50",
+            "--threads",
+            "1",
+            "--block-size",
+            "300",
+        ][..],
+        &[
+            "--max-diagnostics",
+            "50",
+            "--threads",
+            "4",
+            "--block-size",
+            "300",
+        ][..],
+    ] {
+        assert_eq!(same(&scan(extra).0), same(&r), "{extra:?}");
+    }
+    // The default lists 1,000; 0 lists none but the count.
+    let (all, _) = scan(&[]);
+    assert_eq!(all["diagnostics"].as_array().unwrap().len(), 1001);
+    assert_eq!(all["summary"]["diagnostics_not_listed"], 1000);
+    let (none, _) = scan(&["--max-diagnostics", "0", "--block-size", "300"]);
+    assert_eq!(none["diagnostics"].as_array().unwrap().len(), 1);
+    assert_eq!(none["summary"]["diagnostics"], s["diagnostics"]);
+}

@@ -125,6 +125,10 @@ pub struct ScanArgs {
     /// Most values of one attribute a rule reads, in one entry (e.g. proxyAddresses).
     #[arg(long = "max-values", value_name = "N", default_value_t = crate::source::Limits::default().max_values)]
     pub max_values: usize,
+    /// Diagnostics the reports list for one input (the first, in line order); the rest
+    /// are counted in the summary and named in one warning.
+    #[arg(long = "max-diagnostics", value_name = "N", default_value_t = crate::source::Limits::default().max_diagnostics)]
+    pub max_diagnostics: usize,
     /// Bytes per record-aligned block handed to a worker (tuning and tests).
     #[arg(long = "block-size", value_name = "BYTES", default_value_t = crate::source::input::DEFAULT_BLOCK_SIZE, hide = true)]
     pub block_size: usize,

@@ -197,11 +197,24 @@ pub fn print_diagnostics(report: &Report, quiet: bool) {
         for d in all.iter().take(20) {
             eprintln!("{}", report::escape::terminal(&d.to_string()));
         }
-        if all.len() > 20 {
-            eprintln!(
-                "... and {} more (the reports list them all)",
-                all.len() - 20
-            );
+        // The summary also counts those no report lists (past --max-diagnostics).
+        let name = match level {
+            DiagnosticLevel::Error => "error",
+            DiagnosticLevel::Warning => "warning",
+            DiagnosticLevel::Note => "note",
+        };
+        let total = report.summary.diagnostics.get(name).copied().unwrap_or(0);
+        let more = total.max(all.len() as u64).saturating_sub(20);
+        if more > 0 {
+            let not_listed = report.summary.diagnostics_not_listed;
+            if not_listed == 0 {
+                eprintln!("... and {more} more (the reports list them all)");
+            } else {
+                eprintln!(
+                    "... and {more} more (the reports list the first of each input; \
+                     {not_listed} diagnostics in all are counted but not listed, see --max-diagnostics)"
+                );
+            }
         }
     }
 }

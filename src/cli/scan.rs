@@ -104,6 +104,7 @@ pub fn run(mut args: ScanArgs) -> Result<ExitStatus, CliError> {
             max_value: args.max_value_bytes,
             max_entry: args.max_entry_bytes,
             max_values: args.max_values,
+            max_diagnostics: args.max_diagnostics,
         },
         ..Default::default()
     };

@@ -5,7 +5,7 @@ use super::part::Part;
 use super::{resolve, Engine};
 use crate::checks;
 use crate::findings::{InputSummary, Report, RuleSummary, Severity, Summary, ToolInfo};
-use crate::model::{Diagnostic, DiagnosticLevel};
+use crate::model::{Diagnostic, DiagnosticLevel, Unlisted};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 
@@ -15,6 +15,7 @@ impl Engine<'_> {
         mut parts: Vec<Part>,
         inputs: Vec<InputSummary>,
         mut diagnostics: Vec<Diagnostic>,
+        unlisted: Vec<(String, Unlisted)>,
     ) -> Report {
         // Late modify records join their entries (their holders go into the index) and
         // every count is settled, before duplicates are resolved.
@@ -33,15 +34,29 @@ impl Engine<'_> {
             .enumerate()
             .map(|(i, s)| (s.path.as_str(), i))
             .collect();
-        diagnostics.sort_by(|a, b| {
-            (order.get(a.file.as_str()), a.line, a.column, &a.message).cmp(&(
-                order.get(b.file.as_str()),
-                b.line,
-                b.column,
-                &b.message,
-            ))
-        });
+        // Level and limit only break ties, as `keep_first` orders.
+        let report_order = |a: &Diagnostic, b: &Diagnostic| {
+            (
+                order.get(a.file.as_str()),
+                a.line,
+                a.column,
+                &a.message,
+                a.level,
+                &a.limit,
+            )
+                .cmp(&(
+                    order.get(b.file.as_str()),
+                    b.line,
+                    b.column,
+                    &b.message,
+                    b.level,
+                    &b.limit,
+                ))
+        };
+        diagnostics.sort_by(report_order);
         diagnostics.dedup();
+        let unlisted = self.list_first(&mut diagnostics, unlisted);
+        diagnostics.sort_by(report_order);
         let rule_pos: BTreeMap<&str, usize> = self
             .rules
             .rules
@@ -106,19 +121,30 @@ impl Engine<'_> {
         summary.findings_total = findings.len() as u64;
         summary.objects_with_errors = error_objs.len() as u64;
         summary.objects_with_findings = any_objs.len() as u64;
+        let mut by_level = |level: &str, n: u64| {
+            if n > 0 {
+                *summary.diagnostics.entry(level.into()).or_default() += n;
+            }
+        };
         for d in &diagnostics {
             let level = match d.level {
                 DiagnosticLevel::Error => "error",
                 DiagnosticLevel::Warning => "warning",
                 DiagnosticLevel::Note => "note",
             };
-            *summary.diagnostics.entry(level.into()).or_default() += 1;
+            by_level(level, 1);
         }
-        summary.incomplete = diagnostics
-            .iter()
-            .any(|d| d.level == DiagnosticLevel::Error);
+        // Counted, not listed: the summary still counts every diagnostic.
+        by_level("error", unlisted.errors);
+        by_level("warning", unlisted.warnings);
+        by_level("note", unlisted.notes);
+        summary.diagnostics_not_listed = unlisted.total();
+        summary.incomplete = unlisted.errors > 0
+            || diagnostics
+                .iter()
+                .any(|d| d.level == DiagnosticLevel::Error);
         summary.entries_not_checked =
-            diagnostics.iter().filter(|d| d.limit.is_some()).count() as u64;
+            unlisted.not_checked + diagnostics.iter().filter(|d| d.limit.is_some()).count() as u64;
         summary.accepted_domains = self.accepted.clone();
         summary.include_ous = self.opts.include_ous.clone();
         summary.exclude_ous = self.opts.exclude_ous.clone();
@@ -224,5 +250,67 @@ fn tenant_summary(
         ambiguous: count(tenant::AMBIGUOUS.id),
         collisions: count(tenant::COLLISION.id),
         cloud_only_users_unmatched: unmatched,
+    }
+}
+
+impl Engine<'_> {
+    /// Lists the first `max_diagnostics` of each input's diagnostics (sorted in report
+    /// order): the rest are counted, with those the stream already counted (`unlisted`,
+    /// by input), and each input with some not listed gets a warning saying how many.
+    /// Returns the counts for all inputs.
+    fn list_first(
+        &self,
+        diagnostics: &mut Vec<Diagnostic>,
+        unlisted: Vec<(String, Unlisted)>,
+    ) -> Unlisted {
+        let limit = self.opts.limits.max_diagnostics;
+        let mut by_input: BTreeMap<String, Unlisted> = BTreeMap::new();
+        for (input, u) in unlisted {
+            by_input.entry(input).or_default().add(&u);
+        }
+        let mut listed = 0;
+        let mut previous: Option<String> = None;
+        diagnostics.retain(|d| {
+            if previous.as_deref() != Some(d.file.as_str()) {
+                previous = Some(d.file.clone());
+                listed = 0;
+            }
+            listed += 1;
+            if listed > limit {
+                by_input.entry(d.file.clone()).or_default().count(d);
+            }
+            listed <= limit
+        });
+        let mut all = Unlisted::default();
+        for (input, u) in by_input {
+            if u.total() == 0 {
+                continue;
+            }
+            all.add(&u);
+            let kinds: Vec<String> = [
+                (u.errors, "errors"),
+                (u.warnings, "warnings"),
+                (u.notes, "notes"),
+                (u.not_checked, "of them records not checked"),
+            ]
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, what)| format!("{n} {what}"))
+            .collect();
+            diagnostics.push(Diagnostic {
+                level: DiagnosticLevel::Warning,
+                file: input,
+                line: 0,
+                column: 0,
+                message: format!(
+                    "{} more diagnostics of this input are not listed ({}): the reports list \
+                     the first {limit} in line order (raise with --max-diagnostics)",
+                    u.total(),
+                    kinds.join(", ")
+                ),
+                limit: None,
+            });
+        }
+        all
     }
 }

@@ -21,7 +21,7 @@ mod resolve;
 
 use crate::checks::{Check, CheckContext};
 use crate::findings::{InputSummary, Report};
-use crate::model::{Diagnostic, DiagnosticLevel};
+use crate::model::{keep_first, keep_first_at, Diagnostic, DiagnosticLevel, Unlisted};
 use crate::rules::{RuleSet, UniquePer};
 use crate::source::input::Block;
 use crate::source::ldif::LdifParser;
@@ -87,13 +87,15 @@ pub fn scan(inputs: Vec<Input>, rules: &RuleSet, opts: &ScanOptions) -> Result<R
     let mut parts: Vec<Part> = Vec::new();
     let mut input_summaries = Vec::new();
     let mut diagnostics = Vec::new();
+    let mut unlisted = Vec::new();
     for input in inputs {
         let name = input.name.clone();
         match engine.scan_input(input) {
-            Ok((mut input_parts, summary, diags)) => {
-                parts.append(&mut input_parts);
-                input_summaries.push(summary);
-                diagnostics.extend(diags);
+            Ok(mut scanned) => {
+                parts.append(&mut scanned.parts);
+                input_summaries.push(scanned.summary);
+                diagnostics.extend(scanned.diags);
+                unlisted.push((name, scanned.unlisted));
             }
             Err(e) if opts.keep_going => {
                 // Nothing of a failed input is reported: its findings would be partial.
@@ -117,7 +119,16 @@ pub fn scan(inputs: Vec<Input>, rules: &RuleSet, opts: &ScanOptions) -> Result<R
             Err(e) => return Err(e),
         }
     }
-    Ok(engine.finish(parts, input_summaries, diagnostics))
+    Ok(engine.finish(parts, input_summaries, diagnostics, unlisted))
+}
+
+/// One input scanned: what its blocks left behind, its summary, the diagnostics listed
+/// and those only counted.
+struct Scanned {
+    parts: Vec<Part>,
+    summary: InputSummary,
+    diags: Vec<Diagnostic>,
+    unlisted: Unlisted,
 }
 
 /// Per-rule data prepared once per run.
@@ -239,10 +250,7 @@ impl<'r> Engine<'r> {
     /// Streams one input: each thread of the rayon pool takes the next record-aligned
     /// block (see [`feed`]), parses and checks it. At most one block per thread is in
     /// memory, plus up to one per thread read ahead from a pipe.
-    fn scan_input(
-        &self,
-        input: Input,
-    ) -> Result<(Vec<Part>, InputSummary, Vec<Diagnostic>), InputError> {
+    fn scan_input(&self, input: Input) -> Result<Scanned, InputError> {
         let name = input.name.clone();
         let mut reader = input.reader;
         reader.set_max_record(self.opts.limits.max_entry);
@@ -251,13 +259,26 @@ impl<'r> Engine<'r> {
         // One job per pool thread, each taking blocks until the input ends: whichever
         // threads are free run them (a thread busy elsewhere is not waited for).
         let parts = std::sync::Mutex::new(Vec::new());
+        // The input's diagnostics, taken over from each block as it ends and kept to the
+        // first `max_diagnostics` (see `crate::model::keep_first`).
+        let limit = self.opts.limits.max_diagnostics;
+        let listed = std::sync::Mutex::new((Vec::new(), Unlisted::default()));
         rayon::in_place_scope(|scope| {
             for _ in 0..threads {
                 scope.spawn(|_| {
                     let mut mine = Vec::new();
                     let mut spent: Option<Vec<u8>> = None;
                     while let Some(block) = feed.next(spent.take()) {
-                        let (part, buf) = self.check_block(&name, block);
+                        let (mut part, buf) = self.check_block(&name, block);
+                        if !part.diags.is_empty() || part.unlisted.total() > 0 {
+                            let mut listed = listed.lock().unwrap_or_else(|e| e.into_inner());
+                            let (diags, unlisted) = &mut *listed;
+                            diags.append(&mut part.diags);
+                            unlisted.add(&std::mem::take(&mut part.unlisted));
+                            if diags.len() >= keep_first_at(limit) {
+                                keep_first(diags, limit, unlisted);
+                            }
+                        }
                         mine.push(part);
                         spent = Some(buf);
                     }
@@ -271,7 +292,7 @@ impl<'r> Engine<'r> {
         let mut parts: Vec<Part> = parts.into_inner().unwrap_or_else(|e| e.into_inner());
         let feed::Finished {
             reader,
-            diags,
+            diags: reader_diags,
             result,
         } = feed.finish().map_err(|feed::ReaderFailed| InputError {
             input: name.clone(),
@@ -289,6 +310,9 @@ impl<'r> Engine<'r> {
             },
         })?;
         parts.sort_by_key(|p| p.block);
+        let (mut diags, mut unlisted) = listed.into_inner().unwrap_or_else(|e| e.into_inner());
+        diags.extend(reader_diags);
+        keep_first(&mut diags, limit, &mut unlisted);
         let entries = parts.iter().map(|p| p.counts.objects_read).sum();
         let change_records = parts
             .iter()
@@ -302,7 +326,12 @@ impl<'r> Engine<'r> {
             change_records,
             snapshot: None,
         };
-        Ok((parts, summary, diags))
+        Ok(Scanned {
+            parts,
+            summary,
+            diags,
+            unlisted,
+        })
     }
 
     /// Parses and checks one block; returns what it leaves behind and the block's buffer.
@@ -316,6 +345,8 @@ impl<'r> Engine<'r> {
         let mut parser = LdifParser::new(name, &block.data, block.first_line, block.at_start);
         parser.set_max_line(self.opts.limits.max_line);
         parser.set_max_entry(self.opts.limits.max_entry);
+        let limit = self.opts.limits.max_diagnostics;
+        parser.set_max_diagnostics(limit);
         let block_text = parser.block_text();
         let mut diags = Vec::new();
         let mut scratch = Scratch::default();
@@ -325,6 +356,9 @@ impl<'r> Engine<'r> {
         // The block cutter keeps such records in the entry's block.
         let mut held: Option<crate::model::Entry> = None;
         while let Some(entry) = parser.next_entry(&mut diags) {
+            if part.diags.len() >= keep_first_at(limit) {
+                keep_first(&mut part.diags, limit, &mut part.unlisted);
+            }
             if let Some(h) = held.as_mut() {
                 if entry.only_adds && crate::dn::same_dn(&h.dn, &entry.dn) {
                     h.attrs.extend(entry.attrs);
@@ -346,6 +380,8 @@ impl<'r> Engine<'r> {
             self.check_entry(&block_text, &h, name, &mut part, scratch);
         }
         part.diags.append(&mut diags);
+        part.unlisted.add(&parser.unlisted());
+        keep_first(&mut part.diags, limit, &mut part.unlisted);
         // What a block leaves behind lives until the end of the run: no growth slack.
         part.arena.pack();
         part.values.pack();

@@ -4,7 +4,7 @@
 
 use super::index::{Holder, IndexKey};
 use crate::findings::Finding;
-use crate::model::Diagnostic;
+use crate::model::{Diagnostic, Unlisted};
 use crate::rules::ObjectClass;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
@@ -61,7 +61,11 @@ pub(crate) struct Part {
     /// The holders' values as written, with their lines.
     pub values: ValueRecords,
     pub counts: Counts,
+    /// The block's diagnostics, the first `Limits::max_diagnostics` of them; the input's
+    /// list takes them over when the block ends.
     pub diags: Vec<Diagnostic>,
+    /// The block's diagnostics counted but not kept.
+    pub unlisted: Unlisted,
     /// In-scope objects per (rule, domain) for `domain_objects` rules.
     pub domain_counts: BTreeMap<(usize, String), DomainCount>,
     /// Values counted for `value_count` rules, settled after the stream (values that

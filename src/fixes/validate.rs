@@ -176,6 +176,8 @@ pub fn verify_inputs(
         let mut diags = Vec::new();
         while let Ok(Some(block)) = reader.next_block(&mut diags) {
             let mut p = LdifParser::new(&path, &block.data, block.first_line, block.at_start);
+            // The scan reported the input's problems: here they are only skipped.
+            p.set_max_diagnostics(0);
             while let Some(e) = p.next_entry(&mut diags) {
                 if e.changetype != crate::model::ChangeType::Add {
                     continue;

@@ -14,7 +14,10 @@ use std::borrow::Cow;
 use base64::Engine;
 use memchr::memchr;
 
-use crate::model::{Attr, ChangeType, Diagnostic, DiagnosticLevel, Entry, ValueEncoding};
+use crate::model::{
+    keep_first, keep_first_at, Attr, ChangeType, Diagnostic, DiagnosticLevel, Entry, Unlisted,
+    ValueEncoding,
+};
 
 /// Longest logical (unfolded) line accepted by default; a longer one is an error and its
 /// record is skipped (see [`super::Limits`]).
@@ -46,6 +49,10 @@ pub struct LdifParser<'a> {
     max_entry: usize,
     /// Common lines take `plain_line` (off only to test it against the general path).
     fast_path: bool,
+    /// Diagnostics kept in the caller's list (see [`crate::model::keep_first`]), and those
+    /// counted instead.
+    max_diagnostics: usize,
+    unlisted: Unlisted,
 }
 
 /// The text of a block whose values need no checking one by one: the block is UTF-8
@@ -169,6 +176,8 @@ impl<'a> LdifParser<'a> {
             max_line: MAX_LINE,
             max_entry: usize::MAX,
             fast_path: true,
+            max_diagnostics: usize::MAX,
+            unlisted: Unlisted::default(),
         }
     }
 
@@ -192,6 +201,18 @@ impl<'a> LdifParser<'a> {
     /// records far past it without buffering them whole.
     pub fn set_max_entry(&mut self, max: usize) {
         self.max_entry = max;
+    }
+
+    /// Keeps at most `max` diagnostics in the list `next_entry` adds to, the first in
+    /// line order (`Limits::max_diagnostics`); the rest are counted ([`Self::unlisted`]).
+    /// A block of damaged records would otherwise add one per record in a single call.
+    pub fn set_max_diagnostics(&mut self, max: usize) {
+        self.max_diagnostics = max;
+    }
+
+    /// The diagnostics counted but not kept (see [`Self::set_max_diagnostics`]).
+    pub fn unlisted(&self) -> Unlisted {
+        self.unlisted
     }
 
     /// Sets the longest logical line accepted (`Limits::max_line`).
@@ -246,6 +267,9 @@ impl<'a> LdifParser<'a> {
             if self.pos == start {
                 // Cannot happen, but never loop without progress.
                 self.skip_record();
+            }
+            if diags.len() >= keep_first_at(self.max_diagnostics) {
+                keep_first(diags, self.max_diagnostics, &mut self.unlisted);
             }
         }
     }
@@ -976,6 +1000,35 @@ mod tests {
 
     fn parse(s: &str) -> (Vec<OwnedEntry>, Vec<Diagnostic>) {
         parse_at(s.as_bytes(), 1, true)
+    }
+
+    /// A block of damaged records does not grow the caller's list past what it keeps:
+    /// the first in line order, the rest counted; the entries are returned as before.
+    #[test]
+    fn diagnostics_past_the_limit_are_counted_within_one_call() {
+        let mut text = String::new();
+        for i in 0..500 {
+            text.push_str(&format!("junk {i}\n\n"));
+        }
+        text.push_str("dn: cn=a,dc=x\ncn: a\n");
+        let mut p = LdifParser::new("t.ldif", text.as_bytes(), 1, true);
+        p.set_max_diagnostics(3);
+        let mut diags = Vec::new();
+        let entry = p.next_entry(&mut diags).map(|e| OwnedEntry::of(&e));
+        let most = diags.len();
+        assert_eq!(entry.map(|e| e.dn), Some("cn=a,dc=x".to_string()));
+        assert!(p.next_entry(&mut diags).is_none());
+        // Cut back as it grew (never past twice the limit and a little).
+        assert!(most <= keep_first_at(3), "{most}");
+        let mut u = p.unlisted();
+        keep_first(&mut diags, 3, &mut u);
+        assert_eq!(diags.iter().map(|d| d.line).collect::<Vec<_>>(), [1, 3, 5]);
+        assert_eq!((u.errors, u.total()), (497, 497));
+        // Unbounded by default: every one listed.
+        let mut all = Vec::new();
+        let mut q = LdifParser::new("t.ldif", text.as_bytes(), 1, true);
+        while q.next_entry(&mut all).is_some() {}
+        assert_eq!((all.len(), q.unlisted().total()), (500, 0));
     }
 
     /// Parses input that must produce no diagnostics.

@@ -37,6 +37,10 @@ pub struct Limits {
     pub max_entry: usize,
     /// Values of one attribute that a rule reads, in one entry (`--max-values`).
     pub max_values: usize,
+    /// Diagnostics a report lists for one input, the first in line order
+    /// (`--max-diagnostics`); the rest are counted. Not a size of the input, but what a
+    /// wrong or damaged file costs: one diagnostic per line, without it, grows without bound.
+    pub max_diagnostics: usize,
 }
 
 impl Default for Limits {
@@ -46,6 +50,7 @@ impl Default for Limits {
             max_value: 64 << 20,
             max_entry: 256 << 20,
             max_values: 5_000_000,
+            max_diagnostics: 1000,
         }
     }
 }
