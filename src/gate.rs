@@ -67,12 +67,15 @@ pub fn apply(report: &mut Report, s: &Suppressions, opts: &GateOptions) -> ExitS
         ex.apply(report, today);
     }
     // Fingerprints of every finding, hidden ones included: a baseline entry is "fixed"
-    // only when its finding is really gone.
-    let existing: HashSet<String> = report
-        .findings
-        .iter()
-        .map(|f| f.fingerprint.clone())
-        .collect();
+    // only when its finding is really gone (only a baseline needs them).
+    let existing: HashSet<String> = match s.baseline {
+        Some(_) => report
+            .findings
+            .iter()
+            .map(|f| f.fingerprint.clone())
+            .collect(),
+        None => HashSet::new(),
+    };
     s.selection.apply(report);
     if let Some(b) = &s.baseline {
         crate::suppress::baseline::apply(report, b.path, b.entries, &existing, |r| {
@@ -84,11 +87,11 @@ pub fn apply(report: &mut Report, s: &Suppressions, opts: &GateOptions) -> ExitS
 
 /// The exit status of a report whose findings carry their final state.
 pub fn decide(report: &mut Report, opts: &GateOptions) -> ExitStatus {
-    let mut by_state: BTreeMap<String, u64> = BTreeMap::new();
+    let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
     let mut failing: u64 = 0;
     for f in &report.findings {
         let s = f.state.map(|s| s.as_str()).unwrap_or("new");
-        *by_state.entry(s.to_string()).or_default() += 1;
+        *counts.entry(s).or_default() += 1;
         // Predictions of what the first sync does (matches) are information: they never
         // fail a run, whatever --fail-on says (tenant-match.md).
         let prediction =
@@ -97,6 +100,10 @@ pub fn decide(report: &mut Report, opts: &GateOptions) -> ExitStatus {
             failing += 1;
         }
     }
+    let by_state: BTreeMap<String, u64> = counts
+        .into_iter()
+        .map(|(s, n)| (s.to_string(), n))
+        .collect();
     let status = if report.summary.incomplete {
         ExitStatus::Error
     } else if opts.exit_zero || failing == 0 {

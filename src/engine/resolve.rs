@@ -6,8 +6,7 @@ use super::part::{ObjectTexts, Part, Reporter, ValueRecord};
 use super::Engine;
 use crate::findings::{Finding, Related, SourceRef, Uniqueness};
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
-use std::collections::HashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// At most this many other holders are listed in a finding's `related`.
 pub const RELATED_CAP: usize = 100;
@@ -306,7 +305,7 @@ pub(crate) fn resolve(engine: &Engine, parts: &mut [Part]) -> Vec<(FKey, Finding
 
     // Suggestions must be new: not held by another object (or twice in one attribute),
     // and not proposed for two different values.
-    let mut rejected: HashSet<(u32, u32)> = HashSet::new(); // (part, value_id)
+    let mut rejected: FxHashSet<(u32, u32)> = FxHashSet::default(); // (part, value_id)
     let mut proposals: Vec<Proposal> = Vec::new();
     for &(pi, p) in &numbered {
         for f in &p.pending {
