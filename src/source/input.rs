@@ -169,9 +169,11 @@ fn cut_point(
     at_eof: bool,
 ) -> Result<Option<usize>, usize> {
     let mut end = buf.len();
+    // The last boundary, when what follows it is not read far enough to judge.
+    let mut pending = None;
     loop {
         let Some(cut) = last_boundary(&buf[..end], floor) else {
-            return Ok(None);
+            return pending.map_or(Ok(None), Err);
         };
         if !keep_groups {
             return Ok(Some(cut));
@@ -180,7 +182,12 @@ fn cut_point(
             Some(false) => return Ok(Some(cut)),
             // At the end of the input, what follows is all there is.
             None if at_eof => return Ok(Some(cut)),
-            None => return Err(cut),
+            // An earlier boundary that can be judged will do: the records after it go
+            // to the next block together.
+            None => {
+                pending.get_or_insert(cut);
+                end = cut - 1;
+            }
             // Search before the blank line that ends at `cut`.
             Some(true) => end = cut - 1,
         }
@@ -192,7 +199,11 @@ fn cut_point(
 /// header does.
 fn continues_previous(buf: &[u8], at: usize) -> Option<bool> {
     // Blank or comment lines so far: the next record has not been read yet.
-    let (dn, rest) = dn_line(&buf[at..])?;
+    let Some((dn, rest)) = dn_line(&buf[at..])? else {
+        // A record without a `dn:` line continues nothing (it is an error, or an
+        // ldapsearch trailer): a block may end before it.
+        return Some(false);
+    };
     if !is_modify(rest)? {
         return Some(false);
     }
@@ -200,16 +211,18 @@ fn continues_previous(buf: &[u8], at: usize) -> Option<bool> {
     // which is always a record boundary).
     let before = at.saturating_sub(1);
     let start = last_boundary(&buf[..before], 0).unwrap_or(0);
-    Some(dn_line(&buf[start..before]).is_some_and(|(prev, _)| prev == dn))
+    Some(matches!(dn_line(&buf[start..before]), Some(Some((prev, _))) if prev == dn))
 }
 
-/// The first `dn:` line of a record (after blank and comment lines), with what follows it.
-fn dn_line(rec: &[u8]) -> Option<(&[u8], &[u8])> {
+/// The first `dn:` line of a record (after blank and comment lines), with what follows
+/// it; `Some(None)` when the record's first line is something else, `None` when the
+/// buffer ends before that is known.
+fn dn_line(rec: &[u8]) -> Option<Option<(&[u8], &[u8])>> {
     let mut rest = rec;
     loop {
-        let (line, next) = match memchr::memchr(b'\n', rest) {
-            Some(i) => (&rest[..i], &rest[i + 1..]),
-            None => (rest, &rest[rest.len()..]),
+        let (line, next, whole) = match memchr::memchr(b'\n', rest) {
+            Some(i) => (&rest[..i], &rest[i + 1..], true),
+            None => (rest, &rest[rest.len()..], false),
         };
         if all_ws(line) || line.first() == Some(&b'#') || line.first() == Some(&b' ') {
             if next.is_empty() {
@@ -219,7 +232,12 @@ fn dn_line(rec: &[u8]) -> Option<(&[u8], &[u8])> {
             continue;
         }
         let line = line.strip_suffix(b"\r").unwrap_or(line);
-        return (line.len() > 3 && line[..3].eq_ignore_ascii_case(b"dn:")).then_some((line, next));
+        if !whole && line.len() <= 3 && line.eq_ignore_ascii_case(&b"dn:"[..line.len()]) {
+            // The start of a line that may still become `dn: ...`.
+            return None;
+        }
+        let dn = line.len() > 3 && line[..3].eq_ignore_ascii_case(b"dn:");
+        return Some(dn.then_some((line, next)));
     }
 }
 
@@ -724,6 +742,40 @@ mod tests {
         }
     }
 
+    /// Records without a `dn:` line (junk, a wrong file) continue no entry: blocks end
+    /// between them at their usual size. They were once buffered until half the record
+    /// limit (128 MiB) while the reader waited to judge them.
+    #[test]
+    fn records_without_a_dn_line_do_not_hold_a_block_open() {
+        let junk = "y\n\n".repeat(20_000);
+        for text in [junk.clone(), format!("dn: cn=a\ncn: a\n\n{junk}")] {
+            let (bs, _) = blocks(text.clone().into_bytes(), 4096);
+            assert!(
+                bs.len() > 10,
+                "{:?}",
+                bs.iter().map(|b| b.data.len()).collect::<Vec<_>>()
+            );
+            assert!(
+                bs.iter().all(|b| b.data.len() < 8192),
+                "a block of {}",
+                bs.iter().map(|b| b.data.len()).max().unwrap_or(0)
+            );
+            assert_eq!(bs.iter().map(|b| b.data.len()).sum::<usize>(), text.len());
+        }
+        // What the buffer cannot tell yet stays undecided: the start of a line that may
+        // still become `dn:`, or a `dn:` line whose record has not said what it is.
+        assert_eq!(continues_previous(b"dn: a\n\nd", 7), None);
+        assert_eq!(continues_previous(b"dn: a\n\nDN:", 7), None);
+        assert_eq!(continues_previous(b"dn: a\n\ny", 7), Some(false));
+        assert_eq!(continues_previous(b"dn: a\n\ndn: a\n", 7), None);
+        assert_eq!(continues_previous(b"dn: a\n\nyes", 7), Some(false));
+        assert_eq!(continues_previous(b"dn: a\n\ny\n", 7), Some(false));
+        assert_eq!(
+            continues_previous(b"dn: a\n\ndn: a\nchangetype: modify\n", 7),
+            Some(true)
+        );
+    }
+
     #[test]
     fn empty_input_gives_no_block() {
         let (bs, d) = blocks(Vec::new(), 64);
@@ -735,7 +787,8 @@ mod tests {
         let s = "# extended LDIF\n#  folded\n comment\n\n# more\n\nversion: 1\n\ndn: cn=a\n";
         let (bs, _) = blocks(s.as_bytes().to_vec(), 1);
         let flags: Vec<_> = bs.iter().map(|b| b.at_start).collect();
-        assert_eq!(flags, [true, false]);
+        // Comments; `# more` and `version: 1` (after comments only); the entry.
+        assert_eq!(flags, [true, true, false]);
         let (e, d) = read_all("in.ldif", s.as_bytes().to_vec(), 1);
         assert!(d.is_empty(), "{d:?}");
         assert_eq!(e[0].line, 9);
