@@ -762,6 +762,17 @@ mod tests {
             );
             assert_eq!(bs.iter().map(|b| b.data.len()).sum::<usize>(), text.len());
         }
+        // Entries of 64 bytes read 256 at a time: every read ends on a boundary, whose
+        // next record is not read yet; the boundary before it ends the block.
+        let entry = |i: usize| {
+            let head = format!("dn: cn=u{i:05},dc=x\ncn: u\ndescription: ");
+            format!("{head}{}\n\n", "x".repeat(64 - head.len() - 2))
+        };
+        let text: String = (0..2000).map(entry).collect();
+        assert_eq!(text.len(), 2000 * 64);
+        let (bs, _) = blocks(text.clone().into_bytes(), 256);
+        assert!(bs.iter().all(|b| b.data.len() <= 512), "{}", bs.len());
+        assert_eq!(bs.iter().map(|b| b.data.len()).sum::<usize>(), text.len());
         // What the buffer cannot tell yet stays undecided: the start of a line that may
         // still become `dn:`, or a `dn:` line whose record has not said what it is.
         assert_eq!(continues_previous(b"dn: a\n\nd", 7), None);
