@@ -194,7 +194,8 @@ impl Unlisted {
 
 /// Keeps the first `limit` of one input's diagnostics in report order (line, column,
 /// message; level and limit only break ties, so which are kept never depends on the order
-/// they came in) and counts the rest in `unlisted`. A damaged or wrong file can have a
+/// they came in), and every one about the whole input (line 0), and counts the rest in
+/// `unlisted`. A damaged or wrong file can have a
 /// problem on every line: listing them all takes memory without bound and tells no more
 /// than the first ones. Duplicates are dropped, as the report drops them.
 pub fn keep_first(diags: &mut Vec<Diagnostic>, limit: usize, unlisted: &mut Unlisted) {
@@ -206,10 +207,12 @@ pub fn keep_first(diags: &mut Vec<Diagnostic>, limit: usize, unlisted: &mut Unli
             .cmp(&(b.line, b.column, &b.message, b.level, &b.limit))
     });
     diags.dedup();
-    for d in diags.iter().skip(limit) {
+    // Problems with the whole input (line 0: it could not be read, say) are always listed.
+    let keep = limit.max(diags.iter().take_while(|d| d.line == 0).count());
+    for d in diags.iter().skip(keep) {
         unlisted.count(d);
     }
-    diags.truncate(limit);
+    diags.truncate(keep);
 }
 
 /// When a list that [`keep_first`] bounds to `limit` is cut back: at twice the limit, so

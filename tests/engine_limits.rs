@@ -341,8 +341,8 @@ fn diagnostics_past_the_limit_are_counted_not_listed() {
     };
     let (r, err) = scan(&["--max-diagnostics", "50", "--threads", "2"]);
     let s = &r["summary"];
-    assert_eq!(s["diagnostics"]["error"], 2000, "{s}");
-    assert_eq!(s["diagnostics"]["warning"], 1, "{s}");
+    // The true totals: the warning on the list is not counted.
+    assert_eq!(s["diagnostics"], serde_json::json!({"error": 2000}), "{s}");
     assert_eq!(s["diagnostics_not_listed"], 1950, "{s}");
     assert_eq!(s["entries_not_checked"], 1000, "{s}");
     assert_eq!(s["incomplete"], true);
@@ -351,8 +351,8 @@ fn diagnostics_past_the_limit_are_counted_not_listed() {
     assert_eq!(d[0]["line"], 0);
     assert_eq!(
         d[0]["message"],
-        "1950 more diagnostics of this input are not listed (1950 errors, 975 of them records \
-         not checked): the reports list the first 50 in line order (raise with --max-diagnostics)"
+        "1950 more diagnostics of this input are not listed (1950 errors, 975 records not \
+         checked): the reports list the first 50 in line order (raise with --max-diagnostics)"
     );
     // The first 50 by line: records 0 to 49, one error each.
     let lines: Vec<u64> = d[1..].iter().map(|x| x["line"].as_u64().unwrap()).collect();
@@ -395,7 +395,79 @@ fn diagnostics_past_the_limit_are_counted_not_listed() {
     let (all, _) = scan(&[]);
     assert_eq!(all["diagnostics"].as_array().unwrap().len(), 1001);
     assert_eq!(all["summary"]["diagnostics_not_listed"], 1000);
-    let (none, _) = scan(&["--max-diagnostics", "0", "--block-size", "300"]);
+    let (none, none_err) = scan(&["--max-diagnostics", "0", "--block-size", "300"]);
     assert_eq!(none["diagnostics"].as_array().unwrap().len(), 1);
     assert_eq!(none["summary"]["diagnostics"], s["diagnostics"]);
+    // Nothing listed on stderr either: all 2,000 are "more".
+    assert!(none_err.contains("... and 2000 more"), "{none_err}");
+
+    // An input that cannot be read is named whatever the limit (a line-0 error).
+    let mut gz = Vec::new();
+    {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(&mut gz, flate2::Compression::default());
+        e.write_all(ldif.as_bytes()).unwrap();
+        e.finish().unwrap();
+    }
+    gz.truncate(gz.len() / 2);
+    let cut = dir.path().join("cut.ldif.gz");
+    std::fs::write(&cut, &gz).unwrap();
+    let o = run(&[
+        "scan",
+        path,
+        cut.to_str().unwrap(),
+        "--keep-going",
+        "--max-diagnostics",
+        "0",
+        "--format",
+        "json",
+        "-q",
+    ]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    let r = json(&o);
+    let failed: Vec<&Value> = r["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["file"] == cut.to_str().unwrap())
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert!(
+        failed[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("not scanned: read error:"),
+        "{failed:?}"
+    );
+}
+
+/// One record with millions of values that each get a diagnostic (URL values not
+/// fetched) keeps only the first in memory: the parser counts the rest as it goes.
+#[test]
+fn one_record_with_a_diagnostic_per_value_is_counted_as_it_is_read() {
+    let dir = tempdir();
+    let mut ldif = String::from("dn: CN=U,OU=Staff,DC=contoso,DC=com\nobjectClass: user\n");
+    for _ in 0..20_000 {
+        ldif.push_str("x:< file:///a\n");
+    }
+    let p = write(dir.path(), "urls.ldif", &ldif);
+    let o = run(&[
+        "scan",
+        p.to_str().unwrap(),
+        "--max-diagnostics",
+        "5",
+        "--format",
+        "json",
+    ]);
+    let r = json(&o);
+    assert_eq!(
+        r["summary"]["diagnostics"]["note"], 20_000,
+        "{}",
+        r["summary"]
+    );
+    assert_eq!(r["summary"]["diagnostics_not_listed"], 19_995);
+    let d = r["diagnostics"].as_array().unwrap();
+    assert_eq!(d.len(), 6);
+    let lines: Vec<u64> = d[1..].iter().map(|x| x["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, [3, 4, 5, 6, 7]);
 }

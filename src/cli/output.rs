@@ -204,7 +204,8 @@ pub fn print_diagnostics(report: &Report, quiet: bool) {
             DiagnosticLevel::Note => "note",
         };
         let total = report.summary.diagnostics.get(name).copied().unwrap_or(0);
-        let more = total.max(all.len() as u64).saturating_sub(20);
+        let shown = all.len().min(20) as u64;
+        let more = total.max(all.len() as u64).saturating_sub(shown);
         if more > 0 {
             let not_listed = report.summary.diagnostics_not_listed;
             if not_listed == 0 {

@@ -29,10 +29,10 @@ impl Engine<'_> {
             diagnostics.extend(p.diags.iter().cloned());
         }
         // Reader diagnostics first for an input, then by line: stable and thread-independent.
-        let order: BTreeMap<&str, usize> = inputs
+        let order: BTreeMap<String, usize> = inputs
             .iter()
             .enumerate()
-            .map(|(i, s)| (s.path.as_str(), i))
+            .map(|(i, s)| (s.path.clone(), i))
             .collect();
         // Level and limit only break ties, as `keep_first` orders.
         let report_order = |a: &Diagnostic, b: &Diagnostic| {
@@ -55,8 +55,7 @@ impl Engine<'_> {
         };
         diagnostics.sort_by(report_order);
         diagnostics.dedup();
-        let unlisted = self.list_first(&mut diagnostics, unlisted);
-        diagnostics.sort_by(report_order);
+        let (unlisted, not_listed) = self.list_first(&mut diagnostics, unlisted);
         let rule_pos: BTreeMap<&str, usize> = self
             .rules
             .rules
@@ -145,6 +144,12 @@ impl Engine<'_> {
                 .any(|d| d.level == DiagnosticLevel::Error);
         summary.entries_not_checked =
             unlisted.not_checked + diagnostics.iter().filter(|d| d.limit.is_some()).count() as u64;
+        // Each input with diagnostics not listed says so (not counted: it is about the
+        // list, not the input).
+        if !not_listed.is_empty() {
+            diagnostics.extend(not_listed);
+            diagnostics.sort_by(report_order);
+        }
         summary.accepted_domains = self.accepted.clone();
         summary.include_ous = self.opts.include_ous.clone();
         summary.exclude_ous = self.opts.exclude_ous.clone();
@@ -255,14 +260,14 @@ fn tenant_summary(
 
 impl Engine<'_> {
     /// Lists the first `max_diagnostics` of each input's diagnostics (sorted in report
-    /// order): the rest are counted, with those the stream already counted (`unlisted`,
-    /// by input), and each input with some not listed gets a warning saying how many.
-    /// Returns the counts for all inputs.
+    /// order), and all about a whole input (line 0): the rest are counted, with those the
+    /// stream already counted (`unlisted`, by input). Returns the counts for all inputs,
+    /// and for each input with some not listed a warning saying how many.
     fn list_first(
         &self,
         diagnostics: &mut Vec<Diagnostic>,
         unlisted: Vec<(String, Unlisted)>,
-    ) -> Unlisted {
+    ) -> (Unlisted, Vec<Diagnostic>) {
         let limit = self.opts.limits.max_diagnostics;
         let mut by_input: BTreeMap<String, Unlisted> = BTreeMap::new();
         for (input, u) in unlisted {
@@ -276,41 +281,52 @@ impl Engine<'_> {
                 listed = 0;
             }
             listed += 1;
-            if listed > limit {
+            // Problems with the whole input (line 0) are always listed.
+            let keep = listed <= limit || d.line == 0;
+            if !keep {
                 by_input.entry(d.file.clone()).or_default().count(d);
             }
-            listed <= limit
+            keep
         });
         let mut all = Unlisted::default();
+        let mut notes = Vec::new();
         for (input, u) in by_input {
             if u.total() == 0 {
                 continue;
             }
             all.add(&u);
-            let kinds: Vec<String> = [
-                (u.errors, "errors"),
-                (u.warnings, "warnings"),
-                (u.notes, "notes"),
-                (u.not_checked, "of them records not checked"),
+            let counted =
+                |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+            let mut kinds: Vec<String> = [
+                (u.errors, "error", "errors"),
+                (u.warnings, "warning", "warnings"),
+                (u.notes, "note", "notes"),
             ]
             .iter()
-            .filter(|(n, _)| *n > 0)
-            .map(|(n, what)| format!("{n} {what}"))
+            .filter(|(n, ..)| *n > 0)
+            .map(|&(n, one, many)| counted(n, one, many))
             .collect();
-            diagnostics.push(Diagnostic {
+            if u.not_checked > 0 {
+                kinds.push(format!(
+                    "{} not checked",
+                    counted(u.not_checked, "record", "records")
+                ));
+            }
+            notes.push(Diagnostic {
                 level: DiagnosticLevel::Warning,
                 file: input,
                 line: 0,
                 column: 0,
                 message: format!(
-                    "{} more diagnostics of this input are not listed ({}): the reports list \
-                     the first {limit} in line order (raise with --max-diagnostics)",
-                    u.total(),
+                    "{} of this input {} not listed ({}): the reports list the first {limit} \
+                     in line order (raise with --max-diagnostics)",
+                    counted(u.total(), "more diagnostic", "more diagnostics"),
+                    if u.total() == 1 { "is" } else { "are" },
                     kinds.join(", ")
                 ),
                 limit: None,
             });
         }
-        all
+        (all, notes)
     }
 }

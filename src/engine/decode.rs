@@ -229,7 +229,7 @@ pub(crate) fn decode<'e>(
         ValueEncoding::Base64 => match attr.decoded() {
             Ok(bytes) => Cow::Owned(crate::text::decode(&bytes).into_owned()),
             Err(e) => {
-                part.diags.push(Diagnostic {
+                part.push_diag(Diagnostic {
                     level: DiagnosticLevel::Error,
                     file: name.to_string(),
                     line: attr.line,
@@ -245,7 +245,7 @@ pub(crate) fn decode<'e>(
         },
     };
     if crate::text::has_raw_bytes(&text) {
-        part.diags.push(Diagnostic {
+        part.push_diag(Diagnostic {
             level: DiagnosticLevel::Warning,
             file: name.to_string(),
             line: attr.line,
@@ -320,7 +320,7 @@ pub(crate) fn decode_binary<'e>(
                 ),
             };
             if classes & INVALID != 0 || !padded(&text) {
-                part.diags.push(Diagnostic {
+                part.push_diag(Diagnostic {
                     level: DiagnosticLevel::Error,
                     file: name.to_string(),
                     line: attr.line,

@@ -17,7 +17,7 @@ use crate::source::ldif::BlockText;
 /// Records that an entry past a size limit is not checked: an error naming the entry,
 /// the limit and the flag that raises it (which marks the report incomplete).
 fn not_checked(part: &mut Part, file: &str, entry: &Entry, line: u64, what: &str, flag: &str) {
-    part.diags.push(Diagnostic {
+    part.push_diag(Diagnostic {
         level: DiagnosticLevel::Error,
         file: file.to_string(),
         line,
@@ -78,7 +78,7 @@ impl Engine<'_> {
             .check_decoded(block, entry, name, part, &mut view)
             .is_err()
         {
-            part.diags.push(Diagnostic {
+            part.push_diag(Diagnostic {
                 level: DiagnosticLevel::Error,
                 file: name.to_string(),
                 line: entry.line,
@@ -219,7 +219,7 @@ impl Engine<'_> {
         // lower bound.
         for i in ranges.iter().filter(|r| !r.2).filter_map(|r| r.1) {
             let a = &entry.attrs[i];
-            part.diags.push(Diagnostic {
+            part.push_diag(Diagnostic {
                 level: DiagnosticLevel::Warning,
                 file: name.to_string(),
                 line: entry.line,

@@ -348,6 +348,7 @@ impl<'r> Engine<'r> {
         parser.set_max_entry(self.opts.limits.max_entry);
         let limit = self.opts.limits.max_diagnostics;
         parser.set_max_diagnostics(limit);
+        part.max_diags = Some(limit);
         let block_text = parser.block_text();
         let mut diags = Vec::new();
         let mut scratch = Scratch::default();
@@ -357,9 +358,6 @@ impl<'r> Engine<'r> {
         // The block cutter keeps such records in the entry's block.
         let mut held: Option<crate::model::Entry> = None;
         while let Some(entry) = parser.next_entry(&mut diags) {
-            if part.diags.len() >= keep_first_at(limit) {
-                keep_first(&mut part.diags, limit, &mut part.unlisted);
-            }
             if let Some(h) = held.as_mut() {
                 if entry.only_adds && crate::dn::same_dn(&h.dn, &entry.dn) {
                     h.attrs.extend(entry.attrs);

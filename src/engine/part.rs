@@ -4,7 +4,7 @@
 
 use super::index::{Holder, IndexKey};
 use crate::findings::Finding;
-use crate::model::{Diagnostic, Unlisted};
+use crate::model::{keep_first, keep_first_at, Diagnostic, Unlisted};
 use crate::rules::ObjectClass;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
@@ -16,6 +16,20 @@ pub(crate) struct Counts {
     pub in_scope: u64,
     pub skipped: BTreeMap<String, u64>,
     pub change: BTreeMap<&'static str, u64>,
+}
+
+impl Part {
+    /// Adds a diagnostic of the block, keeping the first `max_diags` (see
+    /// [`crate::model::keep_first`]): one entry can hold millions of values, each with a
+    /// problem.
+    pub fn push_diag(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+        if let Some(limit) = self.max_diags {
+            if self.diags.len() >= keep_first_at(limit) {
+                keep_first(&mut self.diags, limit, &mut self.unlisted);
+            }
+        }
+    }
 }
 
 /// An in-scope object, kept for reporting duplicates (24 bytes: a million-object run
@@ -66,6 +80,8 @@ pub(crate) struct Part {
     pub diags: Vec<Diagnostic>,
     /// The block's diagnostics counted but not kept.
     pub unlisted: Unlisted,
+    /// How many diagnostics the block keeps (`Limits::max_diagnostics`; `None`: all).
+    pub max_diags: Option<usize>,
     /// In-scope objects per (rule, domain) for `domain_objects` rules.
     pub domain_counts: BTreeMap<(usize, String), DomainCount>,
     /// Values counted for `value_count` rules, settled after the stream (values that

@@ -150,6 +150,8 @@ pub struct SummaryView {
     pub incomplete: bool,
     /// Records not checked because they were past a size limit.
     pub entries_not_checked: u64,
+    /// Diagnostics counted but not listed (past `--max-diagnostics` of an input).
+    pub diagnostics_not_listed: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -1002,6 +1004,7 @@ fn build_summary(
         target_limits: s.target_limits.clone(),
         incomplete: s.incomplete,
         entries_not_checked: s.entries_not_checked,
+        diagnostics_not_listed: s.diagnostics_not_listed,
     }
 }
 

@@ -13,6 +13,7 @@ use std::borrow::Cow;
 
 use base64::Engine;
 use memchr::memchr;
+use std::cell::Cell;
 
 use crate::model::{
     keep_first, keep_first_at, Attr, ChangeType, Diagnostic, DiagnosticLevel, Entry, Unlisted,
@@ -53,6 +54,11 @@ pub struct LdifParser<'a> {
     /// counted instead.
     max_diagnostics: usize,
     unlisted: Unlisted,
+    /// Where the current record's diagnostics start in the caller's list, and those past
+    /// `max_diagnostics` of the record, counted (a record's own diagnostics come in line
+    /// order, so those are past the input's first `max_diagnostics` too).
+    record_mark: Cell<usize>,
+    record_unlisted: Cell<Unlisted>,
 }
 
 /// The text of a block whose values need no checking one by one: the block is UTF-8
@@ -178,6 +184,8 @@ impl<'a> LdifParser<'a> {
             fast_path: true,
             max_diagnostics: usize::MAX,
             unlisted: Unlisted::default(),
+            record_mark: Cell::new(0),
+            record_unlisted: Cell::new(Unlisted::default()),
         }
     }
 
@@ -212,7 +220,21 @@ impl<'a> LdifParser<'a> {
 
     /// The diagnostics counted but not kept (see [`Self::set_max_diagnostics`]).
     pub fn unlisted(&self) -> Unlisted {
-        self.unlisted
+        let mut u = self.unlisted;
+        u.add(&self.record_unlisted.get());
+        u
+    }
+
+    /// Adds a diagnostic of the current record, or counts it once the record has given
+    /// `max_diagnostics` (one record can hold millions of values, each with a note).
+    fn keep(&self, diags: &mut Vec<Diagnostic>, d: Diagnostic) {
+        if diags.len().saturating_sub(self.record_mark.get()) < self.max_diagnostics {
+            diags.push(d);
+        } else {
+            let mut u = self.record_unlisted.get();
+            u.count(&d);
+            self.record_unlisted.set(u);
+        }
     }
 
     /// Sets the longest logical line accepted (`Limits::max_line`).
@@ -236,10 +258,14 @@ impl<'a> LdifParser<'a> {
             }
             let start = self.pos;
             let mark = diags.len();
+            self.record_mark.set(mark);
+            let record_unlisted = self.record_unlisted.take();
+            self.unlisted.add(&record_unlisted);
             match self.record(diags) {
                 Ok(Some(entry)) if self.pos - start > self.max_entry => {
                     // Parsed, but past the entry limit: reported, never checked.
                     diags.truncate(mark);
+                    self.record_unlisted.take();
                     let mut d = self.diag(
                         DiagnosticLevel::Error,
                         entry.line,
@@ -254,12 +280,17 @@ impl<'a> LdifParser<'a> {
                 }
                 Ok(Some(entry)) => {
                     self.attr_hint = entry.attrs.len().max(4);
+                    if diags.len() >= keep_first_at(self.max_diagnostics) {
+                        keep_first(diags, self.max_diagnostics, &mut self.unlisted);
+                    }
+                    // Counted once the next record starts (or by `unlisted`).
                     return Some(entry);
                 }
                 Ok(None) => {}
                 Err(d) => {
                     // Notes and warnings about a record that is not returned are noise.
                     diags.truncate(mark);
+                    self.record_unlisted.take();
                     diags.push(d);
                     self.skip_record();
                 }
@@ -653,15 +684,18 @@ impl<'a> LdifParser<'a> {
         };
         if at_file_start && f.options.is_empty() && f.name.eq_ignore_ascii_case("version") {
             if trim_end(&f.value) != b"1" {
-                diags.push(self.diag(
-                    DiagnosticLevel::Warning,
-                    f.value_pos.0,
-                    f.value_pos.1,
-                    format!(
-                        "unsupported LDIF version {:?}; reading as version 1",
-                        String::from_utf8_lossy(&f.value)
+                self.keep(
+                    diags,
+                    self.diag(
+                        DiagnosticLevel::Warning,
+                        f.value_pos.0,
+                        f.value_pos.1,
+                        format!(
+                            "unsupported LDIF version {:?}; reading as version 1",
+                            String::from_utf8_lossy(&f.value)
+                        ),
                     ),
-                ));
+                );
             }
             if !self.skip_comments() {
                 return Ok(None);
@@ -683,7 +717,7 @@ impl<'a> LdifParser<'a> {
             {
                 let (end, _) = self.phys(f.start);
                 let shown = &self.data[f.start..end];
-                diags.push(self.diag(
+                self.keep(diags, self.diag(
                     DiagnosticLevel::Note,
                     f.line,
                     0,
@@ -801,12 +835,16 @@ impl<'a> LdifParser<'a> {
                 ChangeType::Delete => {
                     if !delete_warned {
                         delete_warned = true;
-                        diags.push(self.diag(
-                            DiagnosticLevel::Warning,
-                            f.line,
-                            1,
-                            "attribute lines in a `changetype: delete` record ignored".to_string(),
-                        ));
+                        self.keep(
+                            diags,
+                            self.diag(
+                                DiagnosticLevel::Warning,
+                                f.line,
+                                1,
+                                "attribute lines in a `changetype: delete` record ignored"
+                                    .to_string(),
+                            ),
+                        );
                     }
                 }
                 ChangeType::Modify => {
@@ -818,7 +856,7 @@ impl<'a> LdifParser<'a> {
                             }
                         }
                         Some(s) if is_op => {
-                            diags.push(self.diag(
+                            self.keep(diags, self.diag(
                                 DiagnosticLevel::Warning,
                                 f.line,
                                 1,
@@ -870,15 +908,18 @@ impl<'a> LdifParser<'a> {
     #[inline]
     fn push(&self, attrs: &mut Vec<Attr<'a>>, f: Field<'a>, diags: &mut Vec<Diagnostic>) {
         if f.encoding == ValueEncoding::Url {
-            diags.push(self.diag(
-                DiagnosticLevel::Note,
-                f.value_pos.0,
-                f.value_pos.1,
-                format!(
-                    "value of {} is a URL reference (not fetched, not checked)",
-                    f.name
+            self.keep(
+                diags,
+                self.diag(
+                    DiagnosticLevel::Note,
+                    f.value_pos.0,
+                    f.value_pos.1,
+                    format!(
+                        "value of {} is a URL reference (not fetched, not checked)",
+                        f.name
+                    ),
                 ),
-            ));
+            );
         }
         attrs.push(Attr {
             name: f.name,
@@ -921,12 +962,15 @@ impl<'a> LdifParser<'a> {
             }
         };
         let warn = |diags: &mut Vec<Diagnostic>| {
-            diags.push(self.diag(
-                DiagnosticLevel::Warning,
-                line,
-                col,
-                "DN is not valid UTF-8; invalid bytes replaced with U+FFFD".to_string(),
-            ))
+            self.keep(
+                diags,
+                self.diag(
+                    DiagnosticLevel::Warning,
+                    line,
+                    col,
+                    "DN is not valid UTF-8; invalid bytes replaced with U+FFFD".to_string(),
+                ),
+            )
         };
         Ok(match bytes {
             Cow::Borrowed(b) => match std::str::from_utf8(b) {
@@ -1024,6 +1068,22 @@ mod tests {
         keep_first(&mut diags, 3, &mut u);
         assert_eq!(diags.iter().map(|d| d.line).collect::<Vec<_>>(), [1, 3, 5]);
         assert_eq!((u.errors, u.total()), (497, 497));
+        // One record's own diagnostics (a note per URL value) are cut as it is read.
+        let one = format!("dn: cn=u,dc=x\n{}", "x:< file:///a\n".repeat(500));
+        let mut p = LdifParser::new("t.ldif", one.as_bytes(), 1, true);
+        p.set_max_diagnostics(3);
+        let mut diags = Vec::new();
+        assert!(p.next_entry(&mut diags).is_some());
+        assert_eq!(diags.iter().map(|d| d.line).collect::<Vec<_>>(), [2, 3, 4]);
+        assert_eq!(p.unlisted().notes, 497);
+        // A record that fails takes its notes, listed or counted, with it.
+        let bad = format!("dn: cn=u,dc=x\n{}junk\n", "x:< file:///a\n".repeat(50));
+        let mut p = LdifParser::new("t.ldif", bad.as_bytes(), 1, true);
+        p.set_max_diagnostics(3);
+        let mut diags = Vec::new();
+        assert!(p.next_entry(&mut diags).is_none());
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(p.unlisted().total(), 0);
         // Unbounded by default: every one listed.
         let mut all = Vec::new();
         let mut q = LdifParser::new("t.ldif", text.as_bytes(), 1, true);
