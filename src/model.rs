@@ -184,6 +184,16 @@ impl Unlisted {
         self.errors + self.warnings + self.notes
     }
 
+    /// Each count the larger of the two.
+    pub fn max(&self, other: &Unlisted) -> Unlisted {
+        Unlisted {
+            errors: self.errors.max(other.errors),
+            warnings: self.warnings.max(other.warnings),
+            notes: self.notes.max(other.notes),
+            not_checked: self.not_checked.max(other.not_checked),
+        }
+    }
+
     pub fn add(&mut self, other: &Unlisted) {
         self.errors += other.errors;
         self.warnings += other.warnings;

@@ -391,6 +391,26 @@ fn diagnostics_past_the_limit_are_counted_not_listed() {
     ] {
         assert_eq!(same(&scan(extra).0), same(&r), "{extra:?}");
     }
+    // The same path twice: listed once, counted once, as without the limit.
+    let twice = |limit: &str| {
+        let o = run(&[
+            "scan",
+            path,
+            path,
+            "--format",
+            "json",
+            "-q",
+            "--max-values",
+            "2",
+            "--max-diagnostics",
+            limit,
+        ]);
+        json(&o)["summary"].clone()
+    };
+    let (capped, whole) = (twice("50"), twice("100000"));
+    assert_eq!(capped["diagnostics"], whole["diagnostics"]);
+    assert_eq!(capped["entries_not_checked"], whole["entries_not_checked"]);
+    assert_eq!(capped["diagnostics"], s["diagnostics"]);
     // The default lists 1,000; 0 lists none but the count.
     let (all, _) = scan(&[]);
     assert_eq!(all["diagnostics"].as_array().unwrap().len(), 1001);

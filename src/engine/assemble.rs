@@ -271,7 +271,10 @@ impl Engine<'_> {
         let limit = self.opts.limits.max_diagnostics;
         let mut by_input: BTreeMap<String, Unlisted> = BTreeMap::new();
         for (input, u) in unlisted {
-            by_input.entry(input).or_default().add(&u);
+            // One path given twice is one file read twice: its diagnostics are the same
+            // twice, and the list keeps them once; so do the counts.
+            let e = by_input.entry(input).or_default();
+            *e = e.max(&u);
         }
         let mut listed = 0;
         let mut previous: Option<String> = None;
