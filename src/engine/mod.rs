@@ -274,6 +274,8 @@ impl<'r> Engine<'r> {
                             let mut listed = listed.lock().unwrap_or_else(|e| e.into_inner());
                             let (diags, unlisted) = &mut *listed;
                             diags.append(&mut part.diags);
+                            // The part lives to the end of the run: not with the
+                            // capacity of an emptied list.
                             part.diags = Vec::new();
                             unlisted.add(&std::mem::take(&mut part.unlisted));
                             if diags.len() >= keep_first_at(limit) {

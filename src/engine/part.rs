@@ -18,20 +18,6 @@ pub(crate) struct Counts {
     pub change: BTreeMap<&'static str, u64>,
 }
 
-impl Part {
-    /// Adds a diagnostic of the block, keeping the first `max_diags` (see
-    /// [`crate::model::keep_first`]): one entry can hold millions of values, each with a
-    /// problem.
-    pub fn push_diag(&mut self, d: Diagnostic) {
-        self.diags.push(d);
-        if let Some(limit) = self.max_diags {
-            if self.diags.len() >= keep_first_at(limit) {
-                keep_first(&mut self.diags, limit, &mut self.unlisted);
-            }
-        }
-    }
-}
-
 /// An in-scope object, kept for reporting duplicates (24 bytes: a million-object run
 /// keeps a million of them).
 #[derive(Debug, Clone, Copy)]
@@ -90,6 +76,20 @@ pub(crate) struct Part {
     /// `add:` modify records that did not directly follow their entry: their values join
     /// the entry's after the stream.
     pub late: Vec<LateRecord>,
+}
+
+impl Part {
+    /// Adds a diagnostic of the block, keeping the first `max_diags` (see
+    /// [`crate::model::keep_first`]): one entry can hold millions of values, each with a
+    /// problem.
+    pub fn push_diag(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+        if let Some(limit) = self.max_diags {
+            if self.diags.len() >= keep_first_at(limit) {
+                keep_first(&mut self.diags, limit, &mut self.unlisted);
+            }
+        }
+    }
 }
 
 /// An object's count of values for one `value_count` rule.
