@@ -125,17 +125,19 @@ pub struct Related {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
-    pub rule: String,
+    /// Rule id, class, attribute and message are shared (`Arc`): a forest on a
+    /// non-routable suffix has a finding of one rule on every user, with one message.
+    pub rule: Arc<str>,
     pub severity: Severity,
     pub category: Category,
     pub dn: String,
     /// `user` | `inetOrgPerson` | `contact` | `group`
-    pub object_class: String,
+    pub object_class: Arc<str>,
     /// The object's objectGUID, base64 (Entra's immutable id), when the source has it.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub object_guid: Option<String>,
     /// The attribute name as the rule names it.
-    pub attribute: String,
+    pub attribute: Arc<str>,
     /// The offending value (for multi-valued attributes, the one value). Bytes that were
     /// not UTF-8 in the source show as U+FFFD; `value_base64` then holds the exact bytes.
     /// Null when the finding is about a value that is absent (a missing attribute, a
@@ -163,7 +165,7 @@ pub struct Finding {
     /// Number of other holders when `related` was capped; absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub related_total: Option<usize>,
-    pub message: String,
+    pub message: Arc<str>,
     /// For duplicates: the namespace the value must be unique in, so no renderer has to
     /// know which rules share one.
     #[serde(skip_serializing_if = "Option::is_none", default)]

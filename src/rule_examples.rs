@@ -160,7 +160,7 @@ pub fn run(set: &RuleSet, only: Option<&[String]>) -> (usize, Vec<ExampleFailure
             let fired: Vec<&crate::findings::Finding> = report
                 .findings
                 .iter()
-                .filter(|f| f.rule == rule.def.id)
+                .filter(|f| *f.rule == *rule.def.id)
                 .collect();
             if fired.is_empty() == expect {
                 let detail = match fired.first() {
@@ -195,7 +195,7 @@ pub fn snapshot(set: &RuleSet, rule: &Rule) -> String {
         let input = Input::from_bytes("example", doc.into_bytes(), opts.block_size);
         match engine::scan(vec![input], set, &opts) {
             Ok(report) => {
-                for f in report.findings.iter().filter(|f| f.rule == rule.def.id) {
+                for f in report.findings.iter().filter(|f| *f.rule == *rule.def.id) {
                     out.push_str(&format!("  message: {}\n", f.message));
                     match &f.suggestion {
                         Some(s) => out.push_str(&format!("  suggestion: {s:?}\n")),

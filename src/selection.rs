@@ -61,7 +61,7 @@ impl Selection {
         report.findings.retain(|f| {
             let keep = self.shows(&f.rule);
             if !keep {
-                *hidden_by_rule.entry(f.rule.clone()).or_default() += 1;
+                *hidden_by_rule.entry(f.rule.to_string()).or_default() += 1;
             }
             keep
         });

@@ -302,12 +302,12 @@ fn max_bytes_counts_binary_values_in_user_rules() {
         let hit: Vec<_> = report
             .findings
             .iter()
-            .filter(|f| f.rule == "photo-too-large")
+            .filter(|f| &*f.rule == "photo-too-large")
             .collect();
         assert_eq!(hit.len(), usize::from(expect), "{} bytes", bytes.len());
         if expect {
             assert_eq!(
-                hit[0].message,
+                &*hit[0].message,
                 "thumbnailPhoto has 101 bytes; the limit is 100"
             );
             // thumbnailPhoto is binary in the pack, so every rule reads it as bytes:

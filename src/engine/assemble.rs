@@ -70,7 +70,7 @@ impl Engine<'_> {
         let keys: Vec<_> = findings
             .par_iter()
             .map(|(k, f)| {
-                let rule = rule_pos.get(f.rule.as_str()).copied();
+                let rule = rule_pos.get(&*f.rule).copied();
                 (*k, f.source.line, f.value_line, rule)
             })
             .collect();
@@ -226,11 +226,11 @@ fn tenant_summary(
     findings: &[(super::resolve::FKey, crate::findings::Finding)],
 ) -> crate::findings::TenantSummary {
     use crate::tenant;
-    let count = |id: &str| findings.iter().filter(|(_, f)| f.rule == id).count() as u64;
+    let count = |id: &str| findings.iter().filter(|(_, f)| &*f.rule == id).count() as u64;
     // Cloud objects a hard or soft match takes over.
     let taken: std::collections::HashSet<&str> = findings
         .iter()
-        .filter(|(_, f)| f.rule == tenant::HARD_MATCH.id || f.rule == tenant::SOFT_MATCH.id)
+        .filter(|(_, f)| &*f.rule == tenant::HARD_MATCH.id || &*f.rule == tenant::SOFT_MATCH.id)
         .flat_map(|(_, f)| f.related.iter().filter_map(|r| r.id.as_deref()))
         .collect();
     let unmatched = tenant

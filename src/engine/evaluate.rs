@@ -466,6 +466,19 @@ impl Engine<'_> {
     ) {
         let rule = &self.rules.rules[new.rule];
         let (value, value_base64) = crate::text::for_report(new.value);
+        let message = part.messages.share(render_message(
+            &rule.def.message,
+            &rule.def.attribute,
+            new.detail,
+            &entry.dn,
+            new.value,
+            &|a| {
+                self.index
+                    .lookup(a)
+                    .and_then(|s| view.slot(s).first())
+                    .map(|v| v.text.trim().to_string())
+            },
+        ));
         let finding = Finding {
             value: (!new.absent).then_some(value),
             value_base64,
@@ -473,19 +486,7 @@ impl Engine<'_> {
             suggestion: new.suggestion,
             replaces: new.replaces,
             attribute_values: Some(new.attribute_values),
-            message: render_message(
-                &rule.def.message,
-                &rule.def.attribute,
-                new.detail,
-                &entry.dn,
-                new.value,
-                &|a| {
-                    self.index
-                        .lookup(a)
-                        .and_then(|s| view.slot(s).first())
-                        .map(|v| v.text.trim().to_string())
-                },
-            ),
+            message,
             value_line: new.value_line,
             ..part.finding_on(new.obj, Reporter::of(rule))
         };

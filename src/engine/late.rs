@@ -301,7 +301,8 @@ impl Engine<'_> {
                 &base.dn,
                 &value,
                 &|_| None,
-            ),
+            )
+            .into(),
             value: Some(value),
             value_base64,
             value_kind,

@@ -386,6 +386,7 @@ impl<'r> Engine<'r> {
         // What a block leaves behind lives until the end of the run: no growth slack.
         part.arena.pack();
         part.values.pack();
+        part.messages = Default::default();
         let objects = part.objects.len();
         // A poisoned lock means a worker panicked while holding it; the list is whole.
         let mut index = self.run_index.lock().unwrap_or_else(|e| e.into_inner());

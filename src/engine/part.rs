@@ -8,6 +8,7 @@ use crate::model::{keep_first, keep_first_at, Diagnostic, Unlisted};
 use crate::rules::ObjectClass;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// Counters one block contributes to the summary.
 #[derive(Default, Debug)]
@@ -76,6 +77,30 @@ pub(crate) struct Part {
     /// `add:` modify records that did not directly follow their entry: their values join
     /// the entry's after the stream.
     pub late: Vec<LateRecord>,
+    /// The block's finding messages, while it is checked.
+    pub messages: Messages,
+}
+
+/// Finding messages shared while a block is checked: most rules say the same to every
+/// object they fail (a forest on `corp.local` has one message for all its users).
+#[derive(Default)]
+pub(crate) struct Messages(rustc_hash::FxHashSet<Arc<str>>);
+
+impl Messages {
+    /// Messages remembered at most: past that, messages that differ from object to
+    /// object are not looked up in vain for long.
+    const MAX: usize = 256;
+
+    pub fn share(&mut self, message: String) -> Arc<str> {
+        if let Some(m) = self.0.get(message.as_str()) {
+            return m.clone();
+        }
+        let m: Arc<str> = Arc::from(message);
+        if self.0.len() < Self::MAX {
+            self.0.insert(m.clone());
+        }
+        m
+    }
 }
 
 impl Part {
@@ -339,20 +364,20 @@ pub(crate) fn part_index(n: usize) -> Result<u32, PartFull> {
 }
 
 /// Who reports a finding: the rule's id, severity and category, and the attribute.
-pub(crate) struct Reporter<'a> {
-    pub rule: &'a str,
+pub(crate) struct Reporter {
+    pub rule: Arc<str>,
     pub severity: crate::findings::Severity,
     pub category: crate::findings::Category,
-    pub attribute: &'a str,
+    pub attribute: Arc<str>,
 }
 
-impl<'a> Reporter<'a> {
-    pub fn of(rule: &'a crate::rules::Rule) -> Self {
+impl Reporter {
+    pub fn of(rule: &crate::rules::Rule) -> Self {
         Reporter {
-            rule: &rule.def.id,
+            rule: rule.shared_id.clone(),
             severity: rule.def.severity,
             category: rule.def.category,
-            attribute: &rule.def.attribute,
+            attribute: rule.shared_attribute.clone(),
         }
     }
 }
@@ -420,7 +445,7 @@ impl Part {
 
     /// A finding on object `obj` of this part while its block is checked: see
     /// [`Part::finding_with`].
-    pub(crate) fn finding_on(&self, obj: u32, by: Reporter<'_>) -> Finding {
+    pub(crate) fn finding_on(&self, obj: u32, by: Reporter) -> Finding {
         let texts = self.texts_in(self.arena.open(), obj);
         self.finding_with(obj, texts, by)
     }
@@ -429,16 +454,16 @@ impl Part {
     /// class and place in the input filled in from the part, the rule's identity from
     /// `by`, and nothing found yet (no value, no message): the caller fills in what the
     /// check found.
-    pub(crate) fn finding_with(&self, obj: u32, texts: ObjectTexts, by: Reporter<'_>) -> Finding {
+    pub(crate) fn finding_with(&self, obj: u32, texts: ObjectTexts, by: Reporter) -> Finding {
         let o = self.objects.get(obj as usize);
         Finding {
-            rule: by.rule.to_string(),
+            rule: by.rule,
             severity: by.severity,
             category: by.category,
             dn: texts.dn,
-            object_class: o.map_or("", |o| o.class.as_str()).to_string(),
+            object_class: o.map_or_else(|| Arc::from(""), |o| o.class.shared_name()),
             object_guid: texts.guid,
-            attribute: by.attribute.to_string(),
+            attribute: by.attribute,
             value: None,
             value_base64: None,
             value_kind: None,
@@ -447,7 +472,7 @@ impl Part {
             attribute_values: None,
             related: Vec::new(),
             related_total: None,
-            message: String::new(),
+            message: Arc::from(""),
             uniqueness: None,
             source: crate::findings::SourceRef {
                 file: self.file.clone(),

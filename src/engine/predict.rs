@@ -410,17 +410,17 @@ impl Engine<'_> {
         }
         let (value, value_base64) = crate::text::for_report(p.on.value);
         let by = Reporter {
-            rule: p.rule.id,
+            rule: p.rule.id.into(),
             severity: p.rule.severity,
             category: p.rule.category,
-            attribute: p.on.attribute,
+            attribute: p.on.attribute.into(),
         };
         let finding = Finding {
             value: Some(value),
             value_base64,
             value_kind: p.value_kind,
             related: p.related,
-            message: p.message,
+            message: p.message.into(),
             value_line: p.on.line,
             ..part.finding_on(obj, by)
         };

@@ -7,6 +7,7 @@ use super::Engine;
 use crate::findings::{Finding, Related, SourceRef, Uniqueness};
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
+use std::sync::Arc;
 
 /// At most this many other holders are listed in a finding's `related`.
 pub const RELATED_CAP: usize = 100;
@@ -91,14 +92,14 @@ impl View<'_> {
             crate::checks::Check::Unique(u) if u.binary)
     }
     /// The attribute that supplied the holder's value: the rule's, or its fallback.
-    fn attribute(&self, at: usize) -> String {
+    fn attribute(&self, at: usize) -> Arc<str> {
         let rule = &self.engine.rules.rules[self.rule(at)];
         match &rule.check {
             crate::checks::Check::Unique(u) if self.record(at).fallback => u
                 .fallback
-                .clone()
-                .unwrap_or_else(|| rule.def.attribute.clone()),
-            _ => rule.def.attribute.clone(),
+                .as_deref()
+                .map_or_else(|| rule.shared_attribute.clone(), Arc::from),
+            _ => rule.shared_attribute.clone(),
         }
     }
     /// The holder's domain when its rule compares per domain.
@@ -125,7 +126,7 @@ impl View<'_> {
             id: None,
             kind: None,
             dn: self.dn(at).into(),
-            attribute: self.attribute(at).into(),
+            attribute: self.attribute(at),
             value: value.into(),
             value_base64,
             source: SourceRef {
@@ -486,7 +487,7 @@ fn duplicate_findings(view: &View, group: &[usize], out: &mut Vec<(FKey, Finding
             &|_| None,
         );
         let by = Reporter {
-            attribute: &attribute,
+            attribute,
             ..Reporter::of(rule)
         };
         out.push((
@@ -497,7 +498,7 @@ fn duplicate_findings(view: &View, group: &[usize], out: &mut Vec<(FKey, Finding
                 value_kind: view.binary(r).then_some(crate::findings::ValueKind::Base64),
                 related,
                 related_total,
-                message,
+                message: message.into(),
                 uniqueness,
                 value_line: record.line,
                 ..p.finding_with(obj, view.object(r), by)
@@ -545,13 +546,13 @@ fn domain_findings(engine: &Engine, parts: &[(u32, &Part)], out: &mut Vec<(FKey,
         out.push((
             key,
             Finding {
-                rule: rule.def.id.clone(),
+                rule: rule.shared_id.clone(),
                 severity: rule.def.severity,
                 category: rule.def.category,
                 dn: dn.to_string(),
                 object_class: "domain".into(),
                 object_guid: None,
-                attribute: rule.def.attribute.clone(),
+                attribute: rule.shared_attribute.clone(),
                 value: Some(count.to_string()),
                 value_base64: None,
                 value_kind: Some(crate::findings::ValueKind::Count),
@@ -560,7 +561,7 @@ fn domain_findings(engine: &Engine, parts: &[(u32, &Part)], out: &mut Vec<(FKey,
                 attribute_values: None,
                 related: Vec::new(),
                 related_total: None,
-                message,
+                message: message.into(),
                 uniqueness: None,
                 source: SourceRef {
                     file: parts[key.part as usize].1.file.clone(),

@@ -156,10 +156,10 @@ pub fn read(text: &str, report: &Report) -> (Vec<DecidedEdit>, Vec<RowProblem>) 
         edits.push(DecidedEdit {
             dn: f.dn.clone(),
             object_guid: f.object_guid.clone(),
-            object_class: f.object_class.clone(),
+            object_class: f.object_class.to_string(),
             source: f.source.file.to_string(),
             edit: Edit {
-                attribute: f.attribute.clone(),
+                attribute: f.attribute.to_string(),
                 old,
                 new: new_bytes,
                 multi_valued: super::plan::is_multi_valued(&f.attribute)

@@ -247,7 +247,7 @@ pub fn plan(report: &Report) -> Plan {
         let Some(new) = &f.suggestion else {
             let me = Holder {
                 dn: f.dn.clone(),
-                attribute: f.attribute.clone(),
+                attribute: f.attribute.to_string(),
                 value: f.value_str().to_string(),
                 value_base64: f.value_base64.clone(),
                 editable: f.value_is_replaceable(),
@@ -280,8 +280,8 @@ pub fn plan(report: &Report) -> Plan {
                         groups.insert(g, plan.decisions.len());
                     }
                     plan.decisions.push(Decision {
-                        rule: f.rule.clone(),
-                        message: f.message.clone(),
+                        rule: f.rule.to_string(),
+                        message: f.message.to_string(),
                         holders,
                     });
                 }
@@ -296,7 +296,7 @@ pub fn plan(report: &Report) -> Plan {
         )) {
             plan.refused.push(Refusal {
                 dn: f.dn.clone(),
-                attribute: f.attribute.clone(),
+                attribute: f.attribute.to_string(),
                 value: f.value_str().to_string(),
                 reason: "another finding on this value is excepted: left as it is".into(),
             });
@@ -315,7 +315,7 @@ pub fn plan(report: &Report) -> Plan {
             plan.objects.push(ObjectEdits {
                 dn: f.dn.clone(),
                 object_guid: f.object_guid.clone(),
-                object_class: f.object_class.clone(),
+                object_class: f.object_class.to_string(),
                 source: f.source.file.to_string(),
                 edits: Vec::new(),
             });
@@ -331,8 +331,8 @@ pub fn plan(report: &Report) -> Plan {
         match same_value {
             // Several findings on one value share one suggestion: one edit.
             Some(e) if e.new == new => {
-                if !e.rules.contains(&f.rule) {
-                    e.rules.push(f.rule.clone());
+                if !e.rules.iter().any(|r| **r == *f.rule) {
+                    e.rules.push(f.rule.to_string());
                 }
             }
             Some(e) => {
@@ -343,18 +343,18 @@ pub fn plan(report: &Report) -> Plan {
                 );
                 plan.refused.push(Refusal {
                     dn: f.dn.clone(),
-                    attribute: f.attribute.clone(),
+                    attribute: f.attribute.to_string(),
                     value: f.value_str().to_string(),
                     reason,
                 });
             }
             None => obj.edits.push(Edit {
-                attribute: f.attribute.clone(),
+                attribute: f.attribute.to_string(),
                 old,
                 new,
                 // `replace:` only when the object is known to hold this one value.
                 multi_valued: is_multi_valued(&f.attribute) || f.attribute_values != Some(1),
-                rules: vec![f.rule.clone()],
+                rules: vec![f.rule.to_string()],
             }),
         }
     }

@@ -32,7 +32,7 @@ fn dup_key(f: &Finding) -> (DupKey, String) {
                 domain: None,
                 value: f.value_str().to_lowercase(),
             },
-            f.attribute.clone(),
+            f.attribute.to_string(),
         ),
     }
 }
@@ -58,7 +58,7 @@ pub(super) fn holder_of(f: &Finding) -> Related {
         id: None,
         kind: None,
         dn: f.dn.as_str().into(),
-        attribute: f.attribute.as_str().into(),
+        attribute: f.attribute.clone(),
         value: f.value_str().into(),
         value_base64: f.value_base64.clone(),
         source: f.source.clone(),
@@ -81,11 +81,11 @@ impl DuplicateIndex {
                 g.namespace = label;
             }
             g.severity = g.severity.max(Some(f.severity));
-            g.rules.insert(f.rule.clone());
+            g.rules.insert(f.rule.to_string());
             let me = holder_of(f);
             g.object_class
                 .entry(me.clone())
-                .or_insert_with(|| f.object_class.clone());
+                .or_insert_with(|| f.object_class.to_string());
             // What this finding accounts for: itself plus its related holders.
             let mut local: BTreeMap<&Related, usize> = BTreeMap::new();
             *local.entry(&me).or_default() += 1;

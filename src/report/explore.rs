@@ -101,8 +101,8 @@ pub fn findings_json(report: &Report, group_of: impl Fn(usize) -> usize) -> Stri
     let mut rows = Vec::with_capacity(report.findings.len());
     for i in input_order(report) {
         let f = &report.findings[i];
-        let rule = *rule_index.entry(f.rule.as_str()).or_insert_with(|| {
-            rules.push(f.rule.as_str());
+        let rule = *rule_index.entry(&*f.rule).or_insert_with(|| {
+            rules.push(&*f.rule);
             u32::try_from(rules.len() - 1).unwrap_or(u32::MAX)
         });
         let (rdn, parent) = split_dn(&f.dn);

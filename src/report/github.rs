@@ -65,7 +65,7 @@ pub fn render(report: &Report, title: &str) -> String {
     }
     let mut by_rule: Vec<(&str, u64)> = Vec::new();
     for f in &report.findings {
-        match by_rule.iter_mut().find(|(r, _)| *r == f.rule) {
+        match by_rule.iter_mut().find(|(r, _)| *r == &*f.rule) {
             Some(e) => e.1 += 1,
             None => by_rule.push((&f.rule, 1)),
         }

@@ -61,7 +61,11 @@ pub fn render(report: &Report) -> String {
                 crate::report::escape::xml(&name),
                 cat.as_str()
             );
-            let fs: Vec<&Finding> = report.findings.iter().filter(|f| f.rule == r.id).collect();
+            let fs: Vec<&Finding> = report
+                .findings
+                .iter()
+                .filter(|f| *f.rule == *r.id)
+                .collect();
             let failing: Vec<&&Finding> = fs
                 .iter()
                 .filter(|f| f.is_new() && f.severity >= fail_on)

@@ -712,7 +712,7 @@ impl Redactor {
         let mut kind_of_rule: HashMap<String, ValueKind> = HashMap::new();
         for f in &report.findings {
             if let Some(k) = f.value_kind {
-                kind_of_rule.insert(f.rule.clone(), k);
+                kind_of_rule.insert(f.rule.to_string(), k);
             }
         }
 
@@ -750,7 +750,7 @@ impl Redactor {
                     p.extend(&values[j]);
                 }
             }
-            f.message = self.text(&f.message, &p.0);
+            f.message = self.text(&f.message, &p.0).into();
             if let Some(e) = &mut f.exception {
                 match by_location.get(&e.location) {
                     Some((reason, owner)) => {
@@ -946,7 +946,7 @@ mod tests {
             attribute_values: Some(1),
             related: vec![],
             related_total: None,
-            message: String::new(),
+            message: "".into(),
             uniqueness: None,
             source: SourceRef {
                 file: "x.ldif".into(),
@@ -1163,7 +1163,7 @@ mod tests {
                 line: 9,
             },
         }];
-        f.message = format!("userPrincipalName is also used by {other} (proxyAddresses)");
+        f.message = format!("userPrincipalName is also used by {other} (proxyAddresses)").into();
         f.uniqueness = Some(Box::new(Uniqueness {
             namespace: "smtp".into(),
             label: "SMTP address".into(),
@@ -1284,7 +1284,7 @@ mod tests {
         assert_eq!(f.value.as_deref().unwrap().to_lowercase(), *key);
         assert_eq!(f.related[0].value.to_lowercase(), format!("smtp:{key}"));
         assert_eq!(
-            f.message,
+            *f.message,
             format!(
                 "userPrincipalName is also used by {} (proxyAddresses)",
                 f.related[0].dn

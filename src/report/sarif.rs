@@ -95,7 +95,7 @@ impl<'a> Artifacts<'a> {
 }
 
 fn result(f: &Finding, rule_index: Option<usize>, with_baseline: bool, art: &Artifacts) -> Value {
-    let mut message = f.message.clone();
+    let mut message = f.message.to_string();
     let mut loc = if let Some(file) = art.file(&f.source.file, f.source.line) {
         location(file, f.source.line)
     } else {
@@ -343,7 +343,7 @@ fn write_capped(
         out.write_all(b"[")?;
         for (n, &i) in chosen.iter().enumerate() {
             let f = &report.findings[i];
-            let r = result(f, index.get(f.rule.as_str()).copied(), with_baseline, &art);
+            let r = result(f, index.get(&*f.rule).copied(), with_baseline, &art);
             let text = serde_json::to_string_pretty(&r)?;
             out.write_all(if n == 0 { b"\n" } else { b",\n" })?;
             for (k, line) in text.split('\n').enumerate() {

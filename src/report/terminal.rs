@@ -106,13 +106,17 @@ pub fn render(report: &Report, color: bool) -> String {
     }
     let mut rule_order: Vec<&str> = Vec::new();
     for f in &report.findings {
-        if !rule_order.contains(&f.rule.as_str()) {
+        if !rule_order.contains(&&*f.rule) {
             rule_order.push(&f.rule);
         }
     }
     rule_order.sort_by_key(|r| std::cmp::Reverse(s.findings_by_rule.get(*r).copied().unwrap_or(0)));
     for rule in rule_order {
-        let fs: Vec<_> = report.findings.iter().filter(|f| f.rule == rule).collect();
+        let fs: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| &*f.rule == rule)
+            .collect();
         let sev = fs[0].severity;
         let tag = match sev {
             Severity::Error => paint("1;31", "error"),

@@ -12,6 +12,7 @@ use crate::findings::{
 };
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// Rows shown per rule (and holders per duplicate group, groups, diagnostics) before the
 /// report says how many more exist. The JSON output always has everything.
@@ -231,11 +232,11 @@ pub struct RuleView {
 pub struct FindingRow {
     pub severity: String,
     pub dn: String,
-    pub object_class: String,
-    pub attribute: String,
+    pub object_class: Arc<str>,
+    pub attribute: Arc<str>,
     pub value: String,
     pub suggestion: Option<String>,
-    pub message: String,
+    pub message: Arc<str>,
     /// `file:line`, or the file (server URL) alone when the line is 0.
     pub source: String,
     pub file: String,
@@ -574,13 +575,13 @@ impl ReportView {
             .into_iter()
             .take(caps.rows)
             .map(|f| DecisionView {
-                rule: f.rule.clone(),
+                rule: f.rule.to_string(),
                 severity: f.severity.as_str().to_string(),
                 dn: f.dn.clone(),
-                object_class: f.object_class.clone(),
-                attribute: f.attribute.clone(),
+                object_class: f.object_class.to_string(),
+                attribute: f.attribute.to_string(),
                 value: shown_value(f),
-                message: f.message.clone(),
+                message: f.message.to_string(),
                 source: source_str(&f.source.file, f.source.line),
             })
             .collect();
@@ -700,12 +701,12 @@ fn tenant_view(report: &Report, row_cap: usize) -> Option<TenantView> {
         report
             .findings
             .iter()
-            .filter(|f| ids.contains(&f.rule.as_str()))
+            .filter(|f| ids.contains(&&*f.rule))
             .map(|f| PredictionView {
-                rule: f.rule.clone(),
+                rule: f.rule.to_string(),
                 severity: f.severity.as_str().to_string(),
                 dn: f.dn.clone(),
-                attribute: f.attribute.clone(),
+                attribute: f.attribute.to_string(),
                 value: shown_value(f),
                 cloud: f
                     .related
@@ -721,7 +722,7 @@ fn tenant_view(report: &Report, row_cap: usize) -> Option<TenantView> {
                         )
                     })
                     .collect(),
-                message: f.message.clone(),
+                message: f.message.to_string(),
             })
             .collect()
     };
@@ -760,7 +761,7 @@ fn decisions_by_rule(
     let mut counts: BTreeMap<&str, (u64, Severity, Category)> = BTreeMap::new();
     for f in undecided {
         let e = counts
-            .entry(f.rule.as_str())
+            .entry(&*f.rule)
             .or_insert((0, f.severity, f.category));
         e.0 += 1;
         e.1 = e.1.max(f.severity);
@@ -1012,7 +1013,7 @@ fn rule_severity_from_findings(report: &Report, id: &str) -> String {
     report
         .findings
         .iter()
-        .find(|f| f.rule == id)
+        .find(|f| &*f.rule == id)
         .map_or("info", |f| f.severity.as_str())
         .to_string()
 }
@@ -1021,7 +1022,7 @@ fn rule_category_from_findings(report: &Report, id: &str) -> String {
     report
         .findings
         .iter()
-        .find(|f| f.rule == id)
+        .find(|f| &*f.rule == id)
         .map_or("", |f| f.category.as_str())
         .to_string()
 }
@@ -1063,10 +1064,7 @@ fn build_categories(
     // (category, rule) → finding indices, in report order.
     let mut by_rule: BTreeMap<(Category, &str), Vec<usize>> = BTreeMap::new();
     for (i, f) in report.findings.iter().enumerate() {
-        by_rule
-            .entry((f.category, f.rule.as_str()))
-            .or_default()
-            .push(i);
+        by_rule.entry((f.category, &*f.rule)).or_default().push(i);
     }
 
     Category::ALL
@@ -1118,7 +1116,7 @@ fn build_categories(
                         severity: sev.as_str().to_string(),
                         category: cat.as_str().to_string(),
                         attribute: meta
-                            .map_or_else(|| first.attribute.clone(), |r| r.attribute.clone()),
+                            .map_or_else(|| first.attribute.to_string(), |r| r.attribute.clone()),
                         docs: meta.and_then(|r| safe_url(&r.docs)),
                         fix: meta.map_or_else(String::new, |r| r.fix.clone()),
                         anchor: anchors.make("rule-", rule),
@@ -1278,7 +1276,7 @@ mod tests {
             category: cat,
             attribute: attr.into(),
             value: Some(value.into()),
-            message: format!("{attr} problem"),
+            message: format!("{attr} problem").into(),
             source: src("export.ldf", 10),
             value_line: 0,
             fingerprint: String::new(),
@@ -1358,7 +1356,7 @@ mod tests {
                 &format!("{h}@contoso.com"),
             );
             f.suggestion = Some(format!("sugg{h}"));
-            f.message = format!("message {h}");
+            f.message = format!("message {h}").into();
             f.source = src(&format!("file{h}.ldf"), i as u64 + 1);
             findings.push(f);
         }

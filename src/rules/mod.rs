@@ -423,6 +423,10 @@ pub struct Rule {
     pub slot: usize,
     /// File the rule was loaded from (`builtin:rules/m365/upn.yaml` for the pack).
     pub origin: String,
+    /// `def.id` and `def.attribute` as findings hold them: shared by all the rule's
+    /// findings.
+    pub shared_id: std::sync::Arc<str>,
+    pub shared_attribute: std::sync::Arc<str>,
 }
 
 impl Rule {
@@ -754,6 +758,8 @@ impl Loader {
             let check = compile::check(&def.check, def.binary).map_err(|e| fail(e.to_string()))?;
             let classes = def.objects.iter().fold(0u8, |m, c| m | c.bit());
             let rule = Rule {
+                shared_id: def.id.as_str().into(),
+                shared_attribute: def.attribute.as_str().into(),
                 def,
                 check,
                 classes,

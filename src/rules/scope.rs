@@ -48,6 +48,20 @@ impl ObjectClass {
             ObjectClass::Group => "group",
         }
     }
+    /// The name as findings hold it: one allocation per class for the whole run.
+    pub fn shared_name(self) -> std::sync::Arc<str> {
+        static NAMES: std::sync::LazyLock<[std::sync::Arc<str>; 4]> =
+            std::sync::LazyLock::new(|| {
+                [
+                    ObjectClass::User,
+                    ObjectClass::InetOrgPerson,
+                    ObjectClass::Contact,
+                    ObjectClass::Group,
+                ]
+                .map(|c| std::sync::Arc::from(c.as_str()))
+            });
+        NAMES[self as usize].clone()
+    }
     /// The class an object is reported as, from its objectClass values: the most
     /// specific of inetOrgPerson, user, contact, group.
     pub fn of(classes: &[&str]) -> Option<ObjectClass> {

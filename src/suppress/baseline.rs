@@ -32,12 +32,12 @@ pub fn entry_of(f: &Finding) -> BaselineEntry {
         } else {
             f.fingerprint.clone()
         },
-        rule: f.rule.clone(),
+        rule: f.rule.to_string(),
         severity: Some(f.severity),
         category: Some(f.category),
         dn: f.dn.clone(),
         object_guid: f.object_guid.clone(),
-        attribute: f.attribute.clone(),
+        attribute: f.attribute.to_string(),
         value: f.value_str().to_string(),
     }
 }
