@@ -16,6 +16,10 @@ use std::fmt::Write;
 /// Unicode control pictures (`␉`, `␊`), and unusual spaces, zero-width characters, bidi
 /// controls and soft hyphens become `⟨U+XXXX⟩`. Ordinary spaces stay as they are.
 pub fn visible(s: &str) -> String {
+    // Printable ASCII (most values) has nothing to show differently.
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return s.to_owned();
+    }
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         let u = c as u32;

@@ -8,7 +8,8 @@
 
 use super::escape::visible;
 use crate::dn;
-use crate::findings::{Report, Severity};
+use crate::findings::{Finding, Report, Severity};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -22,12 +23,12 @@ pub const DATA_VERSION: u32 = 1;
 /// where rule indexes `r`, severity is 0 error / 1 warning / 2 info, and ou, class,
 /// attribute, file, message, state and exception index `s`. Texts are as the page shows
 /// them: control and invisible characters made visible, as everywhere in the report.
+/// The block but its findings (`f`, written row by row after it).
 #[derive(Serialize)]
-struct Data<'a> {
+struct Head<'a> {
     v: u32,
-    s: Vec<String>,
-    r: Vec<&'a str>,
-    f: Vec<Row>,
+    s: &'a [String],
+    r: &'a [&'a str],
 }
 
 type Row = (
@@ -53,7 +54,7 @@ type Row = (
 #[derive(Default)]
 struct Strings<'a> {
     list: Vec<String>,
-    index: HashMap<&'a str, u32>,
+    index: FxHashMap<&'a str, u32>,
 }
 
 impl<'a> Strings<'a> {
@@ -94,12 +95,22 @@ fn split_dn(dn: &str) -> (&str, &str) {
 /// `<`, `>` and `&` are written as `\u` escapes (they only occur inside strings), so no
 /// value can close the element or open a comment. `group_of` gives a finding's duplicate
 /// group number (1-based, 0 for none).
-pub fn findings_json(report: &Report, group_of: impl Fn(usize) -> usize) -> String {
+///
+/// `sequence`: the findings' indexes in the order of the inputs
+/// ([`super::view::input_sequence`]).
+pub fn findings_json(
+    report: &Report,
+    sequence: &[usize],
+    group_of: impl Fn(usize) -> usize,
+) -> String {
     let mut strings = Strings::new();
     let mut rules: Vec<&str> = Vec::new();
-    let mut rule_index: HashMap<&str, u32> = HashMap::new();
-    let mut rows = Vec::with_capacity(report.findings.len());
-    for i in input_order(report) {
+    let mut rule_index: FxHashMap<&str, u32> = FxHashMap::default();
+    // Each row is written as it is made (a list of rows first would hold every finding's
+    // texts twice): `f` goes last, so the tables it fills are complete before it.
+    let mut rows = String::new();
+    let mut row = Vec::with_capacity(512);
+    for (n, &i) in sequence.iter().enumerate() {
         let f = &report.findings[i];
         let rule = *rule_index.entry(&*f.rule).or_insert_with(|| {
             rules.push(&*f.rule);
@@ -107,7 +118,7 @@ pub fn findings_json(report: &Report, group_of: impl Fn(usize) -> usize) -> Stri
         });
         let (rdn, parent) = split_dn(&f.dn);
         let exception = f.exception.as_ref().map_or(0, |e| strings.get(&e.reason));
-        rows.push((
+        let r: Row = (
             rule,
             severity_code(f.severity),
             visible(rdn),
@@ -124,32 +135,52 @@ pub fn findings_json(report: &Report, group_of: impl Fn(usize) -> usize) -> Stri
             f.state.map_or(0, |s| strings.get(s.as_str())),
             exception,
             f.related_total.unwrap_or(0).max(f.related.len()),
-        ));
+        );
+        row.clear();
+        if serde_json::to_writer(&mut row, &r).is_err() {
+            continue;
+        }
+        if n > 0 {
+            rows.push(',');
+        }
+        script_safe_into(&String::from_utf8_lossy(&row), &mut rows);
     }
-    let data = Data {
+    let head = Head {
         v: DATA_VERSION,
-        s: strings.list,
-        r: rules,
-        f: rows,
+        s: &strings.list,
+        r: &rules,
     };
-    let json = serde_json::to_string(&data).unwrap_or_else(|_| "{}".to_string());
-    script_safe(&json)
-}
-
-/// Finding indexes in the order of the inputs (see [`super::view::input_order`]).
-fn input_order(report: &Report) -> Vec<usize> {
-    let input_pos = super::view::input_positions(report);
-    let mut order: Vec<usize> = (0..report.findings.len()).collect();
-    order.sort_by(|&a, &b| {
-        super::view::input_order(&input_pos, &report.findings[a], &report.findings[b])
-    });
-    order
+    let mut out = String::with_capacity(rows.len() + 64);
+    script_safe_into(
+        &serde_json::to_string(&head).unwrap_or_else(|_| "{}".to_string()),
+        &mut out,
+    );
+    out.pop(); // the closing brace: `f` follows
+    out.push_str(",\"f\":[");
+    out.push_str(&rows);
+    out.push_str("]}");
+    out
 }
 
 /// JSON made safe for the inside of a `<script>` element.
+#[cfg(test)]
 fn script_safe(json: &str) -> String {
     let mut out = String::with_capacity(json.len() + json.len() / 64);
-    for c in json.chars() {
+    script_safe_into(json, &mut out);
+    out
+}
+
+/// Appends `json` to `out`, made safe for the inside of a `<script>` element.
+fn script_safe_into(json: &str, out: &mut String) {
+    // Runs without a byte to replace are copied whole; U+2028 and U+2029 are the only
+    // characters to replace that start with byte E2.
+    let mut rest = json;
+    while let Some(at) = rest
+        .bytes()
+        .position(|b| matches!(b, b'<' | b'>' | b'&' | 0xE2))
+    {
+        out.push_str(&rest[..at]);
+        let c = rest[at..].chars().next().unwrap_or('\0');
         match c {
             '<' => out.push_str("\\u003c"),
             '>' => out.push_str("\\u003e"),
@@ -158,6 +189,28 @@ fn script_safe(json: &str) -> String {
             '\u{2029}' => out.push_str("\\u2029"),
             c => out.push(c),
         }
+        rest = &rest[at + c.len_utf8()..];
+    }
+    out.push_str(rest);
+}
+
+/// A number for each finding's object: findings on one DN (compared case-insensitively)
+/// share it. Numbers follow the report's order.
+pub(super) fn object_ids(findings: &[Finding]) -> Vec<u32> {
+    let mut ids: FxHashMap<String, u32> = FxHashMap::default();
+    let mut out = Vec::with_capacity(findings.len());
+    let mut last: Option<(&str, u32)> = None;
+    for f in findings {
+        // An object's findings are usually side by side: no lowercasing for those.
+        let id = match last {
+            Some((dn, id)) if dn == f.dn => id,
+            _ => {
+                let next = u32::try_from(ids.len()).unwrap_or(u32::MAX);
+                *ids.entry(f.dn.to_lowercase()).or_insert(next)
+            }
+        };
+        last = Some((&f.dn, id));
+        out.push(id);
     }
     out
 }
@@ -219,19 +272,41 @@ fn ancestors(parent: &str) -> Vec<&str> {
 
 /// The OU tree of the findings: per container, the findings and objects with findings
 /// in its subtree; children by findings (most first), at most `cap` nodes in all.
+#[cfg(test)]
 pub fn ou_tree(report: &Report, cap: usize) -> Vec<OuNode> {
-    // Objects first (a DN, case-insensitively): findings and whether one is an error.
-    let mut objects: HashMap<String, (&str, u64, bool)> = HashMap::new();
-    for f in &report.findings {
-        let e = objects
-            .entry(f.dn.to_lowercase())
-            .or_insert((split_dn(&f.dn).1, 0, false));
-        e.1 += 1;
-        e.2 |= f.severity == Severity::Error;
+    ou_tree_of(report, &object_ids(&report.findings), cap)
+}
+
+/// [`ou_tree`] with the findings' objects already numbered ([`object_ids`]).
+pub(super) fn ou_tree_of(report: &Report, object_of: &[u32], cap: usize) -> Vec<OuNode> {
+    // Objects first: their parent as first written, findings, whether one is an error.
+    let mut objects: Vec<(&str, u64, bool)> = Vec::new();
+    for (f, &id) in report.findings.iter().zip(object_of) {
+        let id = id as usize;
+        if id == objects.len() {
+            objects.push((split_dn(&f.dn).1, 0, false));
+        }
+        if let Some(o) = objects.get_mut(id) {
+            o.1 += 1;
+            o.2 |= f.severity == Severity::Error;
+        }
+    }
+    // Then the containers they are in, as written: (findings, objects, with an error).
+    let mut parents: FxHashMap<&str, (u64, u64, u64)> = FxHashMap::default();
+    let mut parent_order: Vec<&str> = Vec::new();
+    for (parent, findings, error) in objects {
+        let p = parents.entry(parent).or_insert_with(|| {
+            parent_order.push(parent);
+            (0, 0, 0)
+        });
+        p.0 += findings;
+        p.1 += 1;
+        p.2 += u64::from(error);
     }
     let mut nodes: HashMap<String, Acc> = HashMap::new();
     let mut roots: Vec<String> = Vec::new();
-    for (parent, findings, error) in objects.into_values() {
+    for parent in parent_order {
+        let (findings, objects, errors) = parents[parent];
         // A node is linked to its parent when it is created; a chain whose top node is
         // new adds a root.
         let mut created_child: Option<String> = None;
@@ -243,8 +318,8 @@ pub fn ou_tree(report: &Report, cap: usize) -> Vec<OuNode> {
                 ..Acc::default()
             });
             acc.findings += findings;
-            acc.objects += 1;
-            acc.errors += u64::from(error);
+            acc.objects += objects;
+            acc.errors += errors;
             if let Some(c) = created_child.take() {
                 acc.children.push(c);
             }

@@ -80,6 +80,7 @@ pub fn write(
         OutputFormat::Sarif => sarif::write(report, out)?,
         OutputFormat::Jsonl => jsonl::write(report, out)?,
         OutputFormat::Csv => csv::write(report, out)?,
+        OutputFormat::Html => templates::write_html(report, template_dir, out)?,
         other => out.write_all(render(other, report, template_dir, color)?.as_bytes())?,
     }
     Ok(())

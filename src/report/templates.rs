@@ -69,6 +69,42 @@ pub fn render(
     render_view(kind, &source, view)
 }
 
+/// Stands for the findings block while the built-in page is rendered (see
+/// [`write_html`]). Every directory value in the page is escaped or made visible, so no
+/// value can spell it with its `<`.
+const DATA_MARK: &str = "<!--dirready:findings-data-->";
+
+/// Writes the HTML report to `out`. With the built-in template the findings block (most
+/// of a big report) is written straight from where it was built, not copied into the
+/// template's values and its output: the page is rendered around a mark, then written
+/// in three pieces.
+pub fn write_html(
+    report: &Report,
+    template_dir: Option<&Path>,
+    out: &mut dyn std::io::Write,
+) -> Result<(), RenderError> {
+    let source = template_source(TemplateKind::Html, template_dir)?;
+    if let Cow::Owned(_) = source {
+        let page = render(TemplateKind::Html, report, template_dir)?;
+        out.write_all(page.as_bytes())?;
+        return Ok(());
+    }
+    let mut view = ReportView::build_html(report);
+    let data = std::mem::replace(&mut view.findings_data, DATA_MARK.to_string());
+    let page = render_view(TemplateKind::Html, &source, view)?;
+    let at = memchr::memmem::find(page.as_bytes(), DATA_MARK.as_bytes());
+    match at {
+        Some(at) => {
+            out.write_all(&page.as_bytes()[..at])?;
+            out.write_all(data.as_bytes())?;
+            out.write_all(&page.as_bytes()[at + DATA_MARK.len()..])?;
+        }
+        // A page without the block (not the built-in one) has nothing to put in.
+        None => out.write_all(page.as_bytes())?,
+    }
+    Ok(())
+}
+
 /// The template to use: the one in `template_dir` when it exists there, else the built-in.
 fn template_source(
     kind: TemplateKind,

@@ -10,6 +10,7 @@ use crate::findings::{
     BaselineEntry, Category, ChangeCounts, ExceptionsSummary, Finding, Report, RuleSummary,
     SelectionSummary, Severity,
 };
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -373,30 +374,46 @@ pub(super) fn input_positions(report: &Report) -> HashMap<&str, usize> {
         .collect()
 }
 
-/// Findings in the order of the inputs (input, line, value line, then the finding
-/// itself): the same report gives the same bytes, whatever order its findings are in.
-pub(super) fn input_order(
-    input_pos: &HashMap<&str, usize>,
-    fa: &Finding,
-    fb: &Finding,
-) -> std::cmp::Ordering {
-    let key = |f: &Finding| {
-        (
-            input_pos
-                .get(&*f.source.file)
-                .copied()
-                .unwrap_or(usize::MAX),
-            f.source.line,
-            f.value_line,
-        )
-    };
-    key(fa)
-        .cmp(&key(fb))
-        .then_with(|| fa.source.file.cmp(&fb.source.file))
-        .then_with(|| fa.rule.cmp(&fb.rule))
-        .then_with(|| fa.dn.cmp(&fb.dn))
-        .then_with(|| fa.attribute.cmp(&fb.attribute))
-        .then_with(|| fa.value.cmp(&fb.value))
+/// Finding indexes in the order of the inputs (input, line, value line, then the
+/// finding itself): the same report gives the same bytes, whatever order its findings
+/// are in. The keys are worked out once, not in every comparison of a million findings.
+pub(super) fn input_sequence(report: &Report) -> Vec<usize> {
+    let input_pos = input_positions(report);
+    let keys: Vec<(usize, u64, u64)> = report
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                input_pos
+                    .get(&*f.source.file)
+                    .copied()
+                    .unwrap_or(usize::MAX),
+                f.source.line,
+                f.value_line,
+            )
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..report.findings.len()).collect();
+    order.par_sort_by(|&a, &b| {
+        let (fa, fb) = (&report.findings[a], &report.findings[b]);
+        keys[a]
+            .cmp(&keys[b])
+            .then_with(|| fa.source.file.cmp(&fb.source.file))
+            .then_with(|| fa.rule.cmp(&fb.rule))
+            .then_with(|| fa.dn.cmp(&fb.dn))
+            .then_with(|| fa.attribute.cmp(&fb.attribute))
+            .then_with(|| fa.value.cmp(&fb.value))
+    });
+    order
+}
+
+/// Each finding's place in `sequence` (see [`input_sequence`]).
+fn ranks(sequence: &[usize]) -> Vec<usize> {
+    let mut rank = vec![0; sequence.len()];
+    for (k, &i) in sequence.iter().enumerate() {
+        rank[i] = k;
+    }
+    rank
 }
 
 /// Rules by severity (errors first), then findings (most first), then id.
@@ -524,12 +541,20 @@ impl ReportView {
         let row_cap = caps.other;
         let catalog: HashMap<&str, &RuleSummary> =
             report.rules.iter().map(|r| (r.id.as_str(), r)).collect();
-        let input_pos = input_positions(report);
+        let sequence = input_sequence(report);
+        let rank = ranks(&sequence);
+        let objects = super::explore::object_ids(&report.findings);
 
         let dups = DuplicateIndex::build(&report.findings);
         let mut anchors = Anchors::default();
-        let categories =
-            build_categories(report, &catalog, &input_pos, &dups, &mut anchors, caps.rows);
+        let categories = build_categories(
+            report,
+            &catalog,
+            (&rank, &objects),
+            &dups,
+            &mut anchors,
+            caps.rows,
+        );
         let rule_anchor: HashMap<String, String> = categories
             .iter()
             .flat_map(|c| c.rules.iter())
@@ -541,34 +566,16 @@ impl ReportView {
         let (duplicate_groups, duplicate_groups_total) = dups.views(caps.groups);
         // What fix files cannot do: the same selection as `fixes::plan` (not excepted, no
         // suggestion); duplicates are decided per group in their own section.
-        let mut undecided: Vec<&Finding> = report
-            .findings
+        // In the input's order, whatever the report's: same report, same bytes.
+        let undecided: Vec<&Finding> = sequence
             .iter()
+            .map(|&i| &report.findings[i])
             .filter(|f| {
                 f.suggestion.is_none()
                     && f.category != Category::Duplicate
                     && f.state != Some(crate::findings::FindingState::Excepted)
             })
             .collect();
-        // The input's order, whatever the report's: same report, same bytes.
-        undecided.sort_by(|a, b| {
-            (
-                input_pos.get(&*a.source.file),
-                a.source.line,
-                a.value_line,
-                &a.rule,
-                &a.dn,
-                &a.value,
-            )
-                .cmp(&(
-                    input_pos.get(&*b.source.file),
-                    b.source.line,
-                    b.value_line,
-                    &b.rule,
-                    &b.dn,
-                    &b.value,
-                ))
-        });
         let decisions_total = undecided.len();
         let decisions_by_rule = decisions_by_rule(&undecided, &catalog, &rule_anchor);
         let decisions: Vec<DecisionView> = undecided
@@ -656,11 +663,11 @@ impl ReportView {
             exceptions: report.exceptions.clone(),
             selection: report.selection.clone(),
             tenant: tenant_view(report, row_cap),
-            ou_tree: super::explore::ou_tree(report, OU_TREE_CAP),
+            ou_tree: super::explore::ou_tree_of(report, &objects, OU_TREE_CAP),
             charts: charts(&summary_charts),
             decisions_by_rule,
             findings_data: if data {
-                super::explore::findings_json(report, |i| dups.number_of(i))
+                super::explore::findings_json(report, &sequence, |i| dups.number_of(i))
             } else {
                 String::new()
             },
@@ -1053,10 +1060,12 @@ impl Anchors {
     }
 }
 
+/// `order`: each finding's place in the input order ([`ranks`]) and its object (see
+/// [`super::explore::object_ids`]).
 fn build_categories(
     report: &Report,
     catalog: &HashMap<&str, &RuleSummary>,
-    input_pos: &HashMap<&str, usize>,
+    (rank, object_of): (&[usize], &[u32]),
     dups: &DuplicateIndex,
     anchors: &mut Anchors,
     row_cap: usize,
@@ -1097,14 +1106,11 @@ fn build_categories(
                 .map(|(sev, rule, mut idx)| {
                     let meta = catalog.get(rule);
                     let first = &report.findings[idx[0]];
-                    let objects = idx
-                        .iter()
-                        .map(|&i| report.findings[i].dn.to_lowercase())
-                        .collect::<BTreeSet<_>>()
-                        .len();
-                    idx.sort_by(|&a, &b| {
-                        input_order(input_pos, &report.findings[a], &report.findings[b])
-                    });
+                    let mut ids: Vec<u32> = idx.iter().map(|&i| object_of[i]).collect();
+                    ids.sort_unstable();
+                    ids.dedup();
+                    let objects = ids.len();
+                    idx.sort_by_key(|&i| rank[i]);
                     let rows: Vec<FindingRow> = idx
                         .iter()
                         .take(row_cap)
