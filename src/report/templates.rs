@@ -204,3 +204,26 @@ pub fn script_hashes(template_source: &str) -> String {
         out.join(" ")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::testing::{finding, report};
+
+    #[test]
+    fn the_html_written_in_pieces_is_the_page_rendered_whole() {
+        let mut hostile = finding("upn-format", "CN=<!--dirready:findings-data-->,DC=x");
+        hostile.message = "</script><!--dirready:findings-data--> & \u{2028}".into();
+        let r = report(vec![finding("upn-format", "CN=a,DC=x"), hostile]);
+        let whole = render(TemplateKind::Html, &r, None).unwrap();
+        let mut pieces = Vec::new();
+        write_html(&r, None, &mut pieces).unwrap();
+        assert_eq!(String::from_utf8(pieces).unwrap(), whole);
+        assert_eq!(
+            whole.matches(DATA_MARK).count(),
+            0,
+            "no value spells the mark"
+        );
+        assert!(whole.contains("\\u003c!--dirready:findings-data--\\u003e"));
+    }
+}
