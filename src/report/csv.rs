@@ -12,7 +12,8 @@
 //! doubled). Any cell beginning with `=`, `+`, `-`, `@`, a tab or CR is prefixed with `'`
 //! so spreadsheets do not run it as a formula (directory values are hostile input).
 
-use crate::findings::{Category, FindingState, Report};
+use super::RenderError;
+use crate::findings::{Category, Finding, FindingState, Report};
 
 pub const HEADER: [&str; 14] = [
     "DISTINGUISHEDNAME",
@@ -45,13 +46,26 @@ pub fn render(report: &Report) -> String {
 }
 
 /// Writes the CSV to `out` one record at a time.
-pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let mut w = csv::WriterBuilder::new()
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> Result<(), RenderError> {
+    let mut head = writer(Vec::new());
+    head.write_record(HEADER).map_err(std::io::Error::from)?;
+    out.write_all(&head.into_inner().map_err(|e| e.into_error())?)?;
+    super::windows::write(&report.findings, out, |_, chunk| {
+        let mut w = writer(Vec::with_capacity(chunk.len() * 512));
+        rows(chunk, &mut w)?;
+        Ok(w.into_inner().map_err(|e| e.into_error())?)
+    })
+}
+
+fn writer<W: std::io::Write>(out: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .quote_style(csv::QuoteStyle::Necessary)
-        .from_writer(out);
-    w.write_record(HEADER)?;
-    for f in &report.findings {
+        .from_writer(out)
+}
+
+fn rows<W: std::io::Write>(findings: &[Finding], w: &mut csv::Writer<W>) -> std::io::Result<()> {
+    for f in findings {
         let action = match f.state {
             Some(FindingState::Baselined | FindingState::Excepted) => "COMPLETE",
             _ => "",

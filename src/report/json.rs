@@ -2,15 +2,10 @@
 //! with the findings (nearly all of them) serialised in parallel, one window at a time,
 //! so the text in memory stays one window's.
 
+use super::windows;
 use super::RenderError;
 use crate::findings::{Finding, Report};
-use rayon::prelude::*;
 use std::io::Write;
-
-/// Findings serialised before their text is written out.
-const WINDOW: usize = 4096;
-/// Findings one task serialises.
-const CHUNK: usize = 128;
 
 /// Where the findings go in the report without them: the top-level key is the only
 /// text at two spaces of indent with that name (strings never hold a raw line feed).
@@ -34,16 +29,9 @@ pub fn write(report: &Report, out: &mut dyn Write) -> Result<(), RenderError> {
         out.write_all(b"[]")?;
     } else {
         out.write_all(b"[")?;
-        for (w, window) in report.findings.chunks(WINDOW).enumerate() {
-            let texts = window
-                .par_chunks(CHUNK)
-                .enumerate()
-                .map(|(c, chunk)| elements(chunk, w * WINDOW + c * CHUNK))
-                .collect::<Result<Vec<_>, _>>()?;
-            for text in texts {
-                out.write_all(&text)?;
-            }
-        }
+        windows::write(&report.findings, &mut out, |first, chunk| {
+            Ok(elements(chunk, first)?)
+        })?;
         out.write_all(b"\n  ]")?;
     }
     out.write_all(&shell[list + 2..])?;
@@ -112,6 +100,7 @@ mod tests {
     use super::*;
     use crate::findings::testing::{finding, report};
     use crate::findings::{Related, Uniqueness};
+    use crate::report::windows::{CHUNK, WINDOW};
 
     fn serde_pretty(r: &Report) -> Vec<u8> {
         let mut v = serde_json::to_vec_pretty(r).unwrap();

@@ -48,9 +48,13 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> Result<(), super:
             "rules": report.rules.len(),
         }),
     )?;
-    for f in &report.findings {
-        write_tagged(out, "finding", f)?;
-    }
+    super::windows::write(&report.findings, out, |_, chunk| {
+        let mut text = Vec::with_capacity(chunk.len() * 1024);
+        for f in chunk {
+            write_tagged(&mut text, "finding", f)?;
+        }
+        Ok(text)
+    })?;
     for d in &report.diagnostics {
         write_tagged(out, "diagnostic", d)?;
     }

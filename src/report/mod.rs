@@ -14,6 +14,7 @@ pub mod sarif;
 pub mod templates;
 pub mod terminal;
 pub mod view;
+mod windows;
 
 pub use error::RenderError;
 
