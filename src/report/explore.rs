@@ -110,7 +110,7 @@ pub fn findings_json(
     // texts twice): `f` goes last, so the tables it fills are complete before it.
     let mut rows = String::new();
     let mut row = Vec::with_capacity(512);
-    for (n, &i) in sequence.iter().enumerate() {
+    for &i in sequence {
         let f = &report.findings[i];
         let rule = *rule_index.entry(&*f.rule).or_insert_with(|| {
             rules.push(&*f.rule);
@@ -140,7 +140,7 @@ pub fn findings_json(
         if serde_json::to_writer(&mut row, &r).is_err() {
             continue;
         }
-        if n > 0 {
+        if !rows.is_empty() {
             rows.push(',');
         }
         script_safe_into(&String::from_utf8_lossy(&row), &mut rows);
@@ -150,11 +150,11 @@ pub fn findings_json(
         s: &strings.list,
         r: &rules,
     };
-    let mut out = String::with_capacity(rows.len() + 64);
-    script_safe_into(
-        &serde_json::to_string(&head).unwrap_or_else(|_| "{}".to_string()),
-        &mut out,
-    );
+    let Ok(head) = serde_json::to_string(&head) else {
+        return "{}".to_string();
+    };
+    let mut out = String::with_capacity(rows.len() + head.len() + 16);
+    script_safe_into(&head, &mut out);
     out.pop(); // the closing brace: `f` follows
     out.push_str(",\"f\":[");
     out.push_str(&rows);

@@ -407,6 +407,10 @@ pub(super) fn input_sequence(report: &Report) -> Vec<usize> {
     order
 }
 
+/// Where a finding is in the inputs: the input's position in the summary (none for a
+/// file it does not list), the entry's line and the value's.
+type InputKey = (Option<usize>, u64, u64);
+
 /// Each finding's place in `sequence` (see [`input_sequence`]).
 fn ranks(sequence: &[usize]) -> Vec<usize> {
     let mut rank = vec![0; sequence.len()];
@@ -566,16 +570,27 @@ impl ReportView {
         let (duplicate_groups, duplicate_groups_total) = dups.views(caps.groups);
         // What fix files cannot do: the same selection as `fixes::plan` (not excepted, no
         // suggestion); duplicates are decided per group in their own section.
-        // In the input's order, whatever the report's: same report, same bytes.
-        let undecided: Vec<&Finding> = sequence
+        let input_pos = input_positions(report);
+        let mut undecided: Vec<(InputKey, &Finding)> = report
+            .findings
             .iter()
-            .map(|&i| &report.findings[i])
             .filter(|f| {
                 f.suggestion.is_none()
                     && f.category != Category::Duplicate
                     && f.state != Some(crate::findings::FindingState::Excepted)
             })
+            .map(|f| {
+                let pos = input_pos.get(&*f.source.file).copied();
+                ((pos, f.source.line, f.value_line), f)
+            })
             .collect();
+        // The input's order, whatever the report's: same report, same bytes (the keys
+        // worked out once).
+        undecided.sort_by(|(ka, a), (kb, b)| {
+            ka.cmp(kb)
+                .then_with(|| (&a.rule, &a.dn, &a.value).cmp(&(&b.rule, &b.dn, &b.value)))
+        });
+        let undecided: Vec<&Finding> = undecided.into_iter().map(|(_, f)| f).collect();
         let decisions_total = undecided.len();
         let decisions_by_rule = decisions_by_rule(&undecided, &catalog, &rule_anchor);
         let decisions: Vec<DecisionView> = undecided
@@ -1301,6 +1316,40 @@ mod tests {
             fix: format!("Fix {id}"),
             findings: 0,
         }
+    }
+
+    #[test]
+    fn decisions_follow_the_inputs_with_unknown_files_first_and_ties_in_report_order() {
+        let at = |file: &str, line: u64, attr: &str| Finding {
+            source: src(file, line),
+            ..finding("r", Severity::Error, Category::Format, "CN=a", attr, "v")
+        };
+        // Same rule, DN, value and lines: only the attribute tells these two apart, and
+        // they keep the report's order. A file the summary does not list comes first.
+        let r = report(
+            vec![
+                at("export.ldf", 5, "mail"),
+                at("export.ldf", 5, "cn"),
+                at("export.ldf", 1, "sn"),
+                at("other.ldf", 9, "sn"),
+            ],
+            vec![rule("r", Severity::Error, Category::Format, "sn")],
+        );
+        let v = ReportView::build(&r, 100);
+        let got: Vec<(&str, &str)> = v
+            .decisions
+            .iter()
+            .map(|d| (d.source.as_str(), d.attribute.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("other.ldf:9", "sn"),
+                ("export.ldf:1", "sn"),
+                ("export.ldf:5", "mail"),
+                ("export.ldf:5", "cn"),
+            ]
+        );
     }
 
     /// Fills the summary counters from the findings, as the engine would.
