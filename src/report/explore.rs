@@ -23,7 +23,8 @@ pub const DATA_VERSION: u32 = 1;
 /// where rule indexes `r`, severity is 0 error / 1 warning / 2 info, and ou, class,
 /// attribute, file, message, state and exception index `s`. Texts are as the page shows
 /// them: control and invisible characters made visible, as everywhere in the report.
-/// The block but its findings (`f`, written row by row after it).
+///
+/// This is the block but `f`, which [`findings_json`] writes row by row after it.
 #[derive(Serialize)]
 struct Head<'a> {
     v: u32,

@@ -58,15 +58,18 @@ pub fn render(
     template_dir: Option<&Path>,
 ) -> Result<String, RenderError> {
     let source = template_source(kind, template_dir)?;
-    let view = match (kind, &source) {
-        (TemplateKind::Html, Cow::Borrowed(_)) => ReportView::build_html(report),
-        // A custom HTML template gets the rows too, as it may not draw the findings block.
-        (TemplateKind::Html, Cow::Owned(_)) => {
-            ReportView::build_with(report, Caps::all(ROW_CAP), true)
-        }
-        (TemplateKind::Markdown, _) => ReportView::build(report, MARKDOWN_ROW_CAP),
-    };
+    let view = view_for(kind, matches!(source, Cow::Borrowed(_)), report);
     render_view(kind, &source, view)
+}
+
+/// The view a template gets (`builtin`: the template is not from `template_dir`): a
+/// custom HTML template gets the rows too, as it may not draw the findings block.
+fn view_for(kind: TemplateKind, builtin: bool, report: &Report) -> ReportView {
+    match kind {
+        TemplateKind::Html if builtin => ReportView::build_html(report),
+        TemplateKind::Html => ReportView::build_with(report, Caps::all(ROW_CAP), true),
+        TemplateKind::Markdown => ReportView::build(report, MARKDOWN_ROW_CAP),
+    }
 }
 
 /// Stands for the findings block while the built-in page is rendered (see
@@ -84,12 +87,12 @@ pub fn write_html(
     out: &mut dyn std::io::Write,
 ) -> Result<(), RenderError> {
     let source = template_source(TemplateKind::Html, template_dir)?;
-    if let Cow::Owned(_) = source {
-        let page = render(TemplateKind::Html, report, template_dir)?;
-        out.write_all(page.as_bytes())?;
+    let builtin = matches!(source, Cow::Borrowed(_));
+    let mut view = view_for(TemplateKind::Html, builtin, report);
+    if !builtin {
+        out.write_all(render_view(TemplateKind::Html, &source, view)?.as_bytes())?;
         return Ok(());
     }
-    let mut view = ReportView::build_html(report);
     let data = std::mem::replace(&mut view.findings_data, DATA_MARK.to_string());
     let page = render_view(TemplateKind::Html, &source, view)?;
     let at = memchr::memmem::find(page.as_bytes(), DATA_MARK.as_bytes());

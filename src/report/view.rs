@@ -377,8 +377,7 @@ pub(super) fn input_positions(report: &Report) -> HashMap<&str, usize> {
 /// Finding indexes in the order of the inputs (input, line, value line, then the
 /// finding itself): the same report gives the same bytes, whatever order its findings
 /// are in. The keys are worked out once, not in every comparison of a million findings.
-pub(super) fn input_sequence(report: &Report) -> Vec<usize> {
-    let input_pos = input_positions(report);
+pub(super) fn input_sequence(report: &Report, input_pos: &HashMap<&str, usize>) -> Vec<usize> {
     let keys: Vec<(usize, u64, u64)> = report
         .findings
         .iter()
@@ -545,7 +544,8 @@ impl ReportView {
         let row_cap = caps.other;
         let catalog: HashMap<&str, &RuleSummary> =
             report.rules.iter().map(|r| (r.id.as_str(), r)).collect();
-        let sequence = input_sequence(report);
+        let input_pos = input_positions(report);
+        let sequence = input_sequence(report, &input_pos);
         let rank = ranks(&sequence);
         let objects = super::explore::object_ids(&report.findings);
 
@@ -570,7 +570,6 @@ impl ReportView {
         let (duplicate_groups, duplicate_groups_total) = dups.views(caps.groups);
         // What fix files cannot do: the same selection as `fixes::plan` (not excepted, no
         // suggestion); duplicates are decided per group in their own section.
-        let input_pos = input_positions(report);
         let mut undecided: Vec<(InputKey, &Finding)> = report
             .findings
             .iter()
