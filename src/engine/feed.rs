@@ -5,7 +5,7 @@
 //! read and must not wait for a scanning thread to come free.
 
 use crate::model::Diagnostic;
-use crate::source::input::{Block, BlockReader};
+use crate::source::input::{Block, BlockReader, Buffer};
 use std::io;
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
@@ -73,7 +73,7 @@ enum Source {
     /// Read ahead by a thread of its own.
     Ahead {
         blocks: Receiver<Block>,
-        spent: Sender<Vec<u8>>,
+        spent: Sender<Buffer>,
         thread: JoinHandle<Reading>,
     },
 }
@@ -93,7 +93,7 @@ impl Feed {
     pub fn new(reader: BlockReader, ahead: usize, progress: Progress) -> Feed {
         let source = if reader.paced_by_producer() {
             let (tx, blocks) = sync_channel::<Block>(ahead.max(1));
-            let (spent, spent_rx) = channel::<Vec<u8>>();
+            let (spent, spent_rx) = channel::<Buffer>();
             let progress = progress.clone();
             let thread = std::thread::spawn(move || {
                 let mut reading = Reading::new(reader);
@@ -127,7 +127,7 @@ impl Feed {
 
     /// The next block, after handing back the buffer of the block a thread is done
     /// with; `None` once the input has ended or failed.
-    pub fn next(&self, spent_buf: Option<Vec<u8>>) -> Option<Block> {
+    pub fn next(&self, spent_buf: Option<Buffer>) -> Option<Block> {
         // A poisoned lock means another thread panicked; the panic ends the scan anyway.
         let mut source = self.source.lock().unwrap_or_else(|e| e.into_inner());
         match &mut *source {
@@ -207,7 +207,7 @@ mod tests {
             .broadcast(|_| {
                 let mut got = Vec::new();
                 while let Some(b) = feed.next(None) {
-                    got.push((b.index, b.data));
+                    got.push((b.index, b.data.to_vec()));
                 }
                 got
             })

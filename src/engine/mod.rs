@@ -23,7 +23,7 @@ use crate::checks::{Check, CheckContext};
 use crate::findings::{InputSummary, Report};
 use crate::model::{keep_first, keep_first_at, Diagnostic, DiagnosticLevel, Unlisted};
 use crate::rules::{RuleSet, UniquePer};
-use crate::source::input::Block;
+use crate::source::input::{Block, Buffer};
 use crate::source::ldif::LdifParser;
 pub use crate::source::{Input, InputError};
 use decode::{AttrIndex, Scratch};
@@ -267,7 +267,7 @@ impl<'r> Engine<'r> {
             for _ in 0..threads {
                 scope.spawn(|_| {
                     let mut mine = Vec::new();
-                    let mut spent: Option<Vec<u8>> = None;
+                    let mut spent: Option<Buffer> = None;
                     while let Some(block) = feed.next(spent.take()) {
                         let (mut part, buf) = self.check_block(&name, block);
                         if !part.diags.is_empty() || part.unlisted.total() > 0 {
@@ -338,7 +338,7 @@ impl<'r> Engine<'r> {
     }
 
     /// Parses and checks one block; returns what it leaves behind and the block's buffer.
-    fn check_block(&self, name: &str, block: Block) -> (Part, Vec<u8>) {
+    fn check_block(&self, name: &str, block: Block) -> (Part, Buffer) {
         let mut part = Part {
             // Shared by every finding of the block.
             file: name.into(),

@@ -20,10 +20,91 @@ use crate::model::{Diagnostic, DiagnosticLevel};
 /// stay a few MiB.
 pub const DEFAULT_BLOCK_SIZE: usize = 1 << 20;
 
+/// Bytes read from an input, in a buffer whose room past them stays initialised from one
+/// use to the next: reading into that room does not clear it first. (`read_to_end`
+/// zero-fills the spare capacity on every call: a pass over every byte of the input
+/// that cost a third as much as hashing it.) Dereferences to the bytes.
+#[derive(Debug, Default)]
+pub struct Buffer {
+    /// The bytes, then initialised room (old bytes) up to `room.len()`.
+    room: Vec<u8>,
+    len: usize,
+}
+
+impl Buffer {
+    fn with_capacity(n: usize) -> Buffer {
+        Buffer {
+            room: Vec::with_capacity(n),
+            len: 0,
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    fn truncate(&mut self, n: usize) {
+        self.len = self.len.min(n);
+    }
+
+    /// Room for `n` more bytes after the bytes; [`Buffer::commit`] adds what was
+    /// written there. Only room never used before is zero-filled.
+    fn spare(&mut self, n: usize) -> &mut [u8] {
+        let end = self.len + n;
+        if self.room.len() < end {
+            self.room.resize(end, 0);
+        }
+        &mut self.room[self.len..end]
+    }
+
+    fn commit(&mut self, n: usize) {
+        self.len = (self.len + n).min(self.room.len());
+    }
+
+    fn extend_from_slice(&mut self, data: &[u8]) {
+        self.spare(data.len()).copy_from_slice(data);
+        self.len += data.len();
+    }
+
+    /// Drops the first `n` bytes.
+    fn drain_front(&mut self, n: usize) {
+        let n = n.min(self.len);
+        self.room.copy_within(n..self.len, 0);
+        self.len -= n;
+    }
+
+    /// Appends up to `want` bytes from `r`, reading until it has them or `r` ends; how
+    /// many it appended.
+    fn read_from(&mut self, r: &mut impl Read, want: usize) -> io::Result<usize> {
+        let mut got = 0;
+        while got < want {
+            let spare = self.spare(want - got);
+            match r.read(spare) {
+                Ok(0) => break,
+                Ok(n) => {
+                    let n = n.min(want - got);
+                    self.commit(n);
+                    got += n;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(got)
+    }
+}
+
+impl std::ops::Deref for Buffer {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.room[..self.len]
+    }
+}
+
 /// A piece of the input that starts at a record boundary and ends at one (or at EOF).
 #[derive(Debug)]
 pub struct Block {
-    pub data: Vec<u8>,
+    pub data: Buffer,
     /// 1-based line number of `data[0]`.
     pub first_line: u64,
     /// First block of the input — more precisely: nothing but comments and blank lines
@@ -96,7 +177,7 @@ pub struct BlockReader {
     /// Raw UTF-16 bytes before transcoding.
     scratch: Vec<u8>,
     /// Data read but not yet handed out; starts at a line start.
-    buf: Vec<u8>,
+    buf: Buffer,
     /// Line number of `buf[0]`.
     next_line: u64,
     /// Lines of `buf` ending before this offset are known not to be blank.
@@ -109,7 +190,7 @@ pub struct BlockReader {
     seen_content: bool,
     /// Buffers of blocks already parsed, handed back for reuse: fresh multi-MiB
     /// allocations cost a page fault per page.
-    pool: Vec<Vec<u8>>,
+    pool: Vec<Buffer>,
     /// See [`BlockReader::paced_by_producer`].
     paced: bool,
 }
@@ -307,16 +388,14 @@ fn has_content(data: &[u8]) -> bool {
 }
 
 /// Transcodes `src` into `buf`, appending.
-fn decode_into(dec: &mut Decoder, mut src: &[u8], buf: &mut Vec<u8>, last: bool) {
+fn decode_into(dec: &mut Decoder, mut src: &[u8], buf: &mut Buffer, last: bool) {
     loop {
         let need = dec
             .max_utf8_buffer_length(src.len())
             .unwrap_or(src.len().saturating_mul(3))
             .max(16);
-        let old = buf.len();
-        buf.resize(old + need, 0);
-        let (res, read, written, _) = dec.decode_to_utf8(src, &mut buf[old..], last);
-        buf.truncate(old + written);
+        let (res, read, written, _) = dec.decode_to_utf8(src, buf.spare(need), last);
+        buf.commit(written);
         src = &src[read..];
         if res == CoderResult::InputEmpty {
             return;
@@ -361,7 +440,7 @@ impl BlockReader {
             started: false,
             utf16: None,
             scratch: Vec::new(),
-            buf: Vec::new(),
+            buf: Buffer::default(),
             next_line: 1,
             scan_floor: 0,
             eof: false,
@@ -385,8 +464,8 @@ impl BlockReader {
         self.block_size = self.block_size.min(self.max_record);
     }
 
-    pub fn recycle(&mut self, mut buf: Vec<u8>) {
-        if self.pool.len() < 8 && buf.capacity() >= self.block_size {
+    pub fn recycle(&mut self, mut buf: Buffer) {
+        if self.pool.len() < 8 && buf.room.capacity() >= self.block_size {
             buf.clear();
             self.pool.push(buf);
         }
@@ -454,12 +533,7 @@ impl BlockReader {
             }
         }
         match &mut self.utf16 {
-            None => {
-                self.buf.reserve(want);
-                Ok((&mut self.stream)
-                    .take(want as u64)
-                    .read_to_end(&mut self.buf)?)
-            }
+            None => self.buf.read_from(&mut self.stream, want),
             Some(dec) => {
                 self.scratch.clear();
                 let n = (&mut self.stream)
@@ -471,7 +545,21 @@ impl BlockReader {
         }
     }
 
-    fn emit(&mut self, data: Vec<u8>) -> Block {
+    /// The buffer up to `cut` as a block; what follows `cut` stays buffered.
+    fn emit_until(&mut self, cut: usize) -> Block {
+        let want = self.block_size.max(self.buf.len() - cut) + 4096;
+        let mut next = self
+            .pool
+            .pop()
+            .unwrap_or_else(|| Buffer::with_capacity(want));
+        next.extend_from_slice(&self.buf[cut..]);
+        self.buf.truncate(cut);
+        self.scan_floor = 0;
+        let data = std::mem::replace(&mut self.buf, next);
+        self.emit(data)
+    }
+
+    fn emit(&mut self, data: Buffer) -> Block {
         let first_line = self.next_line;
         self.next_line += memchr_iter(b'\n', &data).count() as u64;
         let at_start = !self.seen_content;
@@ -507,10 +595,7 @@ impl BlockReader {
                         .flatten()
                         .filter(|&c| c < self.buf.len())
                     {
-                        let rest = self.buf.split_off(cut);
-                        let data = std::mem::replace(&mut self.buf, rest);
-                        self.scan_floor = 0;
-                        return Ok(Some(self.emit(data)));
+                        return Ok(Some(self.emit_until(cut)));
                     }
                 }
                 let data = std::mem::take(&mut self.buf);
@@ -531,19 +616,7 @@ impl BlockReader {
                     }
                 };
                 if let Some(cut) = cut {
-                    let want = self.block_size.max(self.buf.len() - cut) + 4096;
-                    let mut next = match self.pool.pop() {
-                        Some(mut b) => {
-                            b.reserve(want);
-                            b
-                        }
-                        None => Vec::with_capacity(want),
-                    };
-                    next.extend_from_slice(&self.buf[cut..]);
-                    self.buf.truncate(cut);
-                    self.scan_floor = 0;
-                    let data = std::mem::replace(&mut self.buf, next);
-                    return Ok(Some(self.emit(data)));
+                    return Ok(Some(self.emit_until(cut)));
                 }
                 self.scan_floor = memrchr(b'\n', &self.buf).map_or(0, |p| p + 1);
                 if self.buf.len() > self.max_record {
@@ -582,7 +655,7 @@ impl BlockReader {
             let (cut, lines, blank) = first_boundary(&self.buf, cur_blank);
             self.next_line += lines;
             if let Some(cut) = cut {
-                self.buf.drain(..cut);
+                self.buf.drain_front(cut);
                 return Ok(());
             }
             cur_blank = blank;
@@ -667,7 +740,7 @@ mod tests {
         assert!(d.is_empty());
         let texts: Vec<_> = bs
             .iter()
-            .map(|b| String::from_utf8(b.data.clone()).unwrap())
+            .map(|b| String::from_utf8(b.data.to_vec()).unwrap())
             .collect();
         assert_eq!(
             texts,
@@ -686,7 +759,7 @@ mod tests {
         // One big block holds everything.
         let (bs, _) = blocks(LDIF.as_bytes().to_vec(), 1 << 20);
         assert_eq!(bs.len(), 1);
-        assert_eq!(bs[0].data, LDIF.as_bytes());
+        assert_eq!(&bs[0].data[..], LDIF.as_bytes());
     }
 
     #[test]
@@ -696,7 +769,7 @@ mod tests {
         let (bs, _) = blocks(s.as_bytes().to_vec(), 1);
         let texts: Vec<_> = bs
             .iter()
-            .map(|b| String::from_utf8(b.data.clone()).unwrap())
+            .map(|b| String::from_utf8(b.data.to_vec()).unwrap())
             .collect();
         assert_eq!(
             texts,
@@ -810,7 +883,7 @@ mod tests {
         let mut data = vec![0xef, 0xbb, 0xbf];
         data.extend_from_slice(LDIF.as_bytes());
         let (bs, _) = blocks(data.clone(), 1 << 20);
-        assert_eq!(bs[0].data, LDIF.as_bytes());
+        assert_eq!(&bs[0].data[..], LDIF.as_bytes());
         let (e, d) = read_all("in.ldif", data, 7);
         assert!(d.is_empty());
         assert_eq!(e.len(), 3);
@@ -959,6 +1032,66 @@ mod tests {
     }
 
     /// Everything the parser handles, in one input.
+    #[test]
+    fn recycled_buffers_never_show_bytes_of_earlier_blocks() {
+        // Records of falling length: a recycled buffer's room holds longer old records.
+        let mut text = String::new();
+        for i in (0..400).rev() {
+            text.push_str(&format!(
+                "dn: cn=u{i},dc=x\ndescription: {}\n\n",
+                "y".repeat(i)
+            ));
+        }
+        let utf16: Vec<u8> = utf16(&text, false);
+        for (data, size) in [
+            (text.as_bytes().to_vec(), 300),
+            (text.into_bytes(), 4096),
+            (utf16, 700),
+        ] {
+            let expected = if data[0] == 0xff {
+                String::from_utf8(read_all_text(&data)).unwrap()
+            } else {
+                String::from_utf8(data.clone()).unwrap()
+            };
+            let mut r = reader(data, size);
+            let mut diags = Vec::new();
+            let mut all = Vec::new();
+            while let Some(b) = r.next_block(&mut diags).unwrap() {
+                all.extend_from_slice(&b.data);
+                r.recycle(b.data);
+            }
+            assert_eq!(String::from_utf8(all).unwrap(), expected);
+            assert!(diags.is_empty());
+        }
+    }
+
+    /// The UTF-8 text of UTF-16LE `data` (with its BOM).
+    fn read_all_text(data: &[u8]) -> Vec<u8> {
+        let (text, _) = encoding_rs::UTF_16LE.decode_without_bom_handling(&data[2..]);
+        text.into_owned().into_bytes()
+    }
+
+    #[test]
+    fn a_buffer_keeps_its_room_and_shows_only_its_bytes() {
+        let mut b = Buffer::with_capacity(4);
+        b.extend_from_slice(b"abcdef");
+        b.drain_front(2);
+        assert_eq!(&b[..], b"cdef");
+        b.truncate(1);
+        assert_eq!(&b[..], b"c");
+        // The room past the bytes is the old bytes, not zeroes, and not shown.
+        assert_eq!(&b.spare(3)[..], b"def");
+        b.commit(2);
+        assert_eq!(&b[..], b"cde");
+        let mut src: &[u8] = b"0123456789";
+        assert_eq!(b.read_from(&mut src, 4).unwrap(), 4);
+        assert_eq!(b.read_from(&mut src, 40).unwrap(), 6);
+        assert_eq!(b.read_from(&mut src, 40).unwrap(), 0);
+        assert_eq!(&b[..], b"cde0123456789");
+        b.clear();
+        assert!(b.is_empty());
+    }
+
     fn rich_input() -> String {
         let mut s = String::from(
             "# extended LDIF\n#\n\nversion: 1\n\n# entry\ndn: cn=a,dc=x\ncn: a\ndescription: fol\n ded over\n  lines\n\n",
