@@ -9,23 +9,70 @@ use crate::rules::{AttrValues, RuleSet};
 use crate::source::ldif::BlockText;
 use std::borrow::Cow;
 
+/// What identifies an attribute name ASCII case-insensitively for the table: its length
+/// and its first and last eight bytes (overlapping, or zero-padded when shorter), with
+/// bit 0x20 set in every byte. Names equal but for ASCII case have the same key; names
+/// with the same key are compared in full.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+struct NameKey {
+    len: usize,
+    head: u64,
+    tail: u64,
+}
+
+impl NameKey {
+    /// The key, and the same without folding (the name's bytes as written).
+    #[inline]
+    fn of(b: &[u8]) -> (NameKey, NameKey) {
+        const FOLD: u64 = 0x2020_2020_2020_2020;
+        let (head, tail) = if let (Some(h), Some(t)) = (b.first_chunk::<8>(), b.last_chunk::<8>()) {
+            (u64::from_le_bytes(*h), u64::from_le_bytes(*t))
+        } else {
+            let mut w = [0u8; 8];
+            for (to, from) in w.iter_mut().zip(b) {
+                *to = *from;
+            }
+            (u64::from_le_bytes(w), 0)
+        };
+        let raw = NameKey {
+            len: b.len(),
+            head,
+            tail,
+        };
+        let folded = NameKey {
+            len: b.len(),
+            head: head | FOLD,
+            tail: tail | FOLD,
+        };
+        (folded, raw)
+    }
+
+    #[inline]
+    fn spot(&self, mask: usize) -> usize {
+        let h = (self.head ^ self.tail.rotate_left(29) ^ self.len as u64)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        // The top bits are the best mixed.
+        usize::try_from(h >> 40).unwrap_or(0) & mask
+    }
+}
+
 /// An attribute name the index knows.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 struct Known {
-    /// Its last byte, lowercased: a cheap first comparison.
-    last: u8,
-    /// The name as the rules spell it.
+    key: NameKey,
+    /// The key of the name as the rules spell it, unfolded: a name spelt the same way
+    /// up to sixteen bytes long needs no further comparison.
+    exact: NameKey,
+    /// The name as the rules spell it (empty: a free place in the table).
     name: String,
     slot: usize,
 }
 
-/// Maps attribute names to slots without allocating: candidates are bucketed by
-/// name length and compared ASCII case-insensitively.
+/// Maps attribute names to slots without allocating: an open-addressing table keyed by
+/// [`NameKey`], a quarter full at most, so that the names no rule reads (most lines of an
+/// export) end at a free place after one or two probes.
 pub(crate) struct AttrIndex {
-    /// Buckets by (name length, first letter): most attribute lines of an export hit an
-    /// empty bucket, and most matches are spelt exactly as the rules spell them (a plain
-    /// memcmp).
-    buckets: Vec<Vec<Known>>,
+    table: Vec<Known>,
     /// Number of slots: the rules' attributes first (a rule's `slot` is its index), then
     /// objectClass, objectGUID and the scope's attributes. There is no fixed limit.
     pub(crate) slots: usize,
@@ -39,11 +86,6 @@ pub(crate) struct AttrIndex {
 }
 
 impl AttrIndex {
-    #[inline]
-    fn bucket(len: usize, first: u8) -> usize {
-        ((len & 31) << 5) | (first.to_ascii_lowercase() as usize & 31)
-    }
-
     /// The index of the attributes the rules read, plus `extra` (name, read as bytes).
     pub(crate) fn new(rules: &RuleSet, extra: &[(&str, bool)]) -> AttrIndex {
         // The rules' attributes come first, so a rule's `slot` is its attribute's slot.
@@ -61,16 +103,23 @@ impl AttrIndex {
         };
         let object_class = slot_of("objectClass");
         let object_guid = slot_of("objectGUID");
-        let mut buckets: Vec<Vec<Known>> = vec![Vec::new(); 1024];
+        let size = (names.len() * 4).next_power_of_two().max(64);
+        let mut table = vec![Known::default(); size];
         for (slot, n) in names.iter().enumerate() {
-            let b = n.as_bytes();
-            if let (Some(&first), Some(&last)) = (b.first(), b.last()) {
-                buckets[Self::bucket(b.len(), first)].push(Known {
-                    last: last.to_ascii_lowercase(),
-                    name: n.clone(),
-                    slot,
-                });
+            if n.is_empty() {
+                continue;
             }
+            let (key, exact) = NameKey::of(n.as_bytes());
+            let mut at = key.spot(size - 1);
+            while !table[at].name.is_empty() {
+                at = (at + 1) & (size - 1);
+            }
+            table[at] = Known {
+                key,
+                exact,
+                name: n.clone(),
+                slot,
+            };
         }
         let mut typed = vec![false; names.len()];
         for r in &rules.rules {
@@ -86,7 +135,7 @@ impl AttrIndex {
         }
         AttrIndex {
             typed,
-            buckets,
+            table,
             slots: names.len(),
             object_class,
             object_guid,
@@ -102,18 +151,22 @@ impl AttrIndex {
     #[inline]
     pub(crate) fn lookup(&self, name: &str) -> Option<usize> {
         let b = name.as_bytes();
-        let bucket = &self.buckets[Self::bucket(b.len(), *b.first()?)];
-        if bucket.is_empty() {
-            return None;
+        let (key, exact) = NameKey::of(b);
+        let mask = self.table.len() - 1;
+        let mut at = key.spot(mask);
+        loop {
+            let k = &self.table[at];
+            if k.name.is_empty() {
+                return None;
+            }
+            if k.key == key
+                && ((b.len() <= 16 && k.exact == exact)
+                    || k.name.as_bytes().eq_ignore_ascii_case(b))
+            {
+                return Some(k.slot);
+            }
+            at = (at + 1) & mask;
         }
-        let last = b[b.len() - 1].to_ascii_lowercase();
-        bucket
-            .iter()
-            .find(|k| {
-                k.last == last
-                    && (k.name.as_bytes() == b || k.name.as_bytes().eq_ignore_ascii_case(b))
-            })
-            .map(|k| k.slot)
     }
 }
 
@@ -457,6 +510,38 @@ mod tests {
         ] {
             let expected = known.iter().position(|k| k.eq_ignore_ascii_case(other));
             assert_eq!(index.lookup(other), expected, "{other}");
+        }
+    }
+
+    #[test]
+    fn names_alike_in_the_table_key_are_told_apart() {
+        let rules = RuleSet::builtin().unwrap();
+        // Same length, first and last eight bytes; bytes that differ only in bit 0x20
+        // without being letters; short names, one a prefix of another.
+        let extra = [
+            ("extensionAaaaAttribute9", false),
+            ("extensionAbbbAttribute9", false),
+            ("x@y", false),
+            ("ab", false),
+            ("abc", false),
+        ];
+        let index = AttrIndex::new(&rules, &extra);
+        let slots: Vec<Option<usize>> = extra.iter().map(|(n, _)| index.lookup(n)).collect();
+        assert!(slots.iter().all(Option::is_some), "{slots:?}");
+        let mut distinct = slots.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), extra.len());
+        assert_eq!(index.lookup("EXTENSIONabbbATTRIBUTE9"), slots[1]);
+        for other in [
+            "extensionAcccAttribute9",
+            "x`y",
+            "X`Y",
+            "a",
+            "abcd",
+            "aB\u{0}",
+        ] {
+            assert_eq!(index.lookup(other), None, "{other}");
         }
     }
 
