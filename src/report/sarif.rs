@@ -341,19 +341,24 @@ fn write_capped(
         // its items are indented by 8 spaces. Pretty JSON has newlines only between
         // tokens (strings escape theirs), so indenting each line is exact.
         out.write_all(b"[")?;
-        for (n, &i) in chosen.iter().enumerate() {
-            let f = &report.findings[i];
-            let r = result(f, index.get(&*f.rule).copied(), with_baseline, &art);
-            let text = serde_json::to_string_pretty(&r)?;
-            out.write_all(if n == 0 { b"\n" } else { b",\n" })?;
-            for (k, line) in text.split('\n').enumerate() {
-                if k > 0 {
-                    out.write_all(b"\n")?;
+        // Results are built and printed in parallel, a window at a time (see
+        // `windows`), each indented as it is printed.
+        super::windows::write(&chosen, out, |first, chunk| {
+            let mut text = Vec::new();
+            for (n, &i) in (first..).zip(chunk) {
+                let f = &report.findings[i];
+                let r = result(f, index.get(&*f.rule).copied(), with_baseline, &art);
+                text.extend_from_slice(if n == 0 { b"\n" } else { b",\n" });
+                for (k, line) in serde_json::to_string_pretty(&r)?.split('\n').enumerate() {
+                    if k > 0 {
+                        text.push(b'\n');
+                    }
+                    text.extend_from_slice(b"        ");
+                    text.extend_from_slice(line.as_bytes());
                 }
-                out.write_all(b"        ")?;
-                out.write_all(line.as_bytes())?;
             }
-        }
+            Ok(text)
+        })?;
         out.write_all(b"\n      ]")?;
     }
     out.write_all(tail.as_bytes())?;
