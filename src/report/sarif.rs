@@ -343,7 +343,7 @@ fn write_capped(
         out.write_all(b"[")?;
         // Results are built and printed in parallel, a window at a time (see
         // `windows`), each indented as it is printed.
-        super::windows::write(&chosen, out, |first, chunk| {
+        super::windows::write_by(&chosen, 4 * super::windows::CHUNK, out, |first, chunk| {
             let mut text = Vec::new();
             for (n, &i) in (first..).zip(chunk) {
                 let f = &report.findings[i];

@@ -18,10 +18,23 @@ pub(crate) fn write<T: Sync>(
     out: &mut dyn Write,
     text: impl Fn(usize, &[T]) -> Result<Vec<u8>, RenderError> + Sync,
 ) -> Result<(), RenderError> {
-    let windows = items.len().div_ceil(WINDOW);
+    write_by(items, WINDOW, out, text)
+}
+
+/// [`write`] with windows of `window` items (a multiple of [`CHUNK`] keeps every task
+/// full): items with long texts (a SARIF result is about 2.5 KB) take smaller windows,
+/// so that the two windows in memory stay small beside the scan's own memory.
+pub(crate) fn write_by<T: Sync>(
+    items: &[T],
+    window: usize,
+    out: &mut dyn Write,
+    text: impl Fn(usize, &[T]) -> Result<Vec<u8>, RenderError> + Sync,
+) -> Result<(), RenderError> {
+    let window = window.max(1);
+    let windows = items.len().div_ceil(window);
     let make = |w: usize| -> Result<Vec<Vec<u8>>, RenderError> {
-        let start = w * WINDOW;
-        items[start..items.len().min(start + WINDOW)]
+        let start = w * window;
+        items[start..items.len().min(start + window)]
             .par_chunks(CHUNK)
             .enumerate()
             .map(|(c, chunk)| text(start + c * CHUNK, chunk))
@@ -74,6 +87,26 @@ mod tests {
             .unwrap();
             let expected: String = items.iter().map(|i| format!("{i}\n")).collect();
             assert_eq!(String::from_utf8(out).unwrap(), expected, "{n} items");
+        }
+    }
+
+    #[test]
+    fn small_windows_write_every_item_once_in_order() {
+        let items: Vec<usize> = (0..5 * CHUNK + 3).collect();
+        for window in [1, CHUNK - 1, CHUNK, 2 * CHUNK] {
+            let mut out = Vec::new();
+            write_by(&items, window, &mut out, |first, chunk| {
+                assert_eq!(chunk[0], first);
+                assert!(chunk.len() <= window.min(CHUNK));
+                Ok(chunk
+                    .iter()
+                    .map(|i| format!("{i},"))
+                    .collect::<String>()
+                    .into_bytes())
+            })
+            .unwrap();
+            let expected: String = items.iter().map(|i| format!("{i},")).collect();
+            assert_eq!(String::from_utf8(out).unwrap(), expected, "window {window}");
         }
     }
 
