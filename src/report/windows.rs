@@ -63,9 +63,26 @@ pub(crate) fn write_by<T: Sync>(
 mod tests {
     use super::*;
 
+    /// Writes `0..n` through windows of `window` items, checking each chunk it is given.
+    fn written(n: usize, window: usize) -> String {
+        let items: Vec<usize> = (0..n).collect();
+        let mut out = Vec::new();
+        write_by(&items, window, &mut out, |first, chunk| {
+            assert_eq!(chunk[0], first);
+            assert!(chunk.len() <= window.min(CHUNK));
+            Ok(chunk
+                .iter()
+                .map(|i| format!("{i}\n"))
+                .collect::<String>()
+                .into_bytes())
+        })
+        .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
     #[test]
     fn every_item_is_written_once_in_order() {
-        for n in [
+        let sizes = [
             0,
             1,
             CHUNK - 1,
@@ -73,40 +90,19 @@ mod tests {
             WINDOW,
             WINDOW + 1,
             3 * WINDOW + CHUNK + 7,
-        ] {
-            let items: Vec<usize> = (0..n).collect();
-            let mut out = Vec::new();
-            write(&items, &mut out, |first, chunk| {
-                assert_eq!(chunk[0], first);
-                Ok(chunk
-                    .iter()
-                    .map(|i| format!("{i}\n"))
-                    .collect::<String>()
-                    .into_bytes())
-            })
-            .unwrap();
-            let expected: String = items.iter().map(|i| format!("{i}\n")).collect();
-            assert_eq!(String::from_utf8(out).unwrap(), expected, "{n} items");
-        }
-    }
-
-    #[test]
-    fn small_windows_write_every_item_once_in_order() {
-        let items: Vec<usize> = (0..5 * CHUNK + 3).collect();
-        for window in [1, CHUNK - 1, CHUNK, 2 * CHUNK] {
-            let mut out = Vec::new();
-            write_by(&items, window, &mut out, |first, chunk| {
-                assert_eq!(chunk[0], first);
-                assert!(chunk.len() <= window.min(CHUNK));
-                Ok(chunk
-                    .iter()
-                    .map(|i| format!("{i},"))
-                    .collect::<String>()
-                    .into_bytes())
-            })
-            .unwrap();
-            let expected: String = items.iter().map(|i| format!("{i},")).collect();
-            assert_eq!(String::from_utf8(out).unwrap(), expected, "window {window}");
+        ];
+        let small = [1, CHUNK - 1, CHUNK, 2 * CHUNK];
+        let cases = sizes
+            .iter()
+            .map(|&n| (n, WINDOW))
+            .chain(small.iter().map(|&w| (5 * CHUNK + 3, w)));
+        for (n, window) in cases {
+            let expected: String = (0..n).map(|i| format!("{i}\n")).collect();
+            assert_eq!(
+                written(n, window),
+                expected,
+                "{n} items, windows of {window}"
+            );
         }
     }
 
