@@ -1031,7 +1031,6 @@ mod tests {
         assert_eq!(d.len(), 1);
     }
 
-    /// Everything the parser handles, in one input.
     #[test]
     fn recycled_buffers_never_show_bytes_of_earlier_blocks() {
         // Records of falling length: a recycled buffer's room holds longer old records.
@@ -1092,6 +1091,7 @@ mod tests {
         assert!(b.is_empty());
     }
 
+    /// Everything the parser handles, in one input.
     fn rich_input() -> String {
         let mut s = String::from(
             "# extended LDIF\n#\n\nversion: 1\n\n# entry\ndn: cn=a,dc=x\ncn: a\ndescription: fol\n ded over\n  lines\n\n",
