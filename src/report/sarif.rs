@@ -22,6 +22,7 @@
 use crate::findings::{Finding, FindingState, Report, Severity};
 use crate::model::DiagnosticLevel;
 use serde_json::{json, Map, Value};
+use std::collections::HashMap;
 
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -59,30 +60,45 @@ pub fn path_to_uri(path: &str) -> String {
     }
 }
 
-fn location(file: &str, line: u64) -> Value {
-    json!({
-        "physicalLocation": {
-            "artifactLocation": { "uri": path_to_uri(file) },
-            "region": { "startLine": line }
-        }
-    })
-}
-
 /// Where a source's lines can be found: the file itself, or the `--snapshot` written
 /// for a live source (its lines are the ones findings cite).
 struct Artifacts<'a> {
     snapshots: Vec<(&'a str, &'a str)>,
+    /// The URIs of the inputs and snapshots, made once for every location that cites them.
+    uris: HashMap<&'a str, String>,
 }
 
 impl<'a> Artifacts<'a> {
     fn of(report: &'a Report) -> Artifacts<'a> {
-        let snapshots = report
-            .summary
-            .inputs
+        let inputs = &report.summary.inputs;
+        let snapshots = inputs
             .iter()
             .filter_map(|i| i.snapshot.as_deref().map(|s| (i.path.as_str(), s)))
             .collect();
-        Artifacts { snapshots }
+        let uris = inputs
+            .iter()
+            .flat_map(|i| std::iter::once(i.path.as_str()).chain(i.snapshot.as_deref()))
+            .map(|p| (p, path_to_uri(p)))
+            .collect();
+        Artifacts { snapshots, uris }
+    }
+
+    /// `file` (one that [`Artifacts::file`] gave) as a URI reference.
+    fn uri(&self, file: &str) -> String {
+        self.uris
+            .get(file)
+            .cloned()
+            .unwrap_or_else(|| path_to_uri(file))
+    }
+
+    /// A physical location in `file` (one that [`Artifacts::file`] gave).
+    fn location(&self, file: &str, line: u64) -> Value {
+        json!({
+            "physicalLocation": {
+                "artifactLocation": { "uri": self.uri(file) },
+                "region": { "startLine": line }
+            }
+        })
     }
 
     fn file(&self, source: &'a str, line: u64) -> Option<&'a str> {
@@ -97,7 +113,7 @@ impl<'a> Artifacts<'a> {
 fn result(f: &Finding, rule_index: Option<usize>, with_baseline: bool, art: &Artifacts) -> Value {
     let mut message = f.message.to_string();
     let mut loc = if let Some(file) = art.file(&f.source.file, f.source.line) {
-        location(file, f.source.line)
+        art.location(file, f.source.line)
     } else {
         let what = if &*f.source.file == "-" {
             "standard input".to_string()
@@ -118,14 +134,14 @@ fn result(f: &Finding, rule_index: Option<usize>, with_baseline: bool, art: &Art
     }
     let mut related = Vec::new();
     if let Some(file) = art.file(&f.source.file, f.value_line) {
-        let mut l = location(file, f.value_line);
+        let mut l = art.location(file, f.value_line);
         l["id"] = json!(1);
         l["message"] = json!({ "text": format!("{}: {}", f.attribute, f.value_str()) });
         related.push(l);
     }
     for r in &f.related {
         if let (Some(file), true) = (art.file(&r.source.file, r.source.line), related.len() < 100) {
-            let mut l = location(file, r.source.line);
+            let mut l = art.location(file, r.source.line);
             l["id"] = json!(related.len() + 1);
             l["message"] = json!({ "text": format!("also held by {} ({})", r.dn, r.attribute) });
             related.push(l);
@@ -243,7 +259,7 @@ fn write_capped(
             rule
         })
         .collect();
-    let index: std::collections::HashMap<&str, usize> = report
+    let index: HashMap<&str, usize> = report
         .rules
         .iter()
         .enumerate()
@@ -302,7 +318,7 @@ fn write_capped(
         .iter()
         .filter_map(|i| art.file(&i.path, 1).map(|f| (i, f)))
         .map(|(i, file)| {
-            let mut a = json!({ "location": { "uri": path_to_uri(file) }, "length": i.bytes });
+            let mut a = json!({ "location": { "uri": art.uri(file) }, "length": i.bytes });
             if let Some(h) = &i.sha256 {
                 a["hashes"] = json!({ "sha-256": h });
             }
