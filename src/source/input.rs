@@ -7,6 +7,7 @@
 
 use std::fs::File;
 use std::io::{self, Cursor, Read};
+use std::sync::Arc;
 
 use encoding_rs::{CoderResult, Decoder};
 use flate2::read::MultiGzDecoder;
@@ -113,6 +114,18 @@ pub struct Block {
     pub at_start: bool,
     /// 0-based position of the block in the input.
     pub index: usize,
+    /// Where the block's bytes are in the file, when they are the file's bytes as they
+    /// stand (a regular file, neither gzip nor UTF-16).
+    pub origin: Option<Origin>,
+}
+
+/// A block's place in a regular file: values the parser borrowed from the block can be
+/// kept as positions and read back from the file instead of being copied.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub file: Arc<File>,
+    /// Offset of the block's first byte in the file.
+    pub offset: u64,
 }
 
 /// Reads the raw input, hashing and counting every byte.
@@ -193,6 +206,12 @@ pub struct BlockReader {
     pool: Vec<Buffer>,
     /// See [`BlockReader::paced_by_producer`].
     paced: bool,
+    /// The file being read, when it is a regular file opened by path: blocks of it can
+    /// be read back (see [`Origin`]).
+    file: Option<Arc<File>>,
+    /// Offset in the file of `buf[0]`, while `buf` holds the file's bytes unchanged
+    /// (`None` for gzip, UTF-16 and inputs that are not files).
+    buf_offset: Option<u64>,
 }
 
 /// Standard input redirected from a regular file (`< export.ldif`), not a pipe.
@@ -407,15 +426,25 @@ impl BlockReader {
     /// `name` is a path, or "-" for stdin. Gzip is detected by its magic bytes (1f 8b),
     /// not the extension.
     pub fn open(name: &str, block_size: usize) -> io::Result<BlockReader> {
-        let (r, paced): (Box<dyn Read + Send>, bool) = if name == "-" {
-            (Box::new(io::stdin()), !stdin_is_a_file())
+        type Opened = (Box<dyn Read + Send>, bool, Option<File>);
+        let (r, paced, again): Opened = if name == "-" {
+            (Box::new(io::stdin()), !stdin_is_a_file(), None)
         } else {
             let file = File::open(name)?;
             let paced = !file.metadata()?.is_file();
-            (Box::new(file), paced)
+            // A second handle on the same open file, for reading values back after the
+            // stream: it stays on this file even if the path is replaced meanwhile.
+            let again = (!paced).then(|| file.try_clone().ok()).flatten();
+            (Box::new(file), paced, again)
         };
         let mut reader = Self::from_reader(name, r, block_size);
         reader.paced = paced;
+        #[cfg(unix)]
+        {
+            reader.file = again.map(Arc::new);
+        }
+        #[cfg(not(unix))]
+        drop(again);
         Ok(reader)
     }
 
@@ -450,6 +479,8 @@ impl BlockReader {
             seen_content: false,
             pool: Vec::new(),
             paced: false,
+            file: None,
+            buf_offset: None,
         }
     }
 
@@ -499,13 +530,18 @@ impl BlockReader {
             } else {
                 Stream::Plain(raw)
             };
+            if !gzip && self.file.is_some() {
+                self.buf_offset = Some(0);
+            }
             peeked?;
         }
         let mut head = Vec::with_capacity(4);
         (&mut self.stream).take(3).read_to_end(&mut head)?;
         if head.starts_with(&[0xef, 0xbb, 0xbf]) {
             // UTF-8 BOM: dropped.
+            self.advance(3);
         } else if head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {
+            self.buf_offset = None;
             let enc = if head[0] == 0xff {
                 encoding_rs::UTF_16LE
             } else {
@@ -559,7 +595,23 @@ impl BlockReader {
         self.emit(data)
     }
 
+    /// `n` bytes at the front of `buf` are gone (handed out or skipped).
+    fn advance(&mut self, n: usize) {
+        if let Some(at) = &mut self.buf_offset {
+            *at += n as u64;
+        }
+    }
+
+    /// The bytes that were at the front of `buf`, as a block.
     fn emit(&mut self, data: Buffer) -> Block {
+        let origin = match (&self.file, self.buf_offset) {
+            (Some(file), Some(offset)) => Some(Origin {
+                file: file.clone(),
+                offset,
+            }),
+            _ => None,
+        };
+        self.advance(data.len());
         let first_line = self.next_line;
         self.next_line += memchr_iter(b'\n', &data).count() as u64;
         let at_start = !self.seen_content;
@@ -573,6 +625,7 @@ impl BlockReader {
             first_line,
             at_start,
             index,
+            origin,
         }
     }
 
@@ -656,9 +709,11 @@ impl BlockReader {
             self.next_line += lines;
             if let Some(cut) = cut {
                 self.buf.drain_front(cut);
+                self.advance(cut);
                 return Ok(());
             }
             cur_blank = blank;
+            self.advance(self.buf.len());
             self.buf.clear();
             if self.fill(self.min_read.max(64 << 10))? == 0 {
                 self.eof = true;
@@ -1192,5 +1247,85 @@ mod tests {
                 assert_eq!(all, data);
             }
         }
+    }
+
+    /// Reads `path` by name in blocks of `block_size`; each block with the file's bytes
+    /// at its origin, if it has one.
+    fn blocks_and_file_bytes(
+        path: &std::path::Path,
+        block_size: usize,
+        max_record: Option<usize>,
+    ) -> Vec<(Block, Option<Vec<u8>>)> {
+        let mut r = BlockReader::open(path.to_str().unwrap(), block_size).unwrap();
+        if let Some(m) = max_record {
+            r.set_max_record(m);
+        }
+        let file = std::fs::read(path).unwrap();
+        let mut out = Vec::new();
+        while let Some(b) = r.next_block(&mut Vec::new()).unwrap() {
+            let at = b.origin.as_ref().map(|o| {
+                let start = o.offset as usize;
+                file[start..start + b.data.len()].to_vec()
+            });
+            out.push((b, at));
+        }
+        out
+    }
+
+    #[test]
+    fn blocks_of_a_plain_file_are_the_file_bytes_at_their_origin() {
+        let dir = tempfile::tempdir().unwrap();
+        let huge = format!("description: {}\n", "z".repeat(40_000));
+        let cases: [(&str, Vec<u8>, Option<usize>); 3] = [
+            ("plain.ldif", LDIF.as_bytes().to_vec(), None),
+            (
+                "bom.ldif",
+                [&[0xef, 0xbb, 0xbf][..], LDIF.as_bytes()].concat(),
+                None,
+            ),
+            // A record over the limit is skipped between blocks: later blocks' offsets
+            // count the bytes skipped.
+            (
+                "oversized.ldif",
+                format!("dn: cn=a\ncn: a\n\ndn: cn=big\n{huge}{huge}{huge}\ndn: cn=z\ncn: z\n")
+                    .into_bytes(),
+                Some(4096),
+            ),
+        ];
+        for (name, bytes, max_record) in cases {
+            let path = dir.path().join(name);
+            std::fs::write(&path, &bytes).unwrap();
+            for block_size in [1, 7, 64, DEFAULT_BLOCK_SIZE] {
+                let bs = blocks_and_file_bytes(&path, block_size, max_record);
+                assert!(!bs.is_empty());
+                for (b, at) in &bs {
+                    assert_eq!(at.as_deref(), Some(&b.data[..]), "{name} {block_size}");
+                }
+                // (A read of a large block takes the whole file, record and all.)
+                if max_record.is_some() && block_size < 4096 {
+                    let all: Vec<u8> = bs.iter().flat_map(|(b, _)| b.data.to_vec()).collect();
+                    let all = String::from_utf8(all).unwrap();
+                    assert!(all.contains("cn=z") && !all.contains("zzzz"), "{all}");
+                }
+            }
+        }
+        // Bytes that are not the file's as they stand have no origin: gzip, UTF-16, and
+        // what is not opened by path.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(LDIF.as_bytes()).unwrap();
+        let utf16: Vec<u8> = [0xff, 0xfe]
+            .into_iter()
+            .chain(LDIF.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        for (name, bytes) in [("gz.ldif", gz.finish().unwrap()), ("utf16.ldif", utf16)] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, &bytes).unwrap();
+            let bs = blocks_and_file_bytes(&path, 16, None);
+            let all: Vec<u8> = bs.iter().flat_map(|(b, _)| b.data.to_vec()).collect();
+            assert_eq!(all, LDIF.as_bytes(), "{name}");
+            assert!(bs.iter().all(|(b, _)| b.origin.is_none()), "{name}");
+        }
+        let (bs, _) = blocks(LDIF.as_bytes().to_vec(), 16);
+        assert!(bs.iter().all(|b| b.origin.is_none()));
     }
 }

@@ -81,6 +81,14 @@ impl<'a> BlockText<'a> {
         let start = (raw.as_ptr() as usize).checked_sub(self.data.as_ptr() as usize)?;
         text.get(start..start.checked_add(raw.len())?)
     }
+
+    /// Where `value` is in the block, when it is a slice of the block's bytes (a value
+    /// the parser borrowed): those bytes are exactly the value, clean text or not.
+    #[inline]
+    pub fn offset_of(&self, value: &str) -> Option<usize> {
+        let start = (value.as_ptr() as usize).checked_sub(self.data.as_ptr() as usize)?;
+        (start.checked_add(value.len())? <= self.data.len()).then_some(start)
+    }
 }
 
 /// One logical line: a physical line plus its continuation lines, unfolded.
