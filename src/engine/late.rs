@@ -186,6 +186,7 @@ impl Engine<'_> {
                                     line: *line,
                                     text: text.clone(),
                                     object_guid: false,
+                                    file_offset: None,
                                 },
                             ));
                         }

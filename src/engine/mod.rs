@@ -343,6 +343,7 @@ impl<'r> Engine<'r> {
             // Shared by every finding of the block.
             file: name.into(),
             block: block.index,
+            origin: block.origin,
             ..Default::default()
         };
         let mut parser = LdifParser::new(name, &block.data, block.first_line, block.at_start);
@@ -574,5 +575,79 @@ mod tests {
         });
         let found = done_rx.recv_timeout(std::time::Duration::from_secs(60));
         assert_eq!(found, Ok(Some(1)), "the scan waited for the busy thread");
+    }
+
+    /// Duplicates found in a file read by path (values kept as places in the file and
+    /// read back) are those found in the same bytes from memory; a file written to
+    /// between the scan and the read-back is told, and no value it no longer holds is
+    /// reported.
+    #[cfg(unix)]
+    #[test]
+    fn values_read_back_from_the_file_unless_it_changed() {
+        let rules = crate::rules::RuleSet::builtin().unwrap();
+        let ldif: String = (0..300)
+            .map(|i| {
+                format!(
+                    "dn: CN=u{i},OU=People,DC=corp,DC=example\nobjectClass: user\n\
+                     userPrincipalName: u{}@corp.example\n\
+                     proxyAddresses: smtp:p{}@corp.example\n\n",
+                    i % 200,
+                    i % 250
+                )
+            })
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.ldif");
+        std::fs::write(&path, &ldif).unwrap();
+        let path = path.to_str().unwrap();
+        let opts = ScanOptions {
+            block_size: 512,
+            ..Default::default()
+        };
+        let findings =
+            |report: &crate::findings::Report| serde_json::to_string(&report.findings).unwrap();
+        let from_memory = Input::from_bytes(path, ldif.clone().into_bytes(), opts.block_size);
+        let from_memory = scan(vec![from_memory], &rules, &opts).unwrap();
+        let by_path = scan(vec![Input::open(path, 512).unwrap()], &rules, &opts).unwrap();
+        assert!(findings(&by_path).contains("u199@corp.example"));
+        assert!(findings(&by_path).contains("smtp:p10@corp.example"));
+        assert_eq!(findings(&by_path), findings(&from_memory));
+        assert!(by_path.diagnostics.is_empty(), "{:?}", by_path.diagnostics);
+
+        // Every UPN is rewritten (same length) after the scan, before the read-back.
+        let engine = super::Engine::new(&rules, &opts);
+        let scanned = engine.scan_input(Input::open(path, 512).unwrap()).unwrap();
+        std::fs::write(
+            path,
+            ldif.replace("userPrincipalName: u", "userPrincipalName: w"),
+        )
+        .unwrap();
+        let report = engine.finish(
+            scanned.parts,
+            vec![scanned.summary],
+            scanned.diags,
+            vec![(path.to_string(), scanned.unlisted)],
+        );
+        let count = |report: &crate::findings::Report, rule: &str| {
+            report.findings.iter().filter(|f| &*f.rule == rule).count()
+        };
+        // 100 UPNs held twice, and 50 addresses.
+        assert_eq!(count(&from_memory, "upn-duplicate"), 200);
+        assert_eq!(count(&report, "upn-duplicate"), 0);
+        assert_eq!(
+            count(&report, "proxy-smtp-duplicate"),
+            count(&from_memory, "proxy-smtp-duplicate")
+        );
+        assert_eq!(count(&report, "proxy-smtp-duplicate"), 100);
+        let told: Vec<_> = report
+            .diagnostics
+            .iter()
+            .filter(|d| {
+                d.message
+                    .starts_with("the file changed while it was checked")
+            })
+            .collect();
+        assert_eq!(told.len(), 1, "{:?}", report.diagnostics);
+        assert_eq!(told[0].file, path);
     }
 }

@@ -79,6 +79,8 @@ pub(crate) struct Part {
     pub late: Vec<LateRecord>,
     /// The block's finding messages, while it is checked.
     pub messages: Messages,
+    /// Where the block is in its input file, when values can be read back from there.
+    pub origin: Option<crate::source::input::Origin>,
 }
 
 /// Finding messages shared while a block is checked: most rules say the same to every
@@ -159,11 +161,17 @@ pub(crate) struct ValueRecord {
     /// The value is the object's objectGUID, not stored twice: `text` is empty until
     /// the reader fills it in from the object's texts.
     pub object_guid: bool,
+    /// Where in the input file `text` was read back from, for a value kept as its place
+    /// (the file may have changed since the scan: see `resolve`).
+    pub file_offset: Option<u64>,
 }
 
 /// Bits of a record's flag byte.
 const FALLBACK: u8 = 1;
 const OBJECT_GUID: u8 = 2;
+/// The value is bytes of the input file, kept as their place in the block (see
+/// [`ValueRecords::push_in_file`]).
+const IN_FILE: u8 = 4;
 
 /// Bytes a block writes while it is checked and packs (LZ4) when it ends: after the
 /// block they are read back rarely and all at once.
@@ -250,6 +258,14 @@ fn get_varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
     None
 }
 
+/// The address the next record appended to `out` gets: below `LATE`, or the part is full.
+fn next_record_address(out: &[u8]) -> Result<u32, PartFull> {
+    part_index(out.len())
+        .ok()
+        .filter(|&a| a < LATE)
+        .ok_or(PartFull)
+}
+
 /// Appends a record to `out`; its address (below `LATE`).
 fn put_record(
     out: &mut Vec<u8>,
@@ -258,10 +274,7 @@ fn put_record(
     line: u64,
     text: &str,
 ) -> Result<u32, PartFull> {
-    let at = part_index(out.len())
-        .ok()
-        .filter(|&a| a < LATE)
-        .ok_or(PartFull)?;
+    let at = next_record_address(out)?;
     out.push(skip);
     out.push(flags);
     put_varint(out, line);
@@ -270,21 +283,133 @@ fn put_record(
     Ok(at)
 }
 
-fn get_record(bytes: &[u8], at: usize) -> Option<ValueRecord> {
+/// Appends a record whose value is `len` bytes at `pos` in the block: their place
+/// instead of the bytes, and its line as lines after `entry_line`, the line of its
+/// entry (a byte where a full line number takes three); its address (below `LATE`).
+fn put_record_in_file(
+    out: &mut Vec<u8>,
+    skip: u8,
+    (line, entry_line): (u64, u64),
+    pos: usize,
+    len: usize,
+) -> Result<u32, PartFull> {
+    let at = next_record_address(out)?;
+    out.push(skip);
+    out.push(IN_FILE);
+    put_varint(out, line.saturating_sub(entry_line));
+    put_varint(out, pos as u64);
+    put_varint(out, len as u64);
+    Ok(at)
+}
+
+/// A record as stored: with its text, or with the place of its text in the block.
+enum Stored {
+    Text(ValueRecord),
+    InFile {
+        /// Its `line` still counted from its entry's line.
+        record: ValueRecord,
+        pos: u64,
+        len: usize,
+    },
+}
+
+fn get_record(bytes: &[u8], at: usize) -> Option<Stored> {
     let mut i = at;
     let skip = *bytes.get(i)?;
     let flags = *bytes.get(i + 1)?;
     i += 2;
     let line = get_varint(bytes, &mut i)?;
-    let len = usize::try_from(get_varint(bytes, &mut i)?).ok()?;
-    let text = std::str::from_utf8(bytes.get(i..i.checked_add(len)?)?).ok()?;
-    Some(ValueRecord {
+    let mut record = ValueRecord {
         skip,
         fallback: flags & FALLBACK != 0,
         line,
-        text: text.to_string(),
+        text: String::new(),
         object_guid: flags & OBJECT_GUID != 0,
-    })
+        file_offset: None,
+    };
+    if flags & IN_FILE != 0 {
+        let pos = get_varint(bytes, &mut i)?;
+        let len = usize::try_from(get_varint(bytes, &mut i)?).ok()?;
+        return Some(Stored::InFile { record, pos, len });
+    }
+    let len = usize::try_from(get_varint(bytes, &mut i)?).ok()?;
+    record.text = std::str::from_utf8(bytes.get(i..i.checked_add(len)?)?)
+        .ok()?
+        .to_string();
+    Some(Stored::Text(record))
+}
+
+/// Reads `buf.len()` bytes at `offset` of `file` (without moving a shared cursor).
+#[cfg(unix)]
+fn read_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+#[cfg(not(unix))]
+fn read_at(_: &std::fs::File, _: &mut [u8], _: u64) -> std::io::Result<()> {
+    // Blocks carry no origin here (see `BlockReader::open`): never reached.
+    Err(std::io::ErrorKind::Unsupported.into())
+}
+
+/// Values of a part read back from its input file.
+#[derive(Default)]
+pub(crate) struct ReadBack {
+    /// By address asked for; `None` for an address that holds no record (only a bug
+    /// could make one) or whose value could not be read back from the file.
+    pub records: Vec<Option<ValueRecord>>,
+    /// The first offset in the file where a value could not be read back (the file
+    /// changed since the scan), if any.
+    pub changed: Option<u64>,
+}
+
+/// Fills in the texts of records kept as places in the file: (position in `out`, place
+/// in the block, length). Values close together are read with one call.
+fn read_in_file(
+    origin: Option<&crate::source::input::Origin>,
+    wanted: Vec<(usize, u64, usize)>,
+    out: &mut ReadBack,
+) {
+    /// Gap between two values up to which one read takes both.
+    const GAP: u64 = 4096;
+    let mut wanted = wanted;
+    wanted.sort_unstable_by_key(|w| w.1);
+    let mut buf = Vec::new();
+    let mut start = 0;
+    while start < wanted.len() {
+        let first = wanted[start].1;
+        let mut end_pos = first + wanted[start].2 as u64;
+        let mut end = start + 1;
+        while end < wanted.len() && wanted[end].1 <= end_pos + GAP {
+            end_pos = end_pos.max(wanted[end].1 + wanted[end].2 as u64);
+            end += 1;
+        }
+        let run = &wanted[start..end];
+        start = end;
+        let read = origin.and_then(|o| {
+            buf.clear();
+            buf.resize(usize::try_from(end_pos - first).ok()?, 0);
+            read_at(&o.file, &mut buf, o.offset.checked_add(first)?).ok()?;
+            Some(o.offset)
+        });
+        for &(k, pos, len) in run {
+            let at = usize::try_from(pos - first).unwrap_or(usize::MAX);
+            let text = read
+                .and_then(|_| buf.get(at..at.checked_add(len)?))
+                .and_then(|b| std::str::from_utf8(b).ok());
+            let offset = origin.map_or(0, |o| o.offset).saturating_add(pos);
+            match (text, out.records.get_mut(k)) {
+                (Some(text), Some(Some(r))) => {
+                    r.text = text.to_string();
+                    r.file_offset = Some(offset);
+                }
+                (_, Some(r)) => {
+                    *r = None;
+                    out.changed = Some(out.changed.map_or(offset, |c| c.min(offset)));
+                }
+                (_, None) => {}
+            }
+        }
+    }
 }
 
 /// The flag byte of a record that is not an objectGUID reference.
@@ -309,6 +434,20 @@ impl ValueRecords {
         put_record(&mut self.block.bytes, skip, flags(fallback), line, text)
     }
 
+    /// Adds a record of the block whose value is the `len` bytes at `pos` in the block
+    /// of a regular file (the part's `origin`): its place is kept, not its bytes, and the
+    /// value is read back from the file if it is ever needed; its address.
+    /// `lines`: the value's line and its entry's line.
+    pub fn push_in_file(
+        &mut self,
+        skip: u8,
+        lines: (u64, u64),
+        pos: usize,
+        len: usize,
+    ) -> Result<u32, PartFull> {
+        put_record_in_file(&mut self.block.bytes, skip, lines, pos, len)
+    }
+
     /// Adds a record of the block whose value is the object's objectGUID (the usual
     /// source anchor): the text is in the arena already; its address.
     pub fn push_object_guid(&mut self, fallback: bool, line: u64) -> Result<u32, PartFull> {
@@ -330,25 +469,50 @@ impl ValueRecords {
         self.block.pack();
     }
 
-    /// The records at `addrs` (unpacking the block's records once); `None` for an
-    /// address that holds no record, which only a bug could make.
-    pub fn read(&self, addrs: &[u32]) -> Vec<Option<ValueRecord>> {
-        let block = if addrs.iter().any(|a| a & LATE == 0) {
+    /// The records at `addrs`, each with the line of its entry (unpacking the block's
+    /// records once, and reading the values kept as places from `origin`, the block's
+    /// file).
+    pub fn read(
+        &self,
+        addrs: &[(u32, u64)],
+        origin: Option<&crate::source::input::Origin>,
+    ) -> ReadBack {
+        let block = if addrs.iter().any(|a| a.0 & LATE == 0) {
             self.block.unpacked()
         } else {
             Cow::Borrowed(&[][..])
         };
-        addrs
-            .iter()
-            .map(|&a| {
+        let mut in_file = Vec::new();
+        let records = (0..)
+            .zip(addrs)
+            .map(|(k, &(a, entry_line))| {
                 let (bytes, at) = if a & LATE == 0 {
                     (&block[..], a)
                 } else {
                     (self.late.as_slice(), a & !LATE)
                 };
-                get_record(bytes, usize::try_from(at).ok()?)
+                match get_record(bytes, usize::try_from(at).ok()?)? {
+                    Stored::Text(r) => Some(r),
+                    Stored::InFile {
+                        mut record,
+                        pos,
+                        len,
+                    } => {
+                        record.line = record.line.saturating_add(entry_line);
+                        in_file.push((k, pos, len));
+                        Some(record)
+                    }
+                }
             })
-            .collect()
+            .collect();
+        let mut out = ReadBack {
+            records,
+            changed: None,
+        };
+        if !in_file.is_empty() {
+            read_in_file(origin, in_file, &mut out);
+        }
+        out
     }
 }
 
@@ -501,6 +665,7 @@ mod tests {
             line,
             text: text.to_string(),
             object_guid: false,
+            file_offset: None,
         }
     }
 
@@ -525,7 +690,9 @@ mod tests {
             record(u64::MAX, ""),
         ];
         let read = |v: &ValueRecords, addrs: &[u32]| {
-            v.read(addrs)
+            let with_lines = addrs.iter().map(|&a| (a, 0)).collect::<Vec<_>>();
+            v.read(&with_lines, None)
+                .records
                 .into_iter()
                 .map(Option::unwrap)
                 .collect::<Vec<_>>()
@@ -543,9 +710,90 @@ mod tests {
         let mut g = ValueRecords::default();
         let e = g.push_object_guid(true, 12).unwrap();
         g.pack();
-        let r = g.read(&[e]).pop().flatten().unwrap();
+        let r = g.read(&[(e, 0)], None).records.pop().flatten().unwrap();
         assert!(r.object_guid && r.fallback && r.text.is_empty() && r.line == 12);
         // An address past the records is no record, not a panic.
-        assert_eq!(v.read(&[9999, LATE | 9999]), [None, None]);
+        assert_eq!(
+            v.read(&[(9999, 0), (LATE | 9999, 0)], None).records,
+            [None, None]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn values_kept_as_places_are_read_back_from_the_file() {
+        use crate::source::input::Origin;
+        use std::sync::Arc;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.ldif");
+        // The block starts at byte 10 of the file; values near each other and far apart
+        // (read in separate calls).
+        let mut file = b"0123456789".to_vec();
+        let block_start = file.len();
+        file.extend_from_slice("mail: a@contoso.com\nmail: Jürgen@contoso.com\n".as_bytes());
+        file.extend(std::iter::repeat_n(b'x', 10_000));
+        file.extend_from_slice(b"\nmail: far@contoso.com\n");
+        std::fs::write(&path, &file).unwrap();
+        let block = &file[block_start..];
+        let find = |v: &str| {
+            let pos = block
+                .windows(v.len())
+                .position(|w| w == v.as_bytes())
+                .unwrap();
+            (pos, v.len())
+        };
+        let mut v = ValueRecords::default();
+        let values = ["a@contoso.com", "Jürgen@contoso.com", "far@contoso.com"];
+        let mut addrs = Vec::new();
+        for (k, value) in values.iter().enumerate() {
+            let (pos, len) = find(value);
+            // Lines 100 + k of an entry at line 100.
+            addrs.push(v.push_in_file(3, (100 + k as u64, 100), pos, len).unwrap());
+        }
+        let text = v.push(1, true, 7, "kept as text").unwrap();
+        v.pack();
+        let origin = Origin {
+            file: Arc::new(std::fs::File::open(&path).unwrap()),
+            offset: block_start as u64,
+        };
+        let ask: Vec<(u32, u64)> = [addrs[2], text, addrs[0], addrs[1]]
+            .iter()
+            .map(|&a| (a, 100))
+            .collect();
+        let back = v.read(&ask, Some(&origin));
+        assert_eq!(back.changed, None);
+        let got: Vec<_> = back
+            .records
+            .iter()
+            .map(|r| {
+                let r = r.as_ref().unwrap();
+                (r.skip, r.line, r.text.as_str(), r.file_offset)
+            })
+            .collect();
+        let offset = |v: &str| Some((block_start + find(v).0) as u64);
+        assert_eq!(
+            got,
+            [
+                (3, 102, "far@contoso.com", offset("far@contoso.com")),
+                (1, 7, "kept as text", None),
+                (3, 100, "a@contoso.com", offset("a@contoso.com")),
+                (3, 101, "Jürgen@contoso.com", offset("Jürgen@contoso.com")),
+            ]
+        );
+        // Without its file a value kept as a place cannot be read: no record, and it is
+        // told (as a place in the block, there being no file).
+        let back = v.read(&ask[..2], None);
+        assert!(back.records[0].is_none() && back.records[1].is_some());
+        assert_eq!(back.changed, Some(find("far@contoso.com").0 as u64));
+        // The file cut short, or bytes that are no longer UTF-8 where a value was.
+        let mut broken = file.clone();
+        let (pos, _) = find("Jürgen");
+        broken[block_start + pos + 1] = 0xff;
+        broken.truncate(file.len() - 10);
+        std::fs::write(&path, &broken).unwrap();
+        let back = v.read(&ask, Some(&origin));
+        let kept: Vec<_> = back.records.iter().map(Option::is_some).collect();
+        assert_eq!(kept, [false, true, true, false]);
+        assert_eq!(back.changed, offset("Jürgen@contoso.com"));
     }
 }

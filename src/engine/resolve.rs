@@ -63,6 +63,7 @@ impl View<'_> {
             line: 0,
             text: String::new(),
             object_guid: false,
+            file_offset: None,
         };
         self.kept.get(&at).map_or(&NONE, |k| &k.record)
     }
@@ -73,23 +74,10 @@ impl View<'_> {
         usize::from(self.holder(at).rule())
     }
     fn key(&self, at: usize) -> IndexKey {
-        let domain = self.domain(at);
-        let value = self.value(at);
-        let value = value
-            .get(usize::from(self.record(at).skip)..)
-            .unwrap_or(value);
-        IndexKey {
-            namespace: self.engine.rule_ns[self.rule(at)].unwrap_or(0),
-            key: if self.binary(at) {
-                index::binary_key(domain.as_deref(), value)
-            } else {
-                index::scoped_key(domain.as_deref(), value)
-            },
-        }
+        index_key(self.engine, self.rule(at), self.dn(at), self.record(at))
     }
     fn binary(&self, at: usize) -> bool {
-        matches!(&self.engine.rules.rules[self.rule(at)].check,
-            crate::checks::Check::Unique(u) if u.binary)
+        binary_rule(self.engine, self.rule(at))
     }
     /// The attribute that supplied the holder's value: the rule's, or its fallback.
     fn attribute(&self, at: usize) -> Arc<str> {
@@ -135,6 +123,26 @@ impl View<'_> {
             },
         }
     }
+}
+
+/// The index key of a holder's value: what its hash was made from.
+fn index_key(engine: &Engine, rule: usize, dn: &str, record: &ValueRecord) -> IndexKey {
+    let domain = engine.unique_domain(rule, dn);
+    let value = &record.text;
+    let value = value.get(usize::from(record.skip)..).unwrap_or(value);
+    IndexKey {
+        namespace: engine.rule_ns[rule].unwrap_or(0),
+        key: if binary_rule(engine, rule) {
+            index::binary_key(domain.as_deref(), value)
+        } else {
+            index::scoped_key(domain.as_deref(), value)
+        },
+    }
+}
+
+/// The rule indexes values as bytes (base64 text compared exactly).
+fn binary_rule(engine: &Engine, rule: usize) -> bool {
+    matches!(&engine.rules.rules[rule].check, crate::checks::Check::Unique(u) if u.binary)
 }
 
 /// Where each part's objects are in the run-wide numbering: (first number, number of
@@ -185,14 +193,23 @@ fn sorted_holders(engine: &Engine, numbering: &Numbering) -> Vec<Holder> {
     all
 }
 
+/// What the holders' parts gave back.
+struct ReadRecords {
+    kept: FxHashMap<usize, Kept>,
+    /// Parts whose file no longer holds a value read there during the scan, with the
+    /// first such offset.
+    changed: Vec<(u32, u64)>,
+}
+
 /// The holders at `positions`, with their value records and objects' texts read back
 /// from their parts (each part unpacked once, parts in parallel).
 fn read_records(
+    engine: &Engine,
     parts: &[Part],
     holders: &[Holder],
     numbering: &Numbering,
     positions: Vec<usize>,
-) -> FxHashMap<usize, Kept> {
+) -> ReadRecords {
     // (part, position); every holder left has a part (see `sorted_holders`).
     let mut wanted: Vec<(u32, usize)> = positions
         .into_iter()
@@ -201,15 +218,29 @@ fn read_records(
     wanted.sort_unstable();
     wanted.dedup();
     let by_part: Vec<&[(u32, usize)]> = wanted.chunk_by(|a, b| a.0 == b.0).collect();
-    by_part
+    // Per part: its holders' records, and where its file changed.
+    type PartRead = (Vec<(usize, Kept)>, Option<(u32, u64)>);
+    let read: Vec<PartRead> = by_part
         .par_iter()
-        .flat_map_iter(|at| {
+        .map(|at| {
             let part = &parts[at[0].0 as usize];
-            let addrs: Vec<u32> = at.iter().map(|&(_, a)| holders[a].rec).collect();
-            let records = part.values.read(&addrs);
+            // Each record with the line of its object's entry.
+            let addrs: Vec<(u32, u64)> = at
+                .iter()
+                .map(|&(_, a)| {
+                    let line = numbering
+                        .split(holders[a].obj)
+                        .and_then(|(_, obj)| part.objects.get(obj as usize))
+                        .map_or(0, |o| o.line);
+                    (holders[a].rec, line)
+                })
+                .collect();
+            let back = part.values.read(&addrs, part.origin.as_ref());
+            let mut changed = back.changed;
             let arena = part.arena.unpacked();
-            at.iter()
-                .zip(records)
+            let kept = at
+                .iter()
+                .zip(back.records)
                 .filter_map(|(&(_, a), record)| {
                     let holder = holders[a];
                     let (_, obj) = numbering.split(holder.obj)?;
@@ -217,6 +248,16 @@ fn read_records(
                     let mut record = record?;
                     if record.object_guid {
                         record.text = object.guid.clone().unwrap_or_default();
+                    }
+                    // A value read back from the file must still be the one the holder's
+                    // hash was made from: the file may have been written to since.
+                    if let Some(offset) = record.file_offset {
+                        let key =
+                            index_key(engine, usize::from(holder.rule()), &object.dn, &record);
+                        if index::hash48(key.hash()) != holder.hash() {
+                            changed = Some(changed.map_or(offset, |c| c.min(offset)));
+                            return None;
+                        }
                     }
                     Some((
                         a,
@@ -227,9 +268,49 @@ fn read_records(
                         },
                     ))
                 })
-                .collect::<Vec<_>>()
+                .collect::<Vec<_>>();
+            (kept, changed.map(|offset| (at[0].0, offset)))
         })
-        .collect()
+        .collect();
+    let mut out = ReadRecords {
+        kept: FxHashMap::default(),
+        changed: Vec::new(),
+    };
+    for (kept, changed) in read {
+        out.kept.extend(kept);
+        out.changed.extend(changed);
+    }
+    out
+}
+
+/// Reports each input file that no longer holds a value read there during the scan,
+/// once, at the first such offset: its duplicates cannot all be shown.
+fn changed_files(parts: &mut [Part], changed: Vec<(u32, u64)>) {
+    let mut first: Vec<(Arc<str>, u64, usize)> = Vec::new();
+    for (pi, offset) in changed {
+        let pi = pi as usize;
+        let Some(file) = parts.get(pi).map(|p| p.file.clone()) else {
+            continue;
+        };
+        match first.iter_mut().find(|f| f.0 == file) {
+            Some(f) => f.1 = f.1.min(offset),
+            None => first.push((file, offset, pi)),
+        }
+    }
+    for (file, offset, pi) in first {
+        parts[pi].push_diag(crate::model::Diagnostic {
+            level: crate::model::DiagnosticLevel::Error,
+            file: file.to_string(),
+            line: 0,
+            column: 0,
+            message: format!(
+                "the file changed while it was checked (byte {offset} no longer holds the value \
+                 read there): duplicates of the values that changed are not reported; check \
+                 it again when nothing writes to it"
+            ),
+            limit: None,
+        });
+    }
 }
 
 /// A suggested value: (namespace, key), part, value id, object, attribute slot.
@@ -300,11 +381,12 @@ pub(crate) fn resolve(engine: &Engine, parts: &mut [Part]) -> Vec<(FKey, Finding
     };
     let mut wanted: Vec<usize> = runs.iter().flat_map(|r| r.clone()).collect();
     wanted.extend(suggested().flat_map(run_of));
+    let read = read_records(engine, parts, &holders, &numbering, wanted);
     let view = View {
         engine,
         parts,
         numbering: &numbering,
-        kept: read_records(parts, &holders, &numbering, wanted),
+        kept: read.kept,
     };
 
     // Suggestions must be new: not held by another object (or twice in one attribute),
@@ -318,8 +400,11 @@ pub(crate) fn resolve(engine: &Engine, parts: &mut [Part]) -> Vec<(FKey, Finding
             }
             let slot = engine.rules.rules[f.rule].slot;
             for key in &f.suggestion_keys {
+                // A holder whose value could not be read back may hold the key.
                 let taken = run_of(key).any(|at| {
-                    view.key(at) == *key && (view.obj(at) != (pi, f.obj) || view.slot(at) == slot)
+                    !view.kept.contains_key(&at)
+                        || view.key(at) == *key
+                            && (view.obj(at) != (pi, f.obj) || view.slot(at) == slot)
                 });
                 if taken {
                     rejected.insert((pi, f.value_id));
@@ -352,6 +437,7 @@ pub(crate) fn resolve(engine: &Engine, parts: &mut [Part]) -> Vec<(FKey, Finding
                 // blocks ended in, which threads decide).
                 let mut members: Vec<(IndexKey, (u32, u32), u32, usize)> = run
                     .clone()
+                    .filter(|at| view.kept.contains_key(at))
                     .map(|at| (view.key(at), view.obj(at), view.holder(at).rec, at))
                     .collect();
                 members.sort();
@@ -387,6 +473,8 @@ pub(crate) fn resolve(engine: &Engine, parts: &mut [Part]) -> Vec<(FKey, Finding
     }
 
     domain_findings(engine, &numbered, &mut out);
+    drop(numbered);
+    changed_files(parts, read.changed);
 
     // The pending findings are the parts' no longer: moved, not copied (in parallel
     // they were no faster, and the lists they pass through raised the peak memory).
