@@ -649,5 +649,8 @@ mod tests {
             .collect();
         assert_eq!(told.len(), 1, "{:?}", report.diagnostics);
         assert_eq!(told[0].file, path);
+        // What it says of the changed values cannot be trusted: the report is incomplete.
+        assert!(report.summary.incomplete);
+        assert!(!from_memory.summary.incomplete);
     }
 }
