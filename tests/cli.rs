@@ -1693,3 +1693,45 @@ fn groups_over_250000_members() {
         assert_eq!(f, ["group-too-many-members error 250001 count"], "{target}");
     }
 }
+
+/// An input read by path costs one open file, from its opening to the end of the run
+/// (values are read back from it then): 50 inputs, all holding one UPN, scan under a
+/// limit of 64 open files, and each UPN is read back for the duplicate findings.
+#[cfg(unix)]
+#[test]
+fn many_inputs_fit_a_small_open_file_limit() {
+    let dir = tempdir();
+    let files: Vec<String> = (0..50)
+        .map(|i| {
+            let text = format!(
+                "dn: CN=u{i},OU=People,DC=contoso,DC=com\nobjectClass: user\n\
+                 userPrincipalName: same@contoso.com\n"
+            );
+            write(dir.path(), &format!("f{i}.ldif"), &text)
+                .to_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let out = std::process::Command::new("sh")
+        .args(["-c", "ulimit -n 64 && exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_dirready"))
+        .args(["scan", "--format", "json", "-q"])
+        .args(&files)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["inputs"].as_array().unwrap().len(), 50);
+    assert_eq!(v["summary"]["findings_by_rule"]["upn-duplicate"], 50);
+    let values: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["value"].as_str().unwrap())
+        .collect();
+    assert!(
+        values.iter().all(|&x| x == "same@contoso.com"),
+        "{values:?}"
+    );
+}

@@ -351,19 +351,43 @@ fn read_at(_: &std::fs::File, _: &mut [u8], _: u64) -> std::io::Result<()> {
     Err(std::io::ErrorKind::Unsupported.into())
 }
 
+/// How a part's input file was found changed when its values were read back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FileChange {
+    /// Its size or times are not what they were when it was opened: none of its values
+    /// is read back.
+    Written,
+    /// The first offset where a value read back is not the one read there in the scan.
+    At(u64),
+}
+
+impl FileChange {
+    /// What two findings about one file say together.
+    pub fn and(self, other: FileChange) -> FileChange {
+        match (self, other) {
+            (FileChange::At(a), FileChange::At(b)) => FileChange::At(a.min(b)),
+            _ => FileChange::Written,
+        }
+    }
+
+    pub fn and_maybe(self, other: Option<FileChange>) -> FileChange {
+        other.map_or(self, |o| self.and(o))
+    }
+}
+
 /// Values of a part read back from its input file.
 #[derive(Default)]
 pub(crate) struct ReadBack {
     /// By address asked for; `None` for an address that holds no record (only a bug
     /// could make one) or whose value could not be read back from the file.
     pub records: Vec<Option<ValueRecord>>,
-    /// The first offset in the file where a value could not be read back (the file
-    /// changed since the scan), if any.
-    pub changed: Option<u64>,
+    /// How the file changed since the scan, if it did.
+    pub changed: Option<FileChange>,
 }
 
 /// Fills in the texts of records kept as places in the file: (position in `out`, place
-/// in the block, length). Values close together are read with one call.
+/// in the block, length). Values close together are read with one call; a file written
+/// to since it was opened gives none (see [`crate::source::input::OpenFile::unchanged`]).
 fn read_in_file(
     origin: Option<&crate::source::input::Origin>,
     wanted: Vec<(usize, u64, usize)>,
@@ -371,9 +395,17 @@ fn read_in_file(
 ) {
     /// Gap between two values up to which one read takes both.
     const GAP: u64 = 4096;
+    // The `len` bytes at `pos` of the block, into `buf`.
+    let read = |buf: &mut Vec<u8>, pos: u64, len: u64| {
+        let o = origin?;
+        buf.clear();
+        buf.resize(usize::try_from(len).ok()?, 0);
+        read_at(&o.file.file, buf, o.offset.checked_add(pos)?).ok()
+    };
     let mut wanted = wanted;
     wanted.sort_unstable_by_key(|w| w.1);
     let mut buf = Vec::new();
+    let mut one = Vec::new();
     let mut start = 0;
     while start < wanted.len() {
         let first = wanted[start].1;
@@ -385,17 +417,17 @@ fn read_in_file(
         }
         let run = &wanted[start..end];
         start = end;
-        let read = origin.and_then(|o| {
-            buf.clear();
-            buf.resize(usize::try_from(end_pos - first).ok()?, 0);
-            read_at(&o.file, &mut buf, o.offset.checked_add(first)?).ok()?;
-            Some(o.offset)
-        });
+        // A run that cannot be read whole (the file is shorter now) is read value by
+        // value, so the values it still holds are kept.
+        let whole = read(&mut buf, first, end_pos - first).is_some();
         for &(k, pos, len) in run {
-            let at = usize::try_from(pos - first).unwrap_or(usize::MAX);
-            let text = read
-                .and_then(|_| buf.get(at..at.checked_add(len)?))
-                .and_then(|b| std::str::from_utf8(b).ok());
+            let bytes = if whole {
+                let at = usize::try_from(pos - first).unwrap_or(usize::MAX);
+                buf.get(at..at.saturating_add(len))
+            } else {
+                read(&mut one, pos, len as u64).map(|()| &one[..])
+            };
+            let text = bytes.and_then(|b| std::str::from_utf8(b).ok());
             let offset = origin.map_or(0, |o| o.offset).saturating_add(pos);
             match (text, out.records.get_mut(k)) {
                 (Some(text), Some(Some(r))) => {
@@ -404,11 +436,21 @@ fn read_in_file(
                 }
                 (_, Some(r)) => {
                     *r = None;
-                    out.changed = Some(out.changed.map_or(offset, |c| c.min(offset)));
+                    out.changed = Some(FileChange::At(offset).and_maybe(out.changed));
                 }
                 (_, None) => {}
             }
         }
+    }
+    // Checked after the reads: what was read before any write since the opening is what
+    // the scan read.
+    if origin.is_some_and(|o| !o.file.unchanged()) {
+        for &(k, _, _) in &wanted {
+            if let Some(r) = out.records.get_mut(k) {
+                *r = None;
+            }
+        }
+        out.changed = Some(FileChange::Written);
     }
 }
 
@@ -722,7 +764,7 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn values_kept_as_places_are_read_back_from_the_file() {
-        use crate::source::input::Origin;
+        use crate::source::input::{OpenFile, Origin};
         use std::sync::Arc;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("in.ldif");
@@ -732,7 +774,7 @@ mod tests {
         let block_start = file.len();
         file.extend_from_slice("mail: a@contoso.com\nmail: Jürgen@contoso.com\n".as_bytes());
         file.extend(std::iter::repeat_n(b'x', 10_000));
-        file.extend_from_slice(b"\nmail: far@contoso.com\n");
+        file.extend_from_slice(b"\nmail: near@contoso.com\nmail: far@contoso.com\n");
         std::fs::write(&path, &file).unwrap();
         let block = &file[block_start..];
         let find = |v: &str| {
@@ -743,7 +785,12 @@ mod tests {
             (pos, v.len())
         };
         let mut v = ValueRecords::default();
-        let values = ["a@contoso.com", "Jürgen@contoso.com", "far@contoso.com"];
+        let values = [
+            "a@contoso.com",
+            "Jürgen@contoso.com",
+            "far@contoso.com",
+            "near@contoso.com",
+        ];
         let mut addrs = Vec::new();
         for (k, value) in values.iter().enumerate() {
             let (pos, len) = find(value);
@@ -752,11 +799,12 @@ mod tests {
         }
         let text = v.push(1, true, 7, "kept as text").unwrap();
         v.pack();
-        let origin = Origin {
-            file: Arc::new(std::fs::File::open(&path).unwrap()),
+        let open = || Origin {
+            file: Arc::new(OpenFile::new(std::fs::File::open(&path).unwrap()).unwrap()),
             offset: block_start as u64,
         };
-        let ask: Vec<(u32, u64)> = [addrs[2], text, addrs[0], addrs[1]]
+        let origin = open();
+        let ask: Vec<(u32, u64)> = [addrs[2], text, addrs[0], addrs[1], addrs[3]]
             .iter()
             .map(|&a| (a, 100))
             .collect();
@@ -778,22 +826,37 @@ mod tests {
                 (1, 7, "kept as text", None),
                 (3, 100, "a@contoso.com", offset("a@contoso.com")),
                 (3, 101, "Jürgen@contoso.com", offset("Jürgen@contoso.com")),
+                (3, 103, "near@contoso.com", offset("near@contoso.com")),
             ]
         );
         // Without its file a value kept as a place cannot be read: no record, and it is
         // told (as a place in the block, there being no file).
         let back = v.read(&ask[..2], None);
         assert!(back.records[0].is_none() && back.records[1].is_some());
-        assert_eq!(back.changed, Some(find("far@contoso.com").0 as u64));
-        // The file cut short, or bytes that are no longer UTF-8 where a value was.
+        let at = |v: &str| Some(FileChange::At((block_start + find(v).0) as u64));
+        assert_eq!(
+            back.changed,
+            Some(FileChange::At(find("far@contoso.com").0 as u64))
+        );
+        // The file cut short, and bytes that are no longer UTF-8 where a value was.
         let mut broken = file.clone();
         let (pos, _) = find("Jürgen");
         broken[block_start + pos + 1] = 0xff;
         broken.truncate(file.len() - 10);
         std::fs::write(&path, &broken).unwrap();
+        // (Its size changed: the test does not depend on the clock's tick.)
+        assert_ne!(broken.len(), file.len());
+        // Written to since it was opened: no value is read back from it.
         let back = v.read(&ask, Some(&origin));
         let kept: Vec<_> = back.records.iter().map(Option::is_some).collect();
-        assert_eq!(kept, [false, true, true, false]);
-        assert_eq!(back.changed, offset("Jürgen@contoso.com"));
+        assert_eq!(kept, [false, true, false, false, false]);
+        assert_eq!(back.changed, Some(FileChange::Written));
+        // Written in the clock tick it was opened in (its stamp the same): each value is
+        // read on its own, those it still holds are kept (`near`, read with `far` when
+        // the file was whole), and the first that changed is told.
+        let back = v.read(&ask, Some(&open()));
+        let kept: Vec<_> = back.records.iter().map(Option::is_some).collect();
+        assert_eq!(kept, [false, true, true, false, true]);
+        assert_eq!(back.changed, at("Jürgen@contoso.com"));
     }
 }

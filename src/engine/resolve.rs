@@ -2,7 +2,7 @@
 //! every suggestion is new in its namespaces (against holders and other suggestions).
 
 use super::index::{self, Holder, IndexKey};
-use super::part::{ObjectTexts, Part, Reporter, ValueRecord};
+use super::part::{FileChange, ObjectTexts, Part, Reporter, ValueRecord};
 use super::Engine;
 use crate::findings::{Finding, Related, SourceRef, Uniqueness};
 use rayon::prelude::*;
@@ -196,9 +196,8 @@ fn sorted_holders(engine: &Engine, numbering: &Numbering) -> Vec<Holder> {
 /// What the holders' parts gave back.
 struct ReadRecords {
     kept: FxHashMap<usize, Kept>,
-    /// Parts whose file no longer holds a value read there during the scan, with the
-    /// first such offset.
-    changed: Vec<(u32, u64)>,
+    /// Parts whose file changed since the scan read it, and how.
+    changed: Vec<(u32, FileChange)>,
 }
 
 /// The holders at `positions`, with their value records and objects' texts read back
@@ -219,7 +218,7 @@ fn read_records(
     wanted.dedup();
     let by_part: Vec<&[(u32, usize)]> = wanted.chunk_by(|a, b| a.0 == b.0).collect();
     // Per part: its holders' records, and where its file changed.
-    type PartRead = (Vec<(usize, Kept)>, Option<(u32, u64)>);
+    type PartRead = (Vec<(usize, Kept)>, Option<(u32, FileChange)>);
     let read: Vec<PartRead> = by_part
         .par_iter()
         .map(|at| {
@@ -255,7 +254,7 @@ fn read_records(
                         let key =
                             index_key(engine, usize::from(holder.rule()), &object.dn, &record);
                         if index::hash48(key.hash()) != holder.hash() {
-                            changed = Some(changed.map_or(offset, |c| c.min(offset)));
+                            changed = Some(FileChange::At(offset).and_maybe(changed));
                             return None;
                         }
                     }
@@ -269,7 +268,7 @@ fn read_records(
                     ))
                 })
                 .collect::<Vec<_>>();
-            (kept, changed.map(|offset| (at[0].0, offset)))
+            (kept, changed.map(|change| (at[0].0, change)))
         })
         .collect();
     let mut out = ReadRecords {
@@ -283,30 +282,36 @@ fn read_records(
     out
 }
 
-/// Reports each input file that no longer holds a value read there during the scan,
-/// once, at the first such offset: its duplicates cannot all be shown.
-fn changed_files(parts: &mut [Part], changed: Vec<(u32, u64)>) {
-    let mut first: Vec<(Arc<str>, u64, usize)> = Vec::new();
-    for (pi, offset) in changed {
+/// Reports each input file that changed since the scan read it, once: its duplicates
+/// cannot all be shown.
+fn changed_files(parts: &mut [Part], changed: Vec<(u32, FileChange)>) {
+    let mut first: Vec<(Arc<str>, FileChange, usize)> = Vec::new();
+    for (pi, change) in changed {
         let pi = pi as usize;
         let Some(file) = parts.get(pi).map(|p| p.file.clone()) else {
             continue;
         };
         match first.iter_mut().find(|f| f.0 == file) {
-            Some(f) => f.1 = f.1.min(offset),
-            None => first.push((file, offset, pi)),
+            Some(f) => f.1 = f.1.and(change),
+            None => first.push((file, change, pi)),
         }
     }
-    for (file, offset, pi) in first {
+    for (file, change, pi) in first {
+        let how = match change {
+            FileChange::Written => "it was written to after it was opened".to_string(),
+            FileChange::At(offset) => {
+                format!("byte {offset} no longer holds the value read there")
+            }
+        };
         parts[pi].push_diag(crate::model::Diagnostic {
             level: crate::model::DiagnosticLevel::Error,
             file: file.to_string(),
             line: 0,
             column: 0,
             message: format!(
-                "the file changed while it was checked (byte {offset} no longer holds the value \
-                 read there): duplicates of the values that changed are not reported; check \
-                 it again when nothing writes to it"
+                "the file changed while it was checked ({how}): duplicates of the values \
+                 that had to be read from it again are not reported; check it again when \
+                 nothing writes to it"
             ),
             limit: None,
         });

@@ -123,9 +123,70 @@ pub struct Block {
 /// kept as positions and read back from the file instead of being copied.
 #[derive(Debug, Clone)]
 pub struct Origin {
-    pub file: Arc<File>,
+    pub file: Arc<OpenFile>,
     /// Offset of the block's first byte in the file.
     pub offset: u64,
+}
+
+/// An input file opened by path, with what its metadata said when it was opened: the
+/// scan reads it through this handle, and values are read back from it after the stream.
+#[derive(Debug)]
+pub struct OpenFile {
+    pub file: File,
+    stamp: FileStamp,
+}
+
+impl OpenFile {
+    pub fn new(file: File) -> io::Result<OpenFile> {
+        let stamp = FileStamp::of(&file.metadata()?);
+        Ok(OpenFile { file, stamp })
+    }
+
+    /// The file's size and times are still those it had when it was opened. A write
+    /// changes its change time (which no program can set back), so a file that passes
+    /// holds what the scan read, but for a write in the same clock tick as the opening;
+    /// each value read back is checked against its hash too.
+    pub fn unchanged(&self) -> bool {
+        self.file
+            .metadata()
+            .is_ok_and(|m| FileStamp::of(&m) == self.stamp)
+    }
+}
+
+/// Size, modification and change times of a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileStamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    /// Seconds and nanoseconds (unix `ctime`).
+    changed: (i64, i64),
+}
+
+impl FileStamp {
+    fn of(m: &std::fs::Metadata) -> FileStamp {
+        #[cfg(unix)]
+        let changed = {
+            use std::os::unix::fs::MetadataExt;
+            (m.ctime(), m.ctime_nsec())
+        };
+        #[cfg(not(unix))]
+        let changed = (0, 0);
+        FileStamp {
+            len: m.len(),
+            modified: m.modified().ok(),
+            changed,
+        }
+    }
+}
+
+/// Reads an input file through its shared handle: the read-back after the stream uses
+/// the same descriptor (positioned reads), so an input costs one open file.
+struct SharedFile(Arc<OpenFile>);
+
+impl Read for SharedFile {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        (&self.0.file).read(buf)
+    }
 }
 
 /// Reads the raw input, hashing and counting every byte.
@@ -208,7 +269,7 @@ pub struct BlockReader {
     paced: bool,
     /// The file being read, when it is a regular file opened by path: blocks of it can
     /// be read back (see [`Origin`]).
-    file: Option<Arc<File>>,
+    file: Option<Arc<OpenFile>>,
     /// Offset in the file of `buf[0]`, while `buf` holds the file's bytes unchanged
     /// (`None` for gzip, UTF-16 and inputs that are not files).
     buf_offset: Option<u64>,
@@ -426,25 +487,26 @@ impl BlockReader {
     /// `name` is a path, or "-" for stdin. Gzip is detected by its magic bytes (1f 8b),
     /// not the extension.
     pub fn open(name: &str, block_size: usize) -> io::Result<BlockReader> {
-        type Opened = (Box<dyn Read + Send>, bool, Option<File>);
+        type Opened = (Box<dyn Read + Send>, bool, Option<Arc<OpenFile>>);
         let (r, paced, again): Opened = if name == "-" {
             (Box::new(io::stdin()), !stdin_is_a_file(), None)
         } else {
             let file = File::open(name)?;
-            let paced = !file.metadata()?.is_file();
-            // A second handle on the same open file, for reading values back after the
-            // stream: it stays on this file even if the path is replaced meanwhile.
-            let again = (!paced).then(|| file.try_clone().ok()).flatten();
-            (Box::new(file), paced, again)
+            if file.metadata()?.is_file() {
+                // Kept for reading values back after the stream: the handle stays on
+                // this file even if the path is replaced meanwhile.
+                let file = Arc::new(OpenFile::new(file)?);
+                (Box::new(SharedFile(file.clone())), false, Some(file))
+            } else {
+                (Box::new(file), true, None)
+            }
         };
         let mut reader = Self::from_reader(name, r, block_size);
         reader.paced = paced;
-        #[cfg(unix)]
-        {
-            reader.file = again.map(Arc::new);
+        // Positioned reads (`pread`) are what the read-back needs.
+        if cfg!(unix) {
+            reader.file = again;
         }
-        #[cfg(not(unix))]
-        drop(again);
         Ok(reader)
     }
 
