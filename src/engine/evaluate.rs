@@ -381,7 +381,7 @@ impl Engine<'_> {
                             // A value the parser borrowed from a regular file's block
                             // is kept as its place there, not copied.
                             let rec = match block
-                                .offset_of(text)
+                                .offset_of(text.as_bytes())
                                 .filter(|_| part.origin.is_some() && line >= entry.line)
                             {
                                 Some(pos) => part.values.push_in_file(

@@ -76,18 +76,18 @@ impl<'a> BlockText<'a> {
     #[inline]
     pub fn of(&self, raw: &[u8]) -> Option<&'a str> {
         let text = self.text?;
+        let start = self.offset_of(raw)?;
+        text.get(start..start + raw.len())
+    }
+
+    /// Where `raw` is in the block, when it is a slice of the block's bytes (a value the
+    /// parser borrowed): those bytes are exactly the value, clean text or not.
+    #[inline]
+    pub fn offset_of(&self, raw: &[u8]) -> Option<usize> {
         // A slice within the block's address range is part of the block: live
         // allocations never overlap.
         let start = (raw.as_ptr() as usize).checked_sub(self.data.as_ptr() as usize)?;
-        text.get(start..start.checked_add(raw.len())?)
-    }
-
-    /// Where `value` is in the block, when it is a slice of the block's bytes (a value
-    /// the parser borrowed): those bytes are exactly the value, clean text or not.
-    #[inline]
-    pub fn offset_of(&self, value: &str) -> Option<usize> {
-        let start = (value.as_ptr() as usize).checked_sub(self.data.as_ptr() as usize)?;
-        (start.checked_add(value.len())? <= self.data.len()).then_some(start)
+        (start.checked_add(raw.len())? <= self.data.len()).then_some(start)
     }
 }
 
