@@ -34,17 +34,28 @@ impl Typed {
     pub const UNKNOWN: Typed = Typed(0x80);
 
     pub fn of(value: &str) -> Typed {
-        let mut bits = 0;
-        for (filter, bit) in [
-            (ValueFilter::Smtp, Self::SMTP),
-            (ValueFilter::Primary, Self::PRIMARY),
-            (ValueFilter::OtherTyped, Self::OTHER),
-        ] {
-            if filter.select(value).is_some() {
-                bits |= bit;
-            }
+        // The three filters in one look at the type prefix (up to the first colon); a
+        // test holds this to what `select` says.
+        let b = value.as_bytes();
+        let Some(colon) = memchr::memchr(b':', b) else {
+            return Typed(0);
+        };
+        let ty = &b[..colon];
+        if ty.eq_ignore_ascii_case(b"smtp") {
+            Typed(if ty == b"SMTP" {
+                Self::SMTP | Self::PRIMARY
+            } else {
+                Self::SMTP
+            })
+        } else if !ty.is_empty()
+            && ty
+                .iter()
+                .all(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
+        {
+            Typed(Self::OTHER)
+        } else {
+            Typed(0)
         }
-        Typed(bits)
     }
 }
 
@@ -121,6 +132,13 @@ mod tests {
             "a b:x",
             "smt\u{fc}:x",
             "\u{fc}:x",
+            "SMTP",
+            "smTP:x",
+            "sMtp:",
+            "SMTP:x:y",
+            "x:SMTP:y",
+            "smtp :x",
+            "X500",
         ];
         let filters = [
             ValueFilter::Any,

@@ -83,6 +83,9 @@ pub(crate) struct AttrIndex {
     /// Slots a rule reads through a value filter other than `any`: their values' prefixes
     /// are worked out once (see [`Typed`]).
     pub(crate) typed: Vec<bool>,
+    /// The slot of each attribute the scope's exclusions read, by its place in
+    /// `Scope::attributes` (looked up once, not per object).
+    scope_slots: Vec<Option<usize>>,
 }
 
 impl AttrIndex {
@@ -133,7 +136,7 @@ impl AttrIndex {
                 }
             }
         }
-        AttrIndex {
+        let mut index = AttrIndex {
             typed,
             table,
             slots: names.len(),
@@ -145,7 +148,12 @@ impl AttrIndex {
                     rules.is_binary(n) || extra.iter().any(|(e, b)| *b && e.eq_ignore_ascii_case(n))
                 })
                 .collect(),
-        }
+            scope_slots: Vec::new(),
+        };
+        index.scope_slots = (rules.scope.attributes().iter())
+            .map(|a| index.lookup(a))
+            .collect();
+        index
     }
 
     #[inline]
@@ -251,8 +259,8 @@ impl Decoded<'_, '_> {
 }
 
 impl AttrValues for Decoded<'_, '_> {
-    fn any_value(&self, attr: &str, f: &mut dyn FnMut(&str) -> bool) -> bool {
-        match self.index.lookup(attr) {
+    fn any_value(&self, attr: usize, f: &mut dyn FnMut(&str) -> bool) -> bool {
+        match self.index.scope_slots.get(attr).copied().flatten() {
             Some(slot) => self.slot(slot).iter().any(|v| f(&v.text)),
             None => false,
         }

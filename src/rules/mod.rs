@@ -595,7 +595,7 @@ impl RuleSet {
         for a in extra
             .into_iter()
             .chain(partners)
-            .chain(self.scope.attributes())
+            .chain(self.scope.attributes().iter().cloned())
         {
             if !out.iter().any(|o| o.eq_ignore_ascii_case(&a)) {
                 out.push(a);

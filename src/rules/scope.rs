@@ -125,6 +125,14 @@ pub struct ScopeDef {
 pub struct Scope {
     pub classes: u8,
     pub exclude: Vec<ExclusionDef>,
+    /// The attributes the exclusions read ([`Scope::attributes`]); [`AttrValues`] is
+    /// asked for them by their place in this list, worked out once here.
+    attrs: Vec<String>,
+    /// Per exclusion, the place of its `attribute` in `attrs`.
+    attr_at: Vec<Option<usize>>,
+    /// The places of mail and proxyAddresses, when an exclusion asks whether an object
+    /// is mail-enabled.
+    mail_at: Option<(usize, usize)>,
 }
 
 /// Why an object is not checked.
@@ -163,38 +171,49 @@ impl Scope {
                 return Err(ScopeError::NoCondition(x.reason.clone()));
             }
         }
-        Ok(Scope {
-            classes: def.object_classes.iter().fold(0, |m, c| m | c.bit()),
-            exclude: def.exclude,
-        })
+        Ok(Scope::new(
+            def.object_classes.iter().fold(0, |m, c| m | c.bit()),
+            def.exclude,
+        ))
     }
 
     /// Used only when a rule set has no scope file: in-scope classes, no exclusions.
     pub fn default_m365() -> Scope {
+        Scope::new(
+            ObjectClass::all().iter().fold(0, |m, c| m | c.bit()),
+            Vec::new(),
+        )
+    }
+
+    fn new(classes: u8, exclude: Vec<ExclusionDef>) -> Scope {
+        let mut attrs: Vec<String> = Vec::new();
+        let mut add = |a: &str| match attrs.iter().position(|o| o.eq_ignore_ascii_case(a)) {
+            Some(i) => i,
+            None => {
+                attrs.push(a.to_string());
+                attrs.len() - 1
+            }
+        };
+        let mut attr_at = Vec::with_capacity(exclude.len());
+        let mut mail_at = None;
+        for x in &exclude {
+            attr_at.push(x.attribute.as_deref().map(&mut add));
+            if x.not_mail_enabled {
+                mail_at = Some((add("mail"), add("proxyAddresses")));
+            }
+        }
         Scope {
-            classes: ObjectClass::all().iter().fold(0, |m, c| m | c.bit()),
-            exclude: Vec::new(),
+            classes,
+            exclude,
+            attrs,
+            attr_at,
+            mail_at,
         }
     }
 
     /// The attributes the exclusions read (the engine decodes them once per entry).
-    pub fn attributes(&self) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        let mut add = |a: &str| {
-            if !out.iter().any(|o| o.eq_ignore_ascii_case(a)) {
-                out.push(a.to_string());
-            }
-        };
-        for x in &self.exclude {
-            if let Some(a) = &x.attribute {
-                add(a);
-            }
-            if x.not_mail_enabled {
-                add("mail");
-                add("proxyAddresses");
-            }
-        }
-        out
+    pub fn attributes(&self) -> &[String] {
+        &self.attrs
     }
 
     pub fn judge<'r>(&'r self, dn: &str, classes: &[&str], values: &dyn AttrValues) -> Verdict<'r> {
@@ -204,8 +223,8 @@ impl Scope {
         if self.classes & class.bit() == 0 {
             return Verdict::OtherClass;
         }
-        for x in &self.exclude {
-            if matches(x, dn, classes, values) {
+        for (x, &attr) in self.exclude.iter().zip(&self.attr_at) {
+            if matches(x, attr, self.mail_at, dn, classes, values) {
                 return Verdict::Excluded(&x.reason);
             }
         }
@@ -215,8 +234,8 @@ impl Scope {
 
 /// Access to an object's decoded attribute values.
 pub trait AttrValues {
-    /// True when some value of `attr` satisfies `f`.
-    fn any_value(&self, attr: &str, f: &mut dyn FnMut(&str) -> bool) -> bool;
+    /// True when some value of `attr` (its place in [`Scope::attributes`]) satisfies `f`.
+    fn any_value(&self, attr: usize, f: &mut dyn FnMut(&str) -> bool) -> bool;
 }
 
 fn starts_with_ci(v: &str, p: &str) -> bool {
@@ -234,7 +253,14 @@ fn contains_ci(v: &str, p: &str) -> bool {
         .any(|i| v.len() - i >= p.len() && v[i + 1..i + p.len()].eq_ignore_ascii_case(rest))
 }
 
-fn matches(x: &ExclusionDef, dn: &str, classes: &[&str], values: &dyn AttrValues) -> bool {
+fn matches(
+    x: &ExclusionDef,
+    attr: Option<usize>,
+    mail_at: Option<(usize, usize)>,
+    dn: &str,
+    classes: &[&str],
+    values: &dyn AttrValues,
+) -> bool {
     if let Some(oc) = &x.object_class {
         if !classes.iter().any(|c| c.eq_ignore_ascii_case(oc)) {
             return false;
@@ -246,13 +272,14 @@ fn matches(x: &ExclusionDef, dn: &str, classes: &[&str], values: &dyn AttrValues
             return false;
         }
     }
-    if x.not_mail_enabled
-        && (values.any_value("mail", &mut |v| v.contains('@'))
-            || values.any_value("proxyAddresses", &mut |v| starts_with_ci(v, "smtp:")))
-    {
-        return false;
+    if let Some((mail, proxy)) = mail_at.filter(|_| x.not_mail_enabled) {
+        if values.any_value(mail, &mut |v| v.contains('@'))
+            || values.any_value(proxy, &mut |v| starts_with_ci(v, "smtp:"))
+        {
+            return false;
+        }
     }
-    if let Some(attr) = &x.attribute {
+    if let Some(attr) = attr {
         let any = values.any_value(attr, &mut |v| {
             x.equals.as_ref().is_none_or(|e| v.eq_ignore_ascii_case(e))
                 && (x.starts_with.is_empty() || x.starts_with.iter().any(|p| starts_with_ci(v, p)))

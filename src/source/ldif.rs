@@ -137,6 +137,39 @@ static TYPE_CHAR: [bool; 256] = {
     t
 };
 
+/// How many leading bytes of `b` are attribute-type characters ([`TYPE_CHAR`]): eight
+/// bytes per step, the per-line cost of the common path.
+#[inline]
+fn type_chars(b: &[u8]) -> usize {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGH: u64 = ONES * 0x80;
+    const LOW7: u64 = ONES * 0x7F;
+    // High bit of each byte of `x` (all below 0x80) that lies in `lo..=hi`: adding
+    // `0x80 - lo` sets it from `lo` on, adding `0x7F - hi` past `hi`; no byte carries.
+    let within = |x: u64, lo: u8, hi: u8| {
+        x.wrapping_add(ONES * u64::from(0x80 - lo)) & !x.wrapping_add(ONES * u64::from(0x7F - hi))
+    };
+    let mut n = 0;
+    for chunk in b.chunks_exact(8) {
+        let raw = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let x = raw & LOW7;
+        let dash = x ^ (ONES * u64::from(b'-'));
+        let not_dash = ((dash & LOW7) + LOW7) | dash;
+        let ok = (within(x, b'0', b'9') | within(x | (ONES * 0x20), b'a', b'z') | !not_dash)
+            & !raw
+            & HIGH;
+        let bad = !ok & HIGH;
+        if bad != 0 {
+            return n + (bad.trailing_zeros() / 8) as usize;
+        }
+        n += 8;
+    }
+    n + b[n..]
+        .iter()
+        .position(|&c| !TYPE_CHAR[usize::from(c)])
+        .unwrap_or(b.len() - n)
+}
+
 fn trim_end(v: &[u8]) -> &[u8] {
     let mut e = v.len();
     while e > 0 && v[e - 1].is_ascii_whitespace() {
@@ -517,10 +550,7 @@ impl<'a> LdifParser<'a> {
         if !d.get(p)?.is_ascii_alphabetic() {
             return None;
         }
-        let mut colon = p + 1;
-        while colon < d.len() && TYPE_CHAR[usize::from(d[colon])] {
-            colon += 1;
-        }
+        let colon = p + 1 + type_chars(&d[p + 1..]);
         if d.get(colon) != Some(&b':') {
             return None;
         }
@@ -1016,6 +1046,23 @@ mod tests {
     use super::*;
     use crate::model::DiagnosticLevel::{Error, Note, Warning};
     use crate::source::testutil::{OwnedEntry, SAMPLE};
+
+    #[test]
+    fn type_chars_counts_like_the_table_for_every_byte_and_place() {
+        let by_table = |b: &[u8]| b.iter().take_while(|&&c| TYPE_CHAR[usize::from(c)]).count();
+        for bad in 0..=u8::MAX {
+            for at in 0..20 {
+                let mut b = b"aZ09-mAiLnIcKnAmE-Zz9".to_vec();
+                b.truncate(at + 1);
+                b[at] = bad;
+                b.extend_from_slice(b"x:");
+                assert_eq!(type_chars(&b), by_table(&b), "byte {bad:#x} at {at}");
+            }
+        }
+        assert_eq!(type_chars(b""), 0);
+        assert_eq!(type_chars(b"abcdefgh"), 8);
+        assert_eq!(type_chars(b"abcdefghi"), 9);
+    }
 
     /// What the parser gives for `data`, with the one-pass path for common lines or not.
     fn run_parser(
