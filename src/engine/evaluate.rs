@@ -283,7 +283,17 @@ impl Engine<'_> {
                 }
                 Check::Unique(u) if u.binary => {
                     let line = |a: usize| entry.attrs[a].line;
-                    self.hold_binary(part, view, &entry.dn, &line, obj, ri, rule_id, u)?;
+                    self.hold_binary(
+                        part,
+                        view,
+                        (block, entry.line),
+                        &entry.dn,
+                        &line,
+                        obj,
+                        ri,
+                        rule_id,
+                        u,
+                    )?;
                 }
                 // Settled after the stream, when later modify records have added theirs.
                 Check::Count { .. } => {

@@ -585,14 +585,24 @@ mod tests {
     #[test]
     fn values_read_back_from_the_file_unless_it_changed() {
         let rules = crate::rules::RuleSet::builtin().unwrap();
+        // Binary values (`::` base64 text) are kept as places too.
+        let sid = |rid: u32| {
+            use base64::Engine as _;
+            let mut b = vec![
+                1, 5, 0, 0, 0, 0, 0, 5, 21, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0,
+            ];
+            b.extend_from_slice(&rid.to_le_bytes());
+            base64::engine::general_purpose::STANDARD.encode(b)
+        };
         let ldif: String = (0..300)
             .map(|i| {
                 format!(
                     "dn: CN=u{i},OU=People,DC=corp,DC=example\nobjectClass: user\n\
                      userPrincipalName: u{}@corp.example\n\
-                     proxyAddresses: smtp:p{}@corp.example\n\n",
+                     proxyAddresses: smtp:p{}@corp.example\nobjectSid:: {}\n\n",
                     i % 200,
-                    i % 250
+                    i % 250,
+                    sid(i % 260),
                 )
             })
             .collect();
@@ -611,6 +621,7 @@ mod tests {
         let by_path = scan(vec![Input::open(path, 512).unwrap()], &rules, &opts).unwrap();
         assert!(findings(&by_path).contains("u199@corp.example"));
         assert!(findings(&by_path).contains("smtp:p10@corp.example"));
+        assert!(findings(&by_path).contains(&sid(10)));
         assert_eq!(findings(&by_path), findings(&from_memory));
         assert!(by_path.diagnostics.is_empty(), "{:?}", by_path.diagnostics);
 
@@ -644,8 +655,10 @@ mod tests {
         // 100 UPNs held twice, and 50 addresses.
         assert_eq!(count(&from_memory, "upn-duplicate"), 200);
         assert_eq!(count(&from_memory, "proxy-smtp-duplicate"), 100);
+        assert_eq!(count(&by_path, "security-identifier-duplicate"), 80);
         assert_eq!(count(&report, "upn-duplicate"), 0);
         assert_eq!(count(&report, "proxy-smtp-duplicate"), 0);
+        assert_eq!(count(&report, "security-identifier-duplicate"), 0);
         assert!(!findings(&report).contains("U1"), "{}", findings(&report));
         let told: Vec<_> = report
             .diagnostics

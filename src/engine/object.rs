@@ -9,7 +9,7 @@ use super::part::{Part, PartFull};
 use super::Engine;
 use crate::checks::{Check, Unique};
 use crate::rules::FixKind;
-use base64::Engine as _;
+use crate::source::ldif::BlockText;
 
 /// What an object-level check found.
 pub(crate) struct ObjectHit {
@@ -150,6 +150,7 @@ impl Engine<'_> {
         &self,
         part: &mut Part,
         view: &'v Decoded<'_, '_>,
+        (block, entry_line): (&BlockText<'_>, u64),
         dn: &str,
         attr_line: &dyn Fn(usize) -> u64,
         obj: u32,
@@ -157,34 +158,20 @@ impl Engine<'_> {
         rule_id: u16,
         u: &Unique,
     ) -> Result<(), PartFull> {
-        let b64 = base64::engine::general_purpose::STANDARD;
-        // GUIDs and SIDs decode on the stack; longer values into `long`.
-        let mut short = [0u8; 96];
-        let mut long = Vec::new();
-        // The key is the value's text: it decoded under canonical padding with no stray
+        // The key is the value's text: it decodes under canonical padding with no stray
         // trailing bits, so it is exactly the standard encoding of its bytes.
-        let mut usable = |text: &'v str, exact: Option<usize>| -> Option<&'v str> {
-            let bytes: &[u8] = match b64.decode_slice(text, &mut short) {
-                Ok(n) => &short[..n],
-                Err(base64::DecodeSliceError::OutputSliceTooSmall) => {
-                    long.clear();
-                    b64.decode_vec(text, &mut long).ok()?;
-                    &long
-                }
-                Err(_) => return None,
-            };
-            if exact.is_some_and(|n| bytes.len() != n)
-                || (u.ignore_zero && !bytes.iter().any(|&b| b != 0))
-            {
+        let usable = |text: &'v str, exact: Option<usize>| -> Option<&'v str> {
+            let (len, zero) = standard_base64(text.as_bytes())?;
+            if exact.is_some_and(|n| len != n) || (u.ignore_zero && zero) {
                 return None;
             }
             Some(text)
         };
         let mut keys: Vec<(&str, u64, bool)> = Vec::new();
-        let mut collect = |keys: &mut Vec<(&'v str, u64, bool)>,
-                           slot: usize,
-                           exact: Option<usize>,
-                           fallback: bool| {
+        let collect = |keys: &mut Vec<(&'v str, u64, bool)>,
+                       slot: usize,
+                       exact: Option<usize>,
+                       fallback: bool| {
             for v in view.slot(slot) {
                 if let Some(k) = usable(&v.text, exact) {
                     // The same object listing a value twice is not a duplicate.
@@ -207,13 +194,122 @@ impl Engine<'_> {
                 None => index::key_hash(ns, key),
                 d => index::key_hash(ns, &index::binary_key(d, key)),
             };
+            // A value the parser borrowed from a regular file's block (the base64 text of
+            // an unfolded `::` line) is kept as its place there, as unique text values are.
+            let in_file = || {
+                block
+                    .offset_of(key.as_bytes())
+                    .filter(|_| !fallback && part.origin.is_some() && line >= entry_line)
+            };
             let rec = if !key.is_empty() && part.open_guid(obj) == key.as_bytes() {
                 part.values.push_object_guid(fallback, line)?
+            } else if let Some(pos) = in_file() {
+                part.values
+                    .push_in_file(0, (line, entry_line), pos, key.len())?
             } else {
                 part.values.push(0, fallback, line, key)?
             };
             part.holders.push(Holder::new(hash, rule_id, obj, rec));
         }
         Ok(())
+    }
+}
+
+/// The value of each standard base64 character (`0xFF`: not one).
+const BASE64_VALUE: [u8; 256] = {
+    let mut t = [0xFF; 256];
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut i: u8 = 0;
+    while (i as usize) < alphabet.len() {
+        t[alphabet[i as usize] as usize] = i;
+        i += 1;
+    }
+    t
+};
+
+/// What decoding standard base64 `text` (canonical padding, no stray trailing bits, as
+/// the `base64` crate's standard engine requires) gives: the number of bytes and
+/// whether they are all zero; `None` when it does not decode. Worked out without
+/// decoding: a GUID or SID needs only its size and whether it is zero.
+fn standard_base64(text: &[u8]) -> Option<(usize, bool)> {
+    if text.len() % 4 != 0 {
+        return None;
+    }
+    let pad = text.iter().rev().take_while(|&&c| c == b'=').count();
+    if pad > 2 {
+        return None;
+    }
+    let data = &text[..text.len() - pad];
+    let mut zero = true;
+    for &c in data {
+        let v = BASE64_VALUE[usize::from(c)];
+        if v == 0xFF {
+            return None;
+        }
+        zero &= v == 0;
+    }
+    // The bits of the last character past the last byte must be zero.
+    let stray = match pad {
+        2 => 0x0F,
+        1 => 0x03,
+        _ => 0,
+    };
+    if data
+        .last()
+        .is_some_and(|&c| BASE64_VALUE[usize::from(c)] & stray != 0)
+    {
+        return None;
+    }
+    Some((data.len() * 3 / 4, zero))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::standard_base64;
+    use base64::Engine as _;
+
+    /// What the base64 crate's standard engine says of `text`.
+    fn by_decoding(text: &[u8]) -> Option<(usize, bool)> {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .ok()?;
+        Some((bytes.len(), bytes.iter().all(|&b| b == 0)))
+    }
+
+    #[test]
+    fn base64_facts_are_what_decoding_gives() {
+        // Every string up to six characters over an alphabet with zero, non-zero, stray
+        // bit, padding and foreign characters.
+        let alphabet = b"ABQg/+=- ";
+        let mut text = Vec::new();
+        for len in 0..=6u32 {
+            for mut n in 0..alphabet.len().pow(len) {
+                text.clear();
+                for _ in 0..len {
+                    text.push(alphabet[n % alphabet.len()]);
+                    n /= alphabet.len();
+                }
+                assert_eq!(standard_base64(&text), by_decoding(&text), "{text:?}");
+            }
+        }
+        // Real sizes: GUIDs, SIDs and longer values, zero or not, with every padding.
+        let engine = base64::engine::general_purpose::STANDARD;
+        for len in [0, 1, 2, 3, 16, 28, 100, 1000] {
+            for byte in [0u8, 1, 0x80, 0xFF] {
+                let mut bytes = vec![0u8; len];
+                if let Some(last) = bytes.last_mut() {
+                    *last = byte;
+                }
+                let text = engine.encode(&bytes);
+                assert_eq!(
+                    standard_base64(text.as_bytes()),
+                    by_decoding(text.as_bytes())
+                );
+                assert_eq!(
+                    standard_base64(text.as_bytes()),
+                    Some((len, byte == 0 || len == 0))
+                );
+            }
+        }
     }
 }
