@@ -24,7 +24,7 @@ fn builtin_pack_is_complete() {
     assert!(builtin_files()
         .iter()
         .any(|(p, _)| p.ends_with("scope.yaml")));
-    assert!(!set.scope.exclude.is_empty());
+    assert!(!set.scope.exclusions().is_empty());
     for r in &set.rules {
         assert!(!r.def.docs.is_empty(), "{} has no docs", r.def.id);
         assert!(

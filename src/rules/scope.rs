@@ -124,7 +124,8 @@ pub struct ScopeDef {
 #[derive(Debug, Clone)]
 pub struct Scope {
     pub classes: u8,
-    pub exclude: Vec<ExclusionDef>,
+    /// Read-only: `attr_at` is worked out from it.
+    exclude: Vec<ExclusionDef>,
     /// The attributes the exclusions read ([`Scope::attributes`]); [`AttrValues`] is
     /// asked for them by their place in this list, worked out once here.
     attrs: Vec<String>,
@@ -209,6 +210,11 @@ impl Scope {
             attr_at,
             mail_at,
         }
+    }
+
+    /// The exclusions, in the order they are tried.
+    pub fn exclusions(&self) -> &[ExclusionDef] {
+        &self.exclude
     }
 
     /// The attributes the exclusions read (the engine decodes them once per entry).
