@@ -388,20 +388,8 @@ impl Engine<'_> {
                                 index::value_hash(ns, sub)
                             };
                             let line = entry.attrs[*attr].line;
-                            // A value the parser borrowed from a regular file's block
-                            // is kept as its place there, not copied.
-                            let rec = match block
-                                .offset_of(text.as_bytes())
-                                .filter(|_| part.origin.is_some() && line >= entry.line)
-                            {
-                                Some(pos) => part.values.push_in_file(
-                                    skip,
-                                    (line, entry.line),
-                                    pos,
-                                    text.len(),
-                                )?,
-                                None => part.values.push(skip, false, line, text)?,
-                            };
+                            let rec =
+                                part.push_value(block, skip, false, (line, entry.line), text)?;
                             part.holders.push(Holder::new(hash, rule_id, obj, rec));
                         }
                     }

@@ -194,20 +194,10 @@ impl Engine<'_> {
                 None => index::key_hash(ns, key),
                 d => index::key_hash(ns, &index::binary_key(d, key)),
             };
-            // A value the parser borrowed from a regular file's block (the base64 text of
-            // an unfolded `::` line) is kept as its place there, as unique text values are.
-            let in_file = || {
-                block
-                    .offset_of(key.as_bytes())
-                    .filter(|_| !fallback && part.origin.is_some() && line >= entry_line)
-            };
             let rec = if !key.is_empty() && part.open_guid(obj) == key.as_bytes() {
                 part.values.push_object_guid(fallback, line)?
-            } else if let Some(pos) = in_file() {
-                part.values
-                    .push_in_file(0, (line, entry_line), pos, key.len())?
             } else {
-                part.values.push(0, fallback, line, key)?
+                part.push_value(block, 0, fallback, (line, entry_line), key)?
             };
             part.holders.push(Holder::new(hash, rule_id, obj, rec));
         }

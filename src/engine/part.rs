@@ -390,7 +390,7 @@ pub(crate) struct ReadBack {
 /// to since it was opened gives none (see [`crate::source::input::OpenFile::unchanged`]).
 fn read_in_file(
     origin: Option<&crate::source::input::Origin>,
-    wanted: Vec<(usize, u64, usize)>,
+    mut wanted: Vec<(usize, u64, usize)>,
     out: &mut ReadBack,
 ) {
     /// Gap between two values up to which one read takes both.
@@ -402,7 +402,6 @@ fn read_in_file(
         buf.resize(usize::try_from(len).ok()?, 0);
         read_at(&o.file.file, buf, o.offset.checked_add(pos)?).ok()
     };
-    let mut wanted = wanted;
     wanted.sort_unstable_by_key(|w| w.1);
     let mut buf = Vec::new();
     let mut one = Vec::new();
@@ -693,6 +692,33 @@ impl Part {
 
     pub(crate) fn push_text(&mut self, s: &str) -> Result<(u32, u32), PartFull> {
         Ok((self.arena.push(s.as_bytes())?, part_index(s.len())?))
+    }
+
+    /// Adds the value record of a unique check's value; its address. A value the parser
+    /// borrowed from `block` of a regular file (an unfolded line: text, or the base64 of a
+    /// binary value) is kept as its place there, not copied; the rest keep their bytes.
+    /// `lines`: the value's line and its entry's line.
+    // Called per unique value on the hot path: inlined, it costs no more than the code it
+    // replaced at its two callers (callgrind: 1,063 M instructions with `#[inline]`,
+    // 1,057 M with this, on the 20k slice).
+    #[inline(always)]
+    pub(crate) fn push_value(
+        &mut self,
+        block: &crate::source::ldif::BlockText<'_>,
+        skip: u8,
+        fallback: bool,
+        (line, entry_line): (u64, u64),
+        text: &str,
+    ) -> Result<u32, PartFull> {
+        match block
+            .offset_of(text.as_bytes())
+            .filter(|_| !fallback && self.origin.is_some() && line >= entry_line)
+        {
+            Some(pos) => self
+                .values
+                .push_in_file(skip, (line, entry_line), pos, text.len()),
+            None => self.values.push(skip, fallback, line, text),
+        }
     }
 }
 
