@@ -52,7 +52,8 @@ impl Attr<'_> {
 }
 
 /// Base64 text in LDIF may contain the spaces left by careless folding; they carry no data.
-fn strip_base64_whitespace(raw: &[u8]) -> Cow<'_, [u8]> {
+/// Borrowed when there are none (nearly always).
+pub(crate) fn strip_base64_whitespace(raw: &[u8]) -> Cow<'_, [u8]> {
     if raw.iter().any(|b| b.is_ascii_whitespace()) {
         Cow::Owned(
             raw.iter()

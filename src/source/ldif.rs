@@ -981,12 +981,7 @@ impl<'a> LdifParser<'a> {
                 ))
             }
             ValueEncoding::Base64 => {
-                let clean: Vec<u8> = f
-                    .value
-                    .iter()
-                    .copied()
-                    .filter(|b| !b.is_ascii_whitespace())
-                    .collect();
+                let clean = crate::model::strip_base64_whitespace(&f.value);
                 match base64::engine::general_purpose::STANDARD.decode(&clean) {
                     Ok(v) => Cow::Owned(v),
                     Err(e) => {
