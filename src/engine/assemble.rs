@@ -22,6 +22,7 @@ impl Engine<'_> {
         let late = self.settle_late(&mut parts);
         let mut findings = resolve::resolve(self, &mut parts);
         findings.extend(late);
+        resolve::report_changed_files(&mut parts);
         findings
             .par_iter_mut()
             .for_each(|(_, f)| f.fingerprint = f.compute_fingerprint());

@@ -6,7 +6,9 @@ use super::decode::{
     decode_for_slot, partial_range, reuse, value_kind, Decoded, DecodedValue, Scratch,
 };
 use super::index::{self, Holder, IndexKey};
-use super::part::{part_index, Counted, DomainCount, ObjInfo, Part, PartFull, Pending, Reporter};
+use super::part::{
+    part_index, Counted, DomainCount, ObjInfo, ObjectTexts, Part, PartFull, Pending, Reporter,
+};
 use super::Engine;
 use crate::checks::{Check, Typed};
 use crate::findings::{Finding, ValueKind};
@@ -58,6 +60,22 @@ struct NewFinding<'a> {
 }
 
 impl Engine<'_> {
+    /// The object's objectGUID as the entry holds it (base64 text; empty when absent).
+    pub(crate) fn object_guid<'v>(&self, view: &'v Decoded<'_, '_>) -> &'v str {
+        view.slot(self.index.object_guid)
+            .first()
+            .map_or("", |v| v.text.as_ref())
+    }
+
+    /// The DN and objectGUID of the entry being checked, for a finding on it.
+    pub(crate) fn texts_of(&self, entry: &Entry, view: &Decoded<'_, '_>) -> ObjectTexts {
+        let guid = self.object_guid(view);
+        ObjectTexts {
+            dn: entry.dn.to_string(),
+            guid: (!guid.is_empty()).then(|| guid.to_string()),
+        }
+    }
+
     /// Checks one entry. `scratch` carries the allocation of the decoded-values vector
     /// from one entry to the next (a fresh one per entry costs a malloc/free pair).
     pub(crate) fn check_entry<'e>(
@@ -232,18 +250,10 @@ impl Engine<'_> {
                 limit: None,
             });
         }
-        let (dn_off, dn_len) = part.push_text(&entry.dn)?;
-        let guid = view
-            .slot(self.index.object_guid)
-            .first()
-            .map_or("", |v| v.text.as_ref());
-        // Right after the DN, where `ObjInfo` expects it.
-        let (_, guid_len) = part.push_text(guid)?;
+        let texts = part.push_texts(block, &entry.dn, self.object_guid(view))?;
         let obj = part_index(part.objects.len())?;
         part.objects.push(ObjInfo {
-            dn_off,
-            dn_len,
-            guid_len,
+            texts,
             class,
             line: entry.line,
         });
@@ -499,7 +509,7 @@ impl Engine<'_> {
             attribute_values: Some(new.attribute_values),
             message,
             value_line: new.value_line,
-            ..part.finding_on(new.obj, Reporter::of(rule))
+            ..part.finding_with(new.obj, self.texts_of(entry, view), Reporter::of(rule))
         };
         part.pending.push(Pending {
             finding,

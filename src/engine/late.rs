@@ -6,11 +6,12 @@
 //! settled on the full counts.
 
 use super::index::{self, Holder};
-use super::part::{self, LateRecord, ObjectTexts, Part, Reporter, ValueRecord};
+use super::part::{self, FileChange, LateRecord, ObjectTexts, Part, Reporter, ValueRecord};
 use super::resolve::FKey;
 use super::Engine;
 use crate::checks::Check;
 use crate::findings::{Finding, ValueKind};
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 /// A late record joined to its object: the object (part, index) and the record (part,
@@ -27,8 +28,9 @@ struct Joined {
 type DnKey<'p> = (&'p str, String);
 
 /// Joins each late record to the last object before it in the same input with the same
-/// DN (compared by RDN).
-fn join(parts: &[Part]) -> Vec<Joined> {
+/// DN (compared by RDN). Also gives the parts whose file no longer holds their objects'
+/// DNs (their records stay unjoined).
+fn join(parts: &[Part]) -> (Vec<Joined>, Vec<(usize, FileChange)>) {
     // (input, normalised DN) of every late record.
     let mut wanted: HashMap<DnKey, Vec<(usize, usize, u64)>> = HashMap::new();
     for (pi, p) in parts.iter().enumerate() {
@@ -40,18 +42,40 @@ fn join(parts: &[Part]) -> Vec<Joined> {
         }
     }
     if wanted.is_empty() {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     }
     // Objects with those DNs, in input order (parts are in block order per input).
+    // Each part's DNs are read back (from the file, for DNs kept as places: a second
+    // read of the input, so parts in parallel).
+    type Matches<'p> = (
+        Vec<(DnKey<'p>, (usize, u32, u64))>,
+        Option<(usize, FileChange)>,
+    );
+    let per_part: Vec<Matches> = parts
+        .par_iter()
+        .enumerate()
+        .map(|(pi, p)| {
+            let objs: Vec<u32> = (0..=u32::MAX).take(p.objects.len()).collect();
+            let read = p.read_texts(&objs);
+            let matches = objs
+                .into_iter()
+                .zip(&p.objects)
+                .zip(read.texts)
+                .filter_map(|((oi, o), texts)| {
+                    let key = (&*p.file, crate::dn::normalize(&texts?.dn));
+                    wanted.contains_key(&key).then_some((key, (pi, oi, o.line)))
+                })
+                .collect();
+            (matches, read.changed.map(|c| (pi, c)))
+        })
+        .collect();
     let mut found: HashMap<DnKey, Vec<(usize, u32, u64)>> = HashMap::new();
-    for (pi, p) in parts.iter().enumerate() {
-        let arena = p.arena.unpacked();
-        for (oi, o) in (0..=u32::MAX).zip(&p.objects) {
-            let key = (&*p.file, crate::dn::normalize(&p.texts_in(&arena, oi).dn));
-            if wanted.contains_key(&key) {
-                found.entry(key).or_default().push((pi, oi, o.line));
-            }
+    let mut changed = Vec::new();
+    for (matches, change) in per_part {
+        for (key, object) in matches {
+            found.entry(key).or_default().push(object);
         }
+        changed.extend(change);
     }
     let mut out = Vec::new();
     for (key, records) in &wanted {
@@ -71,7 +95,7 @@ fn join(parts: &[Part]) -> Vec<Joined> {
         }
     }
     out.sort_by_key(|j| (j.record_part, j.record));
-    out
+    (out, changed)
 }
 
 /// An object over a `value_count` rule's limit: ((part, object, rule), count, line of the
@@ -117,7 +141,10 @@ impl Engine<'_> {
     /// into the object's part, so `resolve` sees them), and settles every count. Returns
     /// the findings of both.
     pub(crate) fn settle_late(&self, parts: &mut [Part]) -> Vec<(FKey, Finding)> {
-        let joined = join(parts);
+        let (joined, changed) = join(parts);
+        for (pi, change) in changed {
+            parts[pi].note_change(Some(change));
+        }
         let texts = part::object_texts(parts, joined.iter().map(|j| (j.part, j.obj)));
         let mut out = Vec::new();
         // Late values per (part, object, slot): how many, and the line of the first.
@@ -129,7 +156,10 @@ impl Engine<'_> {
             let p = &parts[j.part];
             let record = &parts[j.record_part].late[j.record];
             let class = p.objects[j.obj as usize].class;
-            let object = texts.get(&(j.part, j.obj)).cloned().unwrap_or_default();
+            // Not read back (the file changed: its parts noted how): left out.
+            let Some(object) = texts.get(&(j.part, j.obj)).cloned() else {
+                continue;
+            };
             let dn = object.dn.clone();
             let key = FKey {
                 part: u32::try_from(j.part).unwrap_or(u32::MAX),
@@ -221,7 +251,7 @@ impl Engine<'_> {
     /// records added; a finding where the total is over the rule's limit.
     fn settle_counts(
         &self,
-        parts: &[Part],
+        parts: &mut [Part],
         extra: &HashMap<(usize, u32, usize), (u32, u64)>,
     ) -> Vec<(FKey, Finding)> {
         // What late records added per (part, object, rule), and the line of the first
@@ -262,11 +292,15 @@ impl Engine<'_> {
         let texts = part::object_texts(parts, over.iter().map(|o| (o.0 .0, o.0 .1)));
         let mut out = Vec::new();
         for ((pi, obj, ri), n, line, max) in over {
+            // Not read back (the file changed: its parts noted how): left out.
+            let Some(object) = texts.get(&(pi, obj)).cloned() else {
+                continue;
+            };
             let detail = format!("holds {n} values; the limit is {max}");
             let mut f = self.late_finding(
                 &parts[pi],
                 obj,
-                texts.get(&(pi, obj)).cloned().unwrap_or_default(),
+                object,
                 ri,
                 &n.to_string(),
                 Some(ValueKind::Count),

@@ -577,8 +577,9 @@ mod tests {
         assert_eq!(found, Ok(Some(1)), "the scan waited for the busy thread");
     }
 
-    /// Duplicates found in a file read by path (values kept as places in the file and
-    /// read back) are those found in the same bytes from memory; a file written to
+    /// Duplicates found in a file read by path (values, DNs and objectGUIDs kept as
+    /// places in the file and read back) are those found in the same bytes from memory,
+    /// where every text is kept as its bytes; a file written to
     /// between the scan and the read-back is told, and no value read from it after the
     /// write is reported, even one whose uniqueness key did not change.
     #[cfg(unix)]

@@ -194,7 +194,7 @@ impl Engine<'_> {
                 None => index::key_hash(ns, key),
                 d => index::key_hash(ns, &index::binary_key(d, key)),
             };
-            let rec = if !key.is_empty() && part.open_guid(obj) == key.as_bytes() {
+            let rec = if !key.is_empty() && self.object_guid(view) == key {
                 part.values.push_object_guid(fallback, line)?
             } else {
                 part.push_value(block, 0, fallback, (line, entry_line), key)?

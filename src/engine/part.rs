@@ -1,6 +1,7 @@
 //! What one block leaves behind once its entries are dropped: the in-scope objects (DN
-//! and objectGUID in an arena), the values held for the uniqueness index, the findings
-//! waiting for the end of the run, counters and diagnostics.
+//! and objectGUID in an arena, or their places in the input file), the values held for
+//! the uniqueness index, the findings waiting for the end of the run, counters and
+//! diagnostics.
 
 use super::index::{Holder, IndexKey};
 use crate::findings::Finding;
@@ -19,15 +20,14 @@ pub(crate) struct Counts {
     pub change: BTreeMap<&'static str, u64>,
 }
 
-/// An in-scope object, kept for reporting duplicates (24 bytes: a million-object run
+/// An in-scope object, kept for reporting duplicates (16 bytes: a million-object run
 /// keeps a million of them).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ObjInfo {
-    /// The DN in the arena, followed by the objectGUID as base64 (the text of an
-    /// `objectGUID::` line; `guid_len` 0 when absent).
-    pub dn_off: u32,
-    pub dn_len: u32,
-    pub guid_len: u32,
+    /// Where the object's texts start in the arena: its DN, then its objectGUID as
+    /// base64 (the text of an `objectGUID::` line; empty when absent), each as its bytes
+    /// or as its place in the block (see [`put_text`]).
+    pub texts: u32,
     pub class: ObjectClass,
     pub line: u64,
 }
@@ -53,7 +53,8 @@ pub(crate) struct Part {
     pub block: usize,
     pub pending: Vec<Pending>,
     pub objects: Vec<ObjInfo>,
-    /// DNs and objectGUIDs of the objects (UTF-8), packed when the block ends.
+    /// DNs and objectGUIDs of the objects, as text or as places in the block (see
+    /// [`put_text`]); packed when the block ends if text makes up half of it.
     pub arena: Packable,
     /// The block's holders until it ends; then they are the run index's.
     pub holders: Vec<Holder>,
@@ -81,6 +82,9 @@ pub(crate) struct Part {
     pub messages: Messages,
     /// Where the block is in its input file, when values can be read back from there.
     pub origin: Option<crate::source::input::Origin>,
+    /// How the file changed since the scan read it, as found when values or texts
+    /// were read back from it.
+    pub file_changed: Option<FileChange>,
 }
 
 /// Finding messages shared while a block is checked: most rules say the same to every
@@ -173,38 +177,32 @@ const OBJECT_GUID: u8 = 2;
 /// [`ValueRecords::push_in_file`]).
 const IN_FILE: u8 = 4;
 
-/// Bytes a block writes while it is checked and packs (LZ4) when it ends: after the
-/// block they are read back rarely and all at once.
+/// Bytes a block writes while it is checked and packs (LZ4) when it ends, if they are
+/// worth it: after the block they are read back rarely and all at once.
 #[derive(Default)]
 pub(crate) struct Packable {
     /// The bytes; LZ4-packed (size prepended) once `packed` is set.
     bytes: Vec<u8>,
     packed: bool,
+    /// How many of the bytes are text (directory values and DNs pack about 3x; places in
+    /// the file, numbers and base64 GUIDs hardly at all).
+    text: usize,
 }
 
 impl Packable {
-    /// The bytes written so far, while the block is checked (empty once packed).
-    pub fn open(&self) -> &[u8] {
-        if self.packed {
-            &[]
-        } else {
-            &self.bytes
-        }
-    }
-
-    /// Appends `data` while the block is checked; where it starts. The end must stay
-    /// addressable with `u32` (see `part_index`).
-    pub fn push(&mut self, data: &[u8]) -> Result<u32, PartFull> {
-        let at = part_index(self.bytes.len())?;
-        part_index(self.bytes.len() + data.len())?;
-        self.bytes.extend_from_slice(data);
-        Ok(at)
-    }
-
+    /// Packs the bytes when text makes up at least half of them (a live source, an
+    /// export written in base64); bytes that are mostly places in the file stay as they
+    /// are, without growth slack: packing them cost time (about 4 % of a scan for a
+    /// block's values and DNs) for little room.
     pub fn pack(&mut self) {
-        if !self.packed {
+        if self.packed {
+            return;
+        }
+        if self.text.saturating_mul(2) >= self.bytes.len() {
             self.bytes = lz4_flex::block::compress_prepend_size(&self.bytes);
             self.packed = true;
+        } else {
+            self.bytes.shrink_to_fit();
         }
     }
 
@@ -225,9 +223,6 @@ impl Packable {
 #[derive(Default)]
 pub(crate) struct ValueRecords {
     block: Packable,
-    /// Bytes of values written as text in `block`: packing pays for those (about 3x)
-    /// but hardly for places in the file (7 bytes that pack about 1.2x).
-    text_bytes: usize,
     /// Records added after the stream (values of late modify records): never packed,
     /// addressed with `LATE` set.
     late: Vec<u8>,
@@ -388,16 +383,28 @@ pub(crate) struct ReadBack {
     pub changed: Option<FileChange>,
 }
 
-/// Fills in the texts of records kept as places in the file: (position in `out`, place
-/// in the block, length). Values close together are read with one call; a file written
+/// Texts read back from their places in a block's file.
+pub(crate) struct PlacesRead {
+    /// In the order the places were asked for: the text, or `None` where the file no
+    /// longer holds text there (or was written to since the scan opened it).
+    pub texts: Vec<Option<String>>,
+    /// How the file changed since the scan, if it did.
+    pub changed: Option<FileChange>,
+}
+
+/// Reads the texts at `places` (place in the block, length) of the block's file (a part
+/// without one gets none). Places close together are read with one call; a file written
 /// to since it was opened gives none (see [`crate::source::input::OpenFile::unchanged`]).
-fn read_in_file(
+pub(crate) fn read_places(
     origin: Option<&crate::source::input::Origin>,
-    mut wanted: Vec<(usize, u64, usize)>,
-    out: &mut ReadBack,
-) {
-    /// Gap between two values up to which one read takes both.
+    places: &[(u64, usize)],
+) -> PlacesRead {
+    /// Gap between two places up to which one read takes both.
     const GAP: u64 = 4096;
+    let mut out = PlacesRead {
+        texts: vec![None; places.len()],
+        changed: None,
+    };
     // The `len` bytes at `pos` of the block, into `buf`.
     let read = |buf: &mut Vec<u8>, pos: u64, len: u64| {
         let o = origin?;
@@ -405,54 +412,73 @@ fn read_in_file(
         buf.resize(usize::try_from(len).ok()?, 0);
         read_at(&o.file.file, buf, o.offset.checked_add(pos)?).ok()
     };
-    wanted.sort_unstable_by_key(|w| w.1);
+    let mut order: Vec<usize> = (0..places.len()).collect();
+    order.sort_unstable_by_key(|&k| places[k].0);
     let mut buf = Vec::new();
     let mut one = Vec::new();
     let mut start = 0;
-    while start < wanted.len() {
-        let first = wanted[start].1;
-        let mut end_pos = first + wanted[start].2 as u64;
+    while start < order.len() {
+        let first = places[order[start]].0;
+        let mut end_pos = first + places[order[start]].1 as u64;
         let mut end = start + 1;
-        while end < wanted.len() && wanted[end].1 <= end_pos + GAP {
-            end_pos = end_pos.max(wanted[end].1 + wanted[end].2 as u64);
+        while end < order.len() && places[order[end]].0 <= end_pos + GAP {
+            let (pos, len) = places[order[end]];
+            end_pos = end_pos.max(pos + len as u64);
             end += 1;
         }
-        let run = &wanted[start..end];
+        let run = &order[start..end];
         start = end;
-        // A run that cannot be read whole (the file is shorter now) is read value by
-        // value, so the values it still holds are kept.
+        // A run that cannot be read whole (the file is shorter now) is read place by
+        // place, so the texts it still holds are kept.
         let whole = read(&mut buf, first, end_pos - first).is_some();
-        for &(k, pos, len) in run {
+        for &k in run {
+            let (pos, len) = places[k];
             let bytes = if whole {
                 let at = usize::try_from(pos - first).unwrap_or(usize::MAX);
                 buf.get(at..at.saturating_add(len))
             } else {
                 read(&mut one, pos, len as u64).map(|()| &one[..])
             };
-            let text = bytes.and_then(|b| std::str::from_utf8(b).ok());
-            let offset = origin.map_or(0, |o| o.offset).saturating_add(pos);
-            match (text, out.records.get_mut(k)) {
-                (Some(text), Some(Some(r))) => {
-                    r.text = text.to_string();
-                    r.file_offset = Some(offset);
-                }
-                (_, Some(r)) => {
-                    *r = None;
+            match bytes.and_then(|b| std::str::from_utf8(b).ok()) {
+                Some(text) => out.texts[k] = Some(text.to_string()),
+                None => {
+                    let offset = origin.map_or(0, |o| o.offset).saturating_add(pos);
                     out.changed = Some(FileChange::At(offset).and_maybe(out.changed));
                 }
-                (_, None) => {}
             }
         }
     }
     // Checked after the reads: what was read before any write since the opening is what
     // the scan read.
     if origin.is_some_and(|o| !o.file.unchanged()) {
-        for &(k, _, _) in &wanted {
-            if let Some(r) = out.records.get_mut(k) {
-                *r = None;
+        out.texts.iter_mut().for_each(|t| *t = None);
+        out.changed = Some(FileChange::Written);
+    }
+    out
+}
+
+/// Fills in the texts of records kept as places in the file: (position in `out`, place
+/// in the block, length). A record whose text the file no longer holds becomes `None`.
+fn read_in_file(
+    origin: Option<&crate::source::input::Origin>,
+    wanted: Vec<(usize, u64, usize)>,
+    out: &mut ReadBack,
+) {
+    let places: Vec<(u64, usize)> = wanted.iter().map(|&(_, pos, len)| (pos, len)).collect();
+    let read = read_places(origin, &places);
+    for ((k, pos, _), text) in wanted.into_iter().zip(read.texts) {
+        if let Some(r) = out.records.get_mut(k) {
+            match (text, r.as_mut()) {
+                (Some(text), Some(record)) => {
+                    record.text = text;
+                    record.file_offset = Some(origin.map_or(0, |o| o.offset).saturating_add(pos));
+                }
+                _ => *r = None,
             }
         }
-        out.changed = Some(FileChange::Written);
+    }
+    if let Some(change) = read.changed {
+        out.changed = Some(change.and_maybe(out.changed));
     }
 }
 
@@ -475,7 +501,7 @@ impl ValueRecords {
         line: u64,
         text: &str,
     ) -> Result<u32, PartFull> {
-        self.text_bytes += text.len();
+        self.block.text += text.len();
         put_record(&mut self.block.bytes, skip, flags(fallback), line, text)
     }
 
@@ -510,17 +536,10 @@ impl ValueRecords {
         put_record(&mut self.late, r.skip, flags(r.fallback), r.line, &r.text).map(|at| at | LATE)
     }
 
-    /// Packs the block's records when values written as text make up at least half of
-    /// them (a live source, an export written in base64); records that are mostly
-    /// places in the file stay as they are, which costs about 9 bytes an object at 1M
-    /// and saves the time of packing them (as much as packing the DNs took).
+    /// Packs the block's records if they are worth it (see [`Packable::pack`]): records
+    /// of places in the file (7 bytes) pack about 1.2x.
     pub fn pack(&mut self) {
-        if self.text_bytes.saturating_mul(2) >= self.block.bytes.len() {
-            self.block.pack();
-        } else {
-            // Kept until the end of the run: without growth slack.
-            self.block.bytes.shrink_to_fit();
-        }
+        self.block.pack();
     }
 
     /// The records at `addrs`, each with the line of its entry (unpacking the block's
@@ -608,9 +627,10 @@ pub(crate) struct ObjectTexts {
 }
 
 /// The DN and objectGUID of objects (part, index) of several parts, each part's arena
-/// unpacked once.
+/// unpacked once. Objects whose texts the file no longer holds are left out, and their
+/// parts note how the file changed (see [`Part::file_changed`]).
 pub(crate) fn object_texts(
-    parts: &[Part],
+    parts: &mut [Part],
     objects: impl IntoIterator<Item = (usize, u32)>,
 ) -> HashMap<(usize, u32), ObjectTexts> {
     let mut wanted: Vec<(usize, u32)> = objects.into_iter().collect();
@@ -618,54 +638,146 @@ pub(crate) fn object_texts(
     wanted.dedup();
     let mut out = HashMap::with_capacity(wanted.len());
     for same_part in wanted.chunk_by(|a, b| a.0 == b.0) {
-        let Some(p) = parts.get(same_part[0].0) else {
+        let pi = same_part[0].0;
+        let Some(p) = parts.get_mut(pi) else {
             continue;
         };
-        let arena = p.arena.unpacked();
-        for &(pi, obj) in same_part {
-            out.insert((pi, obj), p.texts_in(&arena, obj));
+        let objs: Vec<u32> = same_part.iter().map(|w| w.1).collect();
+        let read = p.read_texts(&objs);
+        p.note_change(read.changed);
+        for (obj, texts) in objs.into_iter().zip(read.texts) {
+            if let Some(texts) = texts {
+                out.insert((pi, obj), texts);
+            }
         }
     }
     out
 }
 
+/// Appends `text` to `arena`: its place in the block when `place` is given (text the
+/// parser borrowed from a regular file's block), else its bytes. A varint of the length
+/// with the low bit set for a place comes first, then the place (a varint) or the bytes.
+fn put_text(arena: &mut Packable, text: &str, place: Option<usize>) {
+    let len = text.len() as u64;
+    match place {
+        Some(pos) => {
+            put_varint(&mut arena.bytes, len << 1 | 1);
+            put_varint(&mut arena.bytes, pos as u64);
+        }
+        None => {
+            put_varint(&mut arena.bytes, len << 1);
+            arena.bytes.extend_from_slice(text.as_bytes());
+            arena.text += text.len();
+        }
+    }
+}
+
+/// A text of an object as the arena holds it.
+#[derive(Debug, PartialEq)]
+enum Text<'a> {
+    Here(&'a str),
+    /// `len` bytes at `pos` of the block's file.
+    Place {
+        pos: u64,
+        len: usize,
+    },
+}
+
+/// The text at `at` of an arena; `at` moves past it.
+fn get_text<'a>(arena: &'a [u8], at: &mut usize) -> Option<Text<'a>> {
+    let head = get_varint(arena, at)?;
+    let len = usize::try_from(head >> 1).ok()?;
+    if head & 1 == 1 {
+        let pos = get_varint(arena, at)?;
+        return Some(Text::Place { pos, len });
+    }
+    let end = at.checked_add(len)?;
+    let text = std::str::from_utf8(arena.get(*at..end)?).ok()?;
+    *at = end;
+    Some(Text::Here(text))
+}
+
+/// Texts of a part's objects read back after its block ended.
+pub(crate) struct TextsRead {
+    /// In the order asked for; `None` where the file no longer holds a text (or, only
+    /// through a bug, the arena holds no object there).
+    pub texts: Vec<Option<ObjectTexts>>,
+    pub changed: Option<FileChange>,
+}
+
 impl Part {
-    /// Object `obj`'s objectGUID text while the block is checked (the arena is open).
-    pub fn open_guid(&self, obj: u32) -> &[u8] {
-        self.objects.get(obj as usize).map_or(&[], |o| {
-            let start = o.dn_off.saturating_add(o.dn_len) as usize;
-            self.arena
-                .open()
-                .get(start..start + o.guid_len as usize)
-                .unwrap_or(&[])
-        })
+    /// Adds an in-scope object's DN and objectGUID (empty when absent) to the arena;
+    /// where they start. Texts the parser borrowed from the block of a regular file are
+    /// kept as their places there (DNs read back after the stream only for objects in a
+    /// finding), the rest as their bytes.
+    pub(crate) fn push_texts(
+        &mut self,
+        block: &crate::source::ldif::BlockText<'_>,
+        dn: &str,
+        guid: &str,
+    ) -> Result<u32, PartFull> {
+        let at = part_index(self.arena.bytes.len())?;
+        for text in [dn, guid] {
+            let place = block
+                .offset_of(text.as_bytes())
+                .filter(|_| self.origin.is_some());
+            put_text(&mut self.arena, text, place);
+        }
+        // The next object's start must be addressable too.
+        part_index(self.arena.bytes.len())?;
+        Ok(at)
     }
 
-    /// Object `obj`'s DN and objectGUID in `arena` (this part's, unpacked).
-    pub fn texts_in(&self, arena: &[u8], obj: u32) -> ObjectTexts {
-        let Some(o) = self.objects.get(obj as usize) else {
-            return ObjectTexts::default();
+    /// The DN and objectGUID of objects `objs` (indexes in this part), the arena
+    /// unpacked once and the places read from the part's file together.
+    pub(crate) fn read_texts(&self, objs: &[u32]) -> TextsRead {
+        let arena = self.arena.unpacked();
+        // Per object: its two texts, or where they are in `places`.
+        let mut places: Vec<(u64, usize)> = Vec::new();
+        let mut got: Vec<Option<[Result<String, usize>; 2]>> = Vec::with_capacity(objs.len());
+        for &obj in objs {
+            let Some(o) = self.objects.get(obj as usize) else {
+                got.push(None);
+                continue;
+            };
+            let mut at = o.texts as usize;
+            let mut take = || match get_text(&arena, &mut at)? {
+                Text::Here(t) => Some(Ok(t.to_string())),
+                Text::Place { pos, len } => {
+                    places.push((pos, len));
+                    Some(Err(places.len() - 1))
+                }
+            };
+            got.push(take().zip(take()).map(|(dn, guid)| [dn, guid]));
+        }
+        let mut read = read_places(self.origin.as_ref(), &places);
+        let mut resolve = |t: Result<String, usize>| match t {
+            Ok(t) => Some(t),
+            Err(k) => read.texts.get_mut(k).and_then(Option::take),
         };
-        // Each text was pushed whole from a `str`, so its bytes are UTF-8.
-        let slice = |off: u32, len: u32| {
-            let start = off as usize;
-            arena
-                .get(start..start + len as usize)
-                .and_then(|b| std::str::from_utf8(b).ok())
-                .unwrap_or("")
-        };
-        ObjectTexts {
-            dn: slice(o.dn_off, o.dn_len).to_string(),
-            guid: (o.guid_len > 0)
-                .then(|| slice(o.dn_off.saturating_add(o.dn_len), o.guid_len).to_string()),
+        let texts = got
+            .into_iter()
+            .map(|g| {
+                let [dn, guid] = g?;
+                let (dn, guid) = (resolve(dn)?, resolve(guid)?);
+                Some(ObjectTexts {
+                    dn,
+                    guid: (!guid.is_empty()).then_some(guid),
+                })
+            })
+            .collect();
+        TextsRead {
+            texts,
+            changed: read.changed,
         }
     }
 
-    /// A finding on object `obj` of this part while its block is checked: see
-    /// [`Part::finding_with`].
-    pub(crate) fn finding_on(&self, obj: u32, by: Reporter) -> Finding {
-        let texts = self.texts_in(self.arena.open(), obj);
-        self.finding_with(obj, texts, by)
+    /// Notes that the part's file changed since the scan read it (see
+    /// [`super::resolve::report_changed_files`]).
+    pub(crate) fn note_change(&mut self, change: Option<FileChange>) {
+        if let Some(c) = change {
+            self.file_changed = Some(c.and_maybe(self.file_changed));
+        }
     }
 
     /// A finding on object `obj` of this part, whose DN and objectGUID are `texts`: its
@@ -701,10 +813,6 @@ impl Part {
             state: None,
             exception: None,
         }
-    }
-
-    pub(crate) fn push_text(&mut self, s: &str) -> Result<(u32, u32), PartFull> {
-        Ok((self.arena.push(s.as_bytes())?, part_index(s.len())?))
     }
 
     /// Adds the value record of a unique check's value; its address. A value the parser
@@ -752,7 +860,7 @@ mod tests {
 
     #[test]
     fn what_a_run_keeps_per_object_and_value_stays_small() {
-        assert_eq!(std::mem::size_of::<ObjInfo>(), 24);
+        assert_eq!(std::mem::size_of::<ObjInfo>(), 16);
         assert_eq!(std::mem::size_of::<super::super::index::Holder>(), 16);
     }
 
@@ -902,5 +1010,154 @@ mod tests {
         let kept: Vec<_> = back.records.iter().map(Option::is_some).collect();
         assert_eq!(kept, [false, true, true, false, true]);
         assert_eq!(back.changed, at("Jürgen@contoso.com"));
+    }
+
+    #[test]
+    fn texts_round_trip_as_bytes_and_as_places() {
+        let mut arena = Packable::default();
+        put_text(&mut arena, "CN=Jürgen,DC=contoso,DC=com", None);
+        put_text(&mut arena, "", None);
+        put_text(&mut arena, "x".repeat(200).as_str(), Some(70_000));
+        put_text(&mut arena, "", Some(3));
+        let mut at = 0;
+        let mut next = || get_text(&arena.bytes, &mut at);
+        assert_eq!(next(), Some(Text::Here("CN=Jürgen,DC=contoso,DC=com")));
+        assert_eq!(next(), Some(Text::Here("")));
+        assert_eq!(
+            next(),
+            Some(Text::Place {
+                pos: 70_000,
+                len: 200
+            })
+        );
+        assert_eq!(next(), Some(Text::Place { pos: 3, len: 0 }));
+        assert_eq!(next(), None, "past the end: no text, not a panic");
+        assert_eq!(arena.text, "CN=Jürgen,DC=contoso,DC=com".len());
+        // A length that runs past the arena, or bytes that are not UTF-8, give none.
+        let mut bad = Packable::default();
+        put_varint(&mut bad.bytes, 40 << 1);
+        bad.bytes.extend_from_slice(b"short");
+        assert_eq!(get_text(&bad.bytes, &mut 0), None);
+        let mut bad = Packable::default();
+        put_varint(&mut bad.bytes, 2 << 1);
+        bad.bytes.extend_from_slice(&[0xc3, 0x28]);
+        assert_eq!(get_text(&bad.bytes, &mut 0), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn object_texts_kept_as_places_are_read_back_from_the_file() {
+        use crate::source::input::{OpenFile, Origin};
+        use crate::source::ldif::LdifParser;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.ldif");
+        let mut file = b"# head\n".to_vec();
+        let block_start = file.len();
+        file.extend_from_slice(
+            "dn: CN=Jürgen,DC=contoso,DC=com\nobjectGUID:: AAECAwQFBgcICQoLDA0ODw==\n\n\
+             dn: CN=Ann,DC=contoso,DC=com\n\n"
+                .as_bytes(),
+        );
+        std::fs::write(&path, &file).unwrap();
+        let block = &file[block_start..];
+        let text = std::str::from_utf8(block).unwrap();
+        let slice = |v: &str| {
+            let at = text.find(v).unwrap();
+            &text[at..at + v.len()]
+        };
+        let parser = LdifParser::new("in.ldif", block, 2, false);
+        let bt = parser.block_text();
+        let open = || Origin {
+            file: Arc::new(OpenFile::new(std::fs::File::open(&path).unwrap()).unwrap()),
+            offset: block_start as u64,
+        };
+        let mut part = Part {
+            origin: Some(open()),
+            ..Default::default()
+        };
+        let push = |part: &mut Part, dn: &str, guid: &str| {
+            let texts = part.push_texts(&bt, dn, guid).unwrap();
+            part.objects.push(ObjInfo {
+                texts,
+                class: ObjectClass::User,
+                line: 1,
+            });
+        };
+        // Borrowed from the block: places. A DN decoded from base64 (not in the block):
+        // its bytes.
+        push(
+            &mut part,
+            slice("CN=Jürgen,DC=contoso,DC=com"),
+            slice("AAECAwQFBgcICQoLDA0ODw=="),
+        );
+        push(&mut part, slice("CN=Ann,DC=contoso,DC=com"), "");
+        push(&mut part, "CN=Zoë,DC=contoso,DC=com", "");
+        // Places alone are not worth packing; here the DN kept as bytes is most of the
+        // arena, which is then packed.
+        let mut places = Packable {
+            bytes: part.arena.bytes[..part.objects[2].texts as usize].to_vec(),
+            ..Default::default()
+        };
+        places.pack();
+        assert!(!places.packed);
+        part.arena.pack();
+        assert!(part.arena.packed);
+        let want = |dn: &str, guid: Option<&str>| {
+            Some(ObjectTexts {
+                dn: dn.to_string(),
+                guid: guid.map(str::to_string),
+            })
+        };
+        let read = part.read_texts(&[2, 0, 1, 7]);
+        assert_eq!(read.changed, None);
+        let got: Vec<_> = read
+            .texts
+            .iter()
+            .map(|t| t.as_ref().map(|t| (t.dn.clone(), t.guid.clone())))
+            .collect();
+        let expect: Vec<_> = [
+            want("CN=Zoë,DC=contoso,DC=com", None),
+            want(
+                "CN=Jürgen,DC=contoso,DC=com",
+                Some("AAECAwQFBgcICQoLDA0ODw=="),
+            ),
+            want("CN=Ann,DC=contoso,DC=com", None),
+            None,
+        ]
+        .into_iter()
+        .map(|t| t.map(|t| (t.dn, t.guid)))
+        .collect();
+        assert_eq!(got, expect);
+        // Through `object_texts`, which leaves out what cannot be read and notes why.
+        let mut parts = vec![part];
+        let all = object_texts(&mut parts, [(0, 0), (0, 2)]);
+        assert_eq!(all.len(), 2);
+        assert_eq!(parts[0].file_changed, None);
+        // The file written to since: texts kept as places are not read back (the DN
+        // kept as bytes still is), and the part notes the change.
+        let mut longer = file.clone();
+        longer.extend_from_slice(b"dn: CN=New,DC=contoso,DC=com\n");
+        std::fs::write(&path, &longer).unwrap();
+        let all = object_texts(&mut parts, [(0, 0), (0, 1), (0, 2)]);
+        assert_eq!(all.keys().collect::<Vec<_>>(), [&(0, 2)]);
+        assert_eq!(parts[0].file_changed, Some(FileChange::Written));
+        // A part of a source with no file (a live one) keeps every text as bytes.
+        let mut live = Part::default();
+        let texts = live
+            .push_texts(&bt, slice("CN=Ann,DC=contoso,DC=com"), "")
+            .unwrap();
+        live.objects.push(ObjInfo {
+            texts,
+            class: ObjectClass::User,
+            line: 1,
+        });
+        assert_eq!(live.arena.text, "CN=Ann,DC=contoso,DC=com".len());
+        live.arena.pack();
+        assert!(live.arena.packed);
+        let read = live.read_texts(&[0]);
+        assert_eq!(
+            read.texts[0].as_ref().unwrap().dn,
+            "CN=Ann,DC=contoso,DC=com"
+        );
     }
 }

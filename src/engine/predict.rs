@@ -5,7 +5,7 @@
 //! pass of its own.
 
 use super::decode::Decoded;
-use super::part::{Part, PartFull, Pending, Reporter};
+use super::part::{ObjectTexts, Part, PartFull, Pending, Reporter};
 use super::Engine;
 use crate::findings::{Finding, Related, SourceRef, ValueKind};
 use crate::model::Entry;
@@ -199,7 +199,7 @@ impl Engine<'_> {
             });
         }
         for p in out {
-            self.push_prediction(part, obj, p)?;
+            self.push_prediction(part, obj, self.texts_of(entry, view), p)?;
         }
         Ok(())
     }
@@ -399,7 +399,13 @@ impl Engine<'_> {
         });
     }
 
-    fn push_prediction(&self, part: &mut Part, obj: u32, p: Predicted<'_>) -> Result<(), PartFull> {
+    fn push_prediction(
+        &self,
+        part: &mut Part,
+        obj: u32,
+        texts: ObjectTexts,
+        p: Predicted<'_>,
+    ) -> Result<(), PartFull> {
         if self
             .opts
             .disabled_predictions
@@ -422,7 +428,7 @@ impl Engine<'_> {
             related: p.related,
             message: p.message.into(),
             value_line: p.on.line,
-            ..part.finding_on(obj, by)
+            ..part.finding_with(obj, texts, by)
         };
         part.pending.push(Pending {
             finding,

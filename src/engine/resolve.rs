@@ -235,15 +235,25 @@ fn read_records(
                 })
                 .collect();
             let back = part.values.read(&addrs, part.origin.as_ref());
+            // The holders' objects' texts, each object's once.
+            let mut objs: Vec<u32> = at
+                .iter()
+                .filter_map(|&(_, a)| Some(numbering.split(holders[a].obj)?.1))
+                .collect();
+            objs.sort_unstable();
+            objs.dedup();
+            let texts = part.read_texts(&objs);
             let mut changed = back.changed;
-            let arena = part.arena.unpacked();
+            if let Some(c) = texts.changed {
+                changed = Some(c.and_maybe(changed));
+            }
             let kept = at
                 .iter()
                 .zip(back.records)
                 .filter_map(|(&(_, a), record)| {
                     let holder = holders[a];
                     let (_, obj) = numbering.split(holder.obj)?;
-                    let object = part.texts_in(&arena, obj);
+                    let object = texts.texts[objs.binary_search(&obj).ok()?].clone()?;
                     let mut record = record?;
                     if record.object_guid {
                         record.text = object.guid.clone().unwrap_or_default();
@@ -282,15 +292,15 @@ fn read_records(
     out
 }
 
-/// Reports each input file that changed since the scan read it, once: its duplicates
-/// cannot all be shown.
-fn changed_files(parts: &mut [Part], changed: Vec<(u32, FileChange)>) {
+/// Reports each input file that changed since the scan read it (as its parts noted
+/// when values or texts were read back), once: its findings cannot all be shown.
+pub(super) fn report_changed_files(parts: &mut [Part]) {
     let mut first: Vec<(Arc<str>, FileChange, usize)> = Vec::new();
-    for (pi, change) in changed {
-        let pi = pi as usize;
-        let Some(file) = parts.get(pi).map(|p| p.file.clone()) else {
+    for (pi, p) in parts.iter().enumerate() {
+        let Some(change) = p.file_changed else {
             continue;
         };
+        let file = p.file.clone();
         match first.iter_mut().find(|f| f.0 == file) {
             Some(f) => f.1 = f.1.and(change),
             None => first.push((file, change, pi)),
@@ -300,7 +310,7 @@ fn changed_files(parts: &mut [Part], changed: Vec<(u32, FileChange)>) {
         let how = match change {
             FileChange::Written => "it was written to after it was opened".to_string(),
             FileChange::At(offset) => {
-                format!("byte {offset} no longer holds the value read there")
+                format!("byte {offset} no longer holds the text read there")
             }
         };
         parts[pi].push_diag(crate::model::Diagnostic {
@@ -309,9 +319,9 @@ fn changed_files(parts: &mut [Part], changed: Vec<(u32, FileChange)>) {
             line: 0,
             column: 0,
             message: format!(
-                "the file changed while it was checked ({how}): duplicates of the values \
-                 that had to be read from it again are not reported; check it again when \
-                 nothing writes to it"
+                "the file changed while it was checked ({how}): findings on the values \
+                 and objects that had to be read from it again are not reported; check it \
+                 again when nothing writes to it"
             ),
             limit: None,
         });
@@ -479,7 +489,11 @@ pub(crate) fn resolve(engine: &Engine, parts: &mut [Part]) -> Vec<(FKey, Finding
 
     domain_findings(engine, &numbered, &mut out);
     drop(numbered);
-    changed_files(parts, read.changed);
+    for (pi, change) in read.changed {
+        if let Some(p) = parts.get_mut(pi as usize) {
+            p.note_change(Some(change));
+        }
+    }
 
     // The pending findings are the parts' no longer: moved, not copied (in parallel
     // they were no faster, and the lists they pass through raised the peak memory).
