@@ -99,10 +99,10 @@ pub fn check(def: &CheckDef, binary: bool) -> Result<Check, CheckDefError> {
             attribute: attribute.clone(),
         },
         CheckDef::DomainObjects { max } => Check::DomainObjects { max: *max },
-        CheckDef::Pattern { regex, must_match } => value(Arc::new(Pattern {
-            regex: user_regex(regex).map_err(CheckDefError::Regex)?,
-            must_match: *must_match,
-        })),
+        CheckDef::Pattern { regex, must_match } => value(Arc::new(Pattern::new(
+            user_regex(regex).map_err(CheckDefError::Regex)?,
+            *must_match,
+        ))),
         CheckDef::Required => Check::Required,
         CheckDef::NotBlank => value(Arc::new(NotBlank)),
         CheckDef::Upn { skip } => value(Arc::new(Upn { skip: class(skip)? })),
