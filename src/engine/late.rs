@@ -27,10 +27,20 @@ struct Joined {
 /// An input and a DN normalised by RDN: how late records find their entry.
 type DnKey<'p> = (&'p str, String);
 
+/// Late records joined to their objects, with the texts of those objects.
+struct Joins {
+    joined: Vec<Joined>,
+    /// The DN and objectGUID of every object whose DN a late record names (read once
+    /// here, not again for the findings).
+    texts: HashMap<(usize, u32), ObjectTexts>,
+    /// Parts whose file no longer holds their objects' DNs (their records stay
+    /// unjoined).
+    changed: Vec<(usize, FileChange)>,
+}
+
 /// Joins each late record to the last object before it in the same input with the same
-/// DN (compared by RDN). Also gives the parts whose file no longer holds their objects'
-/// DNs (their records stay unjoined).
-fn join(parts: &[Part]) -> (Vec<Joined>, Vec<(usize, FileChange)>) {
+/// DN (compared by RDN).
+fn join(parts: &[Part]) -> Joins {
     // (input, normalised DN) of every late record.
     let mut wanted: HashMap<DnKey, Vec<(usize, usize, u64)>> = HashMap::new();
     for (pi, p) in parts.iter().enumerate() {
@@ -41,14 +51,19 @@ fn join(parts: &[Part]) -> (Vec<Joined>, Vec<(usize, FileChange)>) {
                 .push((pi, ri, r.line));
         }
     }
+    let mut joins = Joins {
+        joined: Vec::new(),
+        texts: HashMap::new(),
+        changed: Vec::new(),
+    };
     if wanted.is_empty() {
-        return (Vec::new(), Vec::new());
+        return joins;
     }
     // Objects with those DNs, in input order (parts are in block order per input).
     // Each part's DNs are read back (from the file, for DNs kept as places: a second
     // read of the input, so parts in parallel).
     type Matches<'p> = (
-        Vec<(DnKey<'p>, (usize, u32, u64))>,
+        Vec<(DnKey<'p>, (usize, u32, u64), ObjectTexts)>,
         Option<(usize, FileChange)>,
     );
     let per_part: Vec<Matches> = parts
@@ -62,22 +77,24 @@ fn join(parts: &[Part]) -> (Vec<Joined>, Vec<(usize, FileChange)>) {
                 .zip(&p.objects)
                 .zip(read.texts)
                 .filter_map(|((oi, o), texts)| {
-                    let key = (&*p.file, crate::dn::normalize(&texts?.dn));
-                    wanted.contains_key(&key).then_some((key, (pi, oi, o.line)))
+                    let texts = texts?;
+                    let key = (&*p.file, crate::dn::normalize(&texts.dn));
+                    wanted
+                        .contains_key(&key)
+                        .then_some((key, (pi, oi, o.line), texts))
                 })
                 .collect();
             (matches, read.changed.map(|c| (pi, c)))
         })
         .collect();
     let mut found: HashMap<DnKey, Vec<(usize, u32, u64)>> = HashMap::new();
-    let mut changed = Vec::new();
     for (matches, change) in per_part {
-        for (key, object) in matches {
+        for (key, object, texts) in matches {
+            joins.texts.insert((object.0, object.1), texts);
             found.entry(key).or_default().push(object);
         }
-        changed.extend(change);
+        joins.changed.extend(change);
     }
-    let mut out = Vec::new();
     for (key, records) in &wanted {
         let Some(objects) = found.get(key) else {
             continue;
@@ -85,7 +102,7 @@ fn join(parts: &[Part]) -> (Vec<Joined>, Vec<(usize, FileChange)>) {
         for &(rp, ri, line) in records {
             // The entry the record follows: the last one before it.
             if let Some(&(pi, oi, _)) = objects.iter().filter(|o| o.2 < line).max_by_key(|o| o.2) {
-                out.push(Joined {
+                joins.joined.push(Joined {
                     part: pi,
                     obj: oi,
                     record_part: rp,
@@ -94,8 +111,8 @@ fn join(parts: &[Part]) -> (Vec<Joined>, Vec<(usize, FileChange)>) {
             }
         }
     }
-    out.sort_by_key(|j| (j.record_part, j.record));
-    (out, changed)
+    joins.joined.sort_by_key(|j| (j.record_part, j.record));
+    joins
 }
 
 /// An object over a `value_count` rule's limit: ((part, object, rule), count, line of the
@@ -141,11 +158,14 @@ impl Engine<'_> {
     /// into the object's part, so `resolve` sees them), and settles every count. Returns
     /// the findings of both.
     pub(crate) fn settle_late(&self, parts: &mut [Part]) -> Vec<(FKey, Finding)> {
-        let (joined, changed) = join(parts);
+        let Joins {
+            joined,
+            texts,
+            changed,
+        } = join(parts);
         for (pi, change) in changed {
             parts[pi].note_change(Some(change));
         }
-        let texts = part::object_texts(parts, joined.iter().map(|j| (j.part, j.obj)));
         let mut out = Vec::new();
         // Late values per (part, object, slot): how many, and the line of the first.
         let mut extra: HashMap<(usize, u32, usize), (u32, u64)> = HashMap::new();
