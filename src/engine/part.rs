@@ -718,14 +718,25 @@ impl Part {
     ) -> Result<u32, PartFull> {
         let at = part_index(self.arena.bytes.len())?;
         for text in [dn, guid] {
-            let place = block
-                .offset_of(text.as_bytes())
-                .filter(|_| self.origin.is_some());
+            let place = self.place_in_file(block, text);
             put_text(&mut self.arena, text, place);
         }
         // The next object's start must be addressable too.
         part_index(self.arena.bytes.len())?;
         Ok(at)
+    }
+
+    /// Where `text` is in `block`, when the parser borrowed it from there and the block
+    /// is part of a regular file: then it can be kept as that place and read back.
+    #[inline(always)]
+    fn place_in_file(
+        &self,
+        block: &crate::source::ldif::BlockText<'_>,
+        text: &str,
+    ) -> Option<usize> {
+        block
+            .offset_of(text.as_bytes())
+            .filter(|_| self.origin.is_some())
     }
 
     /// The DN and objectGUID of objects `objs` (indexes in this part), the arena
@@ -831,9 +842,9 @@ impl Part {
         (line, entry_line): (u64, u64),
         text: &str,
     ) -> Result<u32, PartFull> {
-        match block
-            .offset_of(text.as_bytes())
-            .filter(|_| !fallback && self.origin.is_some() && line >= entry_line)
+        match self
+            .place_in_file(block, text)
+            .filter(|_| !fallback && line >= entry_line)
         {
             Some(pos) => self
                 .values
