@@ -3,8 +3,12 @@
 //! FIFO or terminal gets a thread of its own that reads ahead (up to one block per
 //! scanning thread): its producer (`zcat`, an export tool) writes only as fast as it is
 //! read and must not wait for a scanning thread to come free.
+//!
+//! A file's SHA-256 is taken from the blocks as the threads hand them back, outside the
+//! reader's lock ([`crate::source::digest`]); a pipe's is taken by its reading thread.
 
-use crate::model::Diagnostic;
+use crate::model::{Diagnostic, DiagnosticLevel};
+use crate::source::digest::{Digest256, FileDigest};
 use crate::source::input::{Block, BlockReader, Buffer};
 use std::io;
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
@@ -25,13 +29,20 @@ struct Reading {
     panicked: bool,
 }
 
-/// An input read to its end: the reader (its sha256 and byte count), what it noticed,
-/// and how reading ended.
+/// An input read to its end: the reader (its byte count), the input's SHA-256, what it
+/// noticed, and how reading ended.
 pub(super) struct Finished {
     pub reader: BlockReader,
+    /// Lowercase hex; `None` when the file changed while it was read (a diagnostic
+    /// says so).
+    pub sha256: Option<String>,
     pub diags: Vec<Diagnostic>,
     pub result: io::Result<()>,
 }
+
+/// A block a thread is done with: its buffer and, when its bytes are the file's, where
+/// they were ([`crate::source::input::Origin`]'s `from` and `offset`).
+pub(super) type Spent = (Buffer, Option<(u64, u64)>);
 
 impl Reading {
     fn new(reader: BlockReader) -> Reading {
@@ -82,6 +93,8 @@ enum Source {
 pub(super) struct Feed {
     source: Mutex<Source>,
     progress: Progress,
+    /// A file's SHA-256, from the blocks handed back.
+    digest: Option<FileDigest>,
 }
 
 /// The read-ahead thread ended in a panic (a bug).
@@ -90,7 +103,8 @@ pub(super) struct ReaderFailed;
 
 impl Feed {
     /// `ahead`: how many blocks a read-ahead thread may have waiting.
-    pub fn new(reader: BlockReader, ahead: usize, progress: Progress) -> Feed {
+    pub fn new(mut reader: BlockReader, ahead: usize, progress: Progress) -> Feed {
+        let mut digest = None;
         let source = if reader.paced_by_producer() {
             let (tx, blocks) = sync_channel::<Block>(ahead.max(1));
             let (spent, spent_rx) = channel::<Buffer>();
@@ -117,17 +131,30 @@ impl Feed {
                 thread,
             }
         } else {
+            if let Some(file) = reader.open_file() {
+                digest = Some(FileDigest::new(file.clone()));
+                reader.defer_digest();
+            }
             Source::Shared(Box::new(Reading::new(reader)))
         };
         Feed {
             source: Mutex::new(source),
             progress,
+            digest,
         }
     }
 
-    /// The next block, after handing back the buffer of the block a thread is done
-    /// with; `None` once the input has ended or failed.
-    pub fn next(&self, spent_buf: Option<Buffer>) -> Option<Block> {
+    /// The next block, after handing back the block a thread is done with; `None` once
+    /// the input has ended or failed.
+    pub fn next(&self, spent: Option<Spent>) -> Option<Block> {
+        // Hashed before the reader's lock is taken: other threads read meanwhile.
+        let mut done = Vec::new();
+        if let Some((buf, place)) = spent {
+            match (&self.digest, place) {
+                (Some(digest), Some((from, offset))) => digest.add(from, offset, buf, &mut done),
+                _ => done.push(buf),
+            }
+        }
         // A poisoned lock means another thread panicked; the panic ends the scan anyway.
         let mut source = self.source.lock().unwrap_or_else(|e| e.into_inner());
         match &mut *source {
@@ -135,7 +162,7 @@ impl Feed {
                 if reading.panicked {
                     return None;
                 }
-                if let Some(buf) = spent_buf {
+                for buf in done {
                     reading.reader.recycle(buf);
                 }
                 // A panic while reading fails this input only, as it did on a reader
@@ -149,7 +176,7 @@ impl Feed {
                 })
             }
             Source::Ahead { blocks, spent, .. } => {
-                if let Some(buf) = spent_buf {
+                for buf in done {
                     // The reader is gone only once the input has ended.
                     let _ = spent.send(buf);
                 }
@@ -175,9 +202,30 @@ impl Feed {
         };
         // A panic leaves no result.
         let result = reading.result.ok_or(ReaderFailed)?;
+        let mut diags = reading.diags;
+        let reader = reading.reader;
+        let sha256 = match self.digest {
+            Some(digest) if reader.digest_deferred() => match digest.finish(reader.bytes_read()) {
+                Digest256::Hex(hex) => Some(hex),
+                Digest256::Changed => {
+                    diags.push(Diagnostic {
+                        level: DiagnosticLevel::Warning,
+                        file: reader.name().to_string(),
+                        line: 0,
+                        column: 0,
+                        message: "the file changed while it was read: its SHA-256 is not given"
+                            .into(),
+                        limit: None,
+                    });
+                    None
+                }
+            },
+            _ => Some(reader.sha256_hex()),
+        };
         Ok(Finished {
-            reader: reading.reader,
-            diags: reading.diags,
+            reader,
+            sha256,
+            diags,
             result,
         })
     }
@@ -206,8 +254,11 @@ mod tests {
         let mut blocks: Vec<(usize, Vec<u8>)> = pool
             .broadcast(|_| {
                 let mut got = Vec::new();
-                while let Some(b) = feed.next(None) {
+                let mut spent = None;
+                while let Some(b) = feed.next(spent.take()) {
                     got.push((b.index, b.data.to_vec()));
+                    let place = b.origin.as_ref().map(|o| (o.from, o.offset));
+                    spent = Some((b.data, place));
                 }
                 got
             })
@@ -230,7 +281,11 @@ mod tests {
         let (from_file, reading) = drain(Feed::new(file, 2, None));
         assert_eq!(from_file, data);
         assert!(reading.result.is_ok());
-        let file_sha = reading.reader.sha256_hex();
+        // Taken from the blocks handed back, not by the reader.
+        assert!(reading.reader.digest_deferred());
+        let file_sha = reading.sha256.clone().unwrap();
+        use sha2::Digest;
+        assert_eq!(file_sha, crate::text::hex(&sha2::Sha256::digest(&data)));
 
         // The pipe from a child's standard output (`std::io::pipe` is newer than the
         // crate's minimum Rust).
@@ -247,6 +302,7 @@ mod tests {
         assert!(child.wait().unwrap().success());
         assert_eq!(from_pipe, data);
         assert!(reading.result.is_ok());
-        assert_eq!(reading.reader.sha256_hex(), file_sha);
+        assert!(!reading.reader.digest_deferred());
+        assert_eq!(reading.sha256, Some(file_sha));
     }
 }

@@ -267,8 +267,9 @@ impl<'r> Engine<'r> {
             for _ in 0..threads {
                 scope.spawn(|_| {
                     let mut mine = Vec::new();
-                    let mut spent: Option<Buffer> = None;
+                    let mut spent: Option<feed::Spent> = None;
                     while let Some(block) = feed.next(spent.take()) {
+                        let place = block.origin.as_ref().map(|o| (o.from, o.offset));
                         let (mut part, buf) = self.check_block(&name, block);
                         if !part.diags.is_empty() || part.unlisted.total() > 0 {
                             let mut listed = listed.lock().unwrap_or_else(|e| e.into_inner());
@@ -283,7 +284,7 @@ impl<'r> Engine<'r> {
                             }
                         }
                         mine.push(part);
-                        spent = Some(buf);
+                        spent = Some((buf, place));
                     }
                     parts
                         .lock()
@@ -295,6 +296,7 @@ impl<'r> Engine<'r> {
         let mut parts: Vec<Part> = parts.into_inner().unwrap_or_else(|e| e.into_inner());
         let feed::Finished {
             reader,
+            sha256,
             diags: reader_diags,
             result,
         } = feed.finish().map_err(|feed::ReaderFailed| InputError {
@@ -323,7 +325,7 @@ impl<'r> Engine<'r> {
             .sum();
         let summary = InputSummary {
             path: name,
-            sha256: Some(reader.sha256_hex()),
+            sha256,
             bytes: reader.bytes_read(),
             entries,
             change_records,

@@ -337,18 +337,6 @@ fn get_record(bytes: &[u8], at: usize) -> Option<Stored> {
     Some(Stored::Text(record))
 }
 
-/// Reads `buf.len()` bytes at `offset` of `file` (without moving a shared cursor).
-#[cfg(unix)]
-fn read_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
-    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
-}
-
-#[cfg(not(unix))]
-fn read_at(_: &std::fs::File, _: &mut [u8], _: u64) -> std::io::Result<()> {
-    // Blocks carry no origin here (see `BlockReader::open`): never reached.
-    Err(std::io::ErrorKind::Unsupported.into())
-}
-
 /// How a part's input file was found changed when its values were read back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum FileChange {
@@ -410,7 +398,7 @@ pub(crate) fn read_places(
         let o = origin?;
         buf.clear();
         buf.resize(usize::try_from(len).ok()?, 0);
-        read_at(&o.file.file, buf, o.offset.checked_add(pos)?).ok()
+        o.file.read_at(buf, o.offset.checked_add(pos)?).ok()
     };
     let mut order: Vec<usize> = (0..places.len()).collect();
     order.sort_unstable_by_key(|&k| places[k].0);
@@ -965,6 +953,7 @@ mod tests {
         let open = || Origin {
             file: Arc::new(OpenFile::new(std::fs::File::open(&path).unwrap()).unwrap()),
             offset: block_start as u64,
+            from: block_start as u64,
         };
         let origin = open();
         let ask: Vec<(u32, u64)> = [addrs[2], text, addrs[0], addrs[1], addrs[3]]
@@ -1081,6 +1070,7 @@ mod tests {
         let open = || Origin {
             file: Arc::new(OpenFile::new(std::fs::File::open(&path).unwrap()).unwrap()),
             offset: block_start as u64,
+            from: block_start as u64,
         };
         let mut part = Part {
             origin: Some(open()),

@@ -126,6 +126,9 @@ pub struct Origin {
     pub file: Arc<OpenFile>,
     /// Offset of the block's first byte in the file.
     pub offset: u64,
+    /// Where the block before it ended: the bytes from there up to `offset` (a BOM, a
+    /// record too long to check) are in no block.
+    pub from: u64,
 }
 
 /// An input file opened by path, with what its metadata said when it was opened: the
@@ -140,6 +143,18 @@ impl OpenFile {
     pub fn new(file: File) -> io::Result<OpenFile> {
         let stamp = FileStamp::of(&file.metadata()?);
         Ok(OpenFile { file, stamp })
+    }
+
+    /// Reads `buf.len()` bytes at `offset` (without moving the shared cursor).
+    #[cfg(unix)]
+    pub fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        std::os::unix::fs::FileExt::read_exact_at(&self.file, buf, offset)
+    }
+
+    #[cfg(not(unix))]
+    pub fn read_at(&self, _: &mut [u8], _: u64) -> io::Result<()> {
+        // Blocks carry no origin here (see `BlockReader::open`): never reached.
+        Err(io::ErrorKind::Unsupported.into())
     }
 
     /// The file's size and times are still those it had when it was opened. A write
@@ -189,17 +204,21 @@ impl Read for SharedFile {
     }
 }
 
-/// Reads the raw input, hashing and counting every byte.
+/// Reads the raw input, counting every byte and hashing it (unless the hash is taken
+/// from the blocks, see [`super::digest`]).
 struct Hashing {
     inner: Box<dyn Read + Send>,
     hasher: Sha256,
+    hash: bool,
     count: u64,
 }
 
 impl Read for Hashing {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
+        if self.hash {
+            self.hasher.update(&buf[..n]);
+        }
         self.count += n as u64;
         Ok(n)
     }
@@ -223,6 +242,15 @@ impl Stream {
             Stream::Start(h) => Some(h),
             Stream::Plain(r) => Some(r.get_ref().1),
             Stream::Gzip(g) => Some(g.get_ref().get_ref().1),
+            Stream::Gone => None,
+        }
+    }
+
+    fn hashing_mut(&mut self) -> Option<&mut Hashing> {
+        match self {
+            Stream::Start(h) => Some(h),
+            Stream::Plain(r) => Some(r.get_mut().1),
+            Stream::Gzip(g) => Some(g.get_mut().get_mut().1),
             Stream::Gone => None,
         }
     }
@@ -273,6 +301,11 @@ pub struct BlockReader {
     /// Offset in the file of `buf[0]`, while `buf` holds the file's bytes unchanged
     /// (`None` for gzip, UTF-16 and inputs that are not files).
     buf_offset: Option<u64>,
+    /// Offset in the file where the last block handed out ended.
+    blocks_end: u64,
+    /// The SHA-256 is to be taken from the blocks, not while reading, where they are
+    /// the file's bytes ([`BlockReader::defer_digest`]).
+    defer_digest: bool,
 }
 
 /// Standard input redirected from a regular file (`< export.ldif`), not a pipe.
@@ -526,6 +559,7 @@ impl BlockReader {
             stream: Stream::Start(Hashing {
                 inner: r,
                 hasher: Sha256::new(),
+                hash: true,
                 count: 0,
             }),
             started: false,
@@ -543,7 +577,28 @@ impl BlockReader {
             paced: false,
             file: None,
             buf_offset: None,
+            blocks_end: 0,
+            defer_digest: false,
         }
+    }
+
+    /// The file being read, when it is a regular file opened by path.
+    pub fn open_file(&self) -> Option<&Arc<OpenFile>> {
+        self.file.as_ref()
+    }
+
+    /// Asks that the SHA-256 be left to a [`super::digest::FileDigest`] fed with the
+    /// blocks, where blocks are the file's bytes (their [`Origin`] is set): then
+    /// [`BlockReader::digest_deferred`] is true and [`BlockReader::sha256_hex`] is not
+    /// the input's. Call before the first block.
+    pub fn defer_digest(&mut self) {
+        self.defer_digest = !self.started && self.file.is_some();
+    }
+
+    /// True when the blocks, not the reader, give the SHA-256 (see
+    /// [`BlockReader::defer_digest`]); known once the first block is read.
+    pub fn digest_deferred(&self) -> bool {
+        self.defer_digest && self.buf_offset.is_some()
     }
 
     pub fn name(&self) -> &str {
@@ -565,7 +620,7 @@ impl BlockReader {
     }
 
     /// After EOF: SHA-256 (lowercase hex) of the raw bytes as read from the input (before
-    /// gunzip).
+    /// gunzip), unless [`BlockReader::digest_deferred`].
     pub fn sha256_hex(&self) -> String {
         let digest = match self.stream.hashing() {
             Some(h) => h.hasher.clone().finalize(),
@@ -614,6 +669,11 @@ impl BlockReader {
             self.utf16 = Some(dec);
         } else {
             self.buf.extend_from_slice(&head);
+        }
+        if self.digest_deferred() {
+            if let Some(h) = self.stream.hashing_mut() {
+                h.hash = false;
+            }
         }
         Ok(())
     }
@@ -667,10 +727,14 @@ impl BlockReader {
     /// The bytes that were at the front of `buf`, as a block.
     fn emit(&mut self, data: Buffer) -> Block {
         let origin = match (&self.file, self.buf_offset) {
-            (Some(file), Some(offset)) => Some(Origin {
-                file: file.clone(),
-                offset,
-            }),
+            (Some(file), Some(offset)) => {
+                let from = std::mem::replace(&mut self.blocks_end, offset + data.len() as u64);
+                Some(Origin {
+                    file: file.clone(),
+                    offset,
+                    from,
+                })
+            }
             _ => None,
         };
         self.advance(data.len());

@@ -8,7 +8,8 @@
 //!    magic bytes, strips a UTF-8 BOM or transcodes UTF-16, and cuts the byte stream into
 //!    blocks of about 1 MiB, each ending just after a blank line
 //!    (a record boundary). Line numbers are counted so that every block knows the line of
-//!    its first byte, and the raw bytes are hashed (SHA-256) on the way.
+//!    its first byte. The raw bytes are hashed (SHA-256): a regular file's from the
+//!    blocks as the workers hand them back ([`digest`]), other inputs' on the way.
 //! 2. Workers parse blocks in parallel with an [`ldif::LdifParser`] each. Because blocks
 //!    are record-aligned, a block parses on its own; entries borrow from the block's
 //!    buffer (zero-copy) and are checked and dropped before the block is freed.
@@ -16,6 +17,7 @@
 //! Problems with the input are [`Diagnostic`](crate::model::Diagnostic)s with file, line
 //! and column; a malformed record is skipped and reading goes on.
 
+pub mod digest;
 pub mod input;
 pub mod ldap;
 pub mod ldif;
