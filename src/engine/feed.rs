@@ -40,9 +40,12 @@ pub(super) struct Finished {
     pub result: io::Result<()>,
 }
 
-/// A block a thread is done with: its buffer and, when its bytes are the file's, where
-/// they were ([`crate::source::input::Origin`]'s `from` and `offset`).
-pub(super) type Spent = (Buffer, Option<(u64, u64)>);
+/// Where a block's bytes were in the file ([`crate::source::input::Origin`]'s `from` and
+/// `offset`), when the digest is still owed them.
+pub(super) type Owed = Option<(u64, u64)>;
+
+/// A block a thread is done with: its buffer, and what [`Feed::next`] said of it.
+pub(super) type Spent = (Buffer, Owed);
 
 impl Reading {
     fn new(reader: BlockReader) -> Reading {
@@ -145,13 +148,42 @@ impl Feed {
     }
 
     /// The next block, after handing back the block a thread is done with; `None` once
-    /// the input has ended or failed.
-    pub fn next(&self, spent: Option<Spent>) -> Option<Block> {
-        // Hashed before the reader's lock is taken: other threads read meanwhile.
+    /// the input has ended or failed. A block's bytes are hashed at once when they come
+    /// next (still in the cache); otherwise the digest is owed them when the block is
+    /// handed back.
+    pub fn next(&self, spent: Option<Spent>) -> Option<(Block, Owed)> {
         let mut done = Vec::new();
-        if let Some((buf, place)) = spent {
-            match (&self.digest, place) {
-                (Some(digest), Some((from, offset))) => digest.add(from, offset, buf, &mut done),
+        let block = self.read(spent, &mut done)?;
+        let Some((digest, o)) = self.digest.as_ref().zip(block.origin.as_ref()) else {
+            return Some((block, None));
+        };
+        let owed = !digest.hash_now(o.from, o.offset, &block.data, &mut done);
+        if !done.is_empty() {
+            self.recycle(done);
+        }
+        let place = (o.from, o.offset);
+        Some((block, owed.then_some(place)))
+    }
+
+    /// Hands buffers back to the reader.
+    fn recycle(&self, done: Vec<Buffer>) {
+        let mut source = self.source.lock().unwrap_or_else(|e| e.into_inner());
+        match &mut *source {
+            Source::Shared(reading) => done.into_iter().for_each(|b| reading.reader.recycle(b)),
+            Source::Ahead { spent, .. } => {
+                for buf in done {
+                    let _ = spent.send(buf);
+                }
+            }
+        }
+    }
+
+    /// The next block from the reader.
+    fn read(&self, spent: Option<Spent>, done: &mut Vec<Buffer>) -> Option<Block> {
+        // Hashed before the reader's lock is taken: other threads read meanwhile.
+        if let Some((buf, owed)) = spent {
+            match (&self.digest, owed) {
+                (Some(digest), Some((from, offset))) => digest.add(from, offset, buf, done),
                 _ => done.push(buf),
             }
         }
@@ -162,7 +194,7 @@ impl Feed {
                 if reading.panicked {
                     return None;
                 }
-                for buf in done {
+                for buf in done.drain(..) {
                     reading.reader.recycle(buf);
                 }
                 // A panic while reading fails this input only, as it did on a reader
@@ -176,7 +208,7 @@ impl Feed {
                 })
             }
             Source::Ahead { blocks, spent, .. } => {
-                for buf in done {
+                for buf in done.drain(..) {
                     // The reader is gone only once the input has ended.
                     let _ = spent.send(buf);
                 }
@@ -255,10 +287,9 @@ mod tests {
             .broadcast(|_| {
                 let mut got = Vec::new();
                 let mut spent = None;
-                while let Some(b) = feed.next(spent.take()) {
+                while let Some((b, owed)) = feed.next(spent.take()) {
                     got.push((b.index, b.data.to_vec()));
-                    let place = b.origin.as_ref().map(|o| (o.from, o.offset));
-                    spent = Some((b.data, place));
+                    spent = Some((b.data, owed));
                 }
                 got
             })

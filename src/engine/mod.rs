@@ -268,8 +268,7 @@ impl<'r> Engine<'r> {
                 scope.spawn(|_| {
                     let mut mine = Vec::new();
                     let mut spent: Option<feed::Spent> = None;
-                    while let Some(block) = feed.next(spent.take()) {
-                        let place = block.origin.as_ref().map(|o| (o.from, o.offset));
+                    while let Some((block, owed)) = feed.next(spent.take()) {
                         let (mut part, buf) = self.check_block(&name, block);
                         if !part.diags.is_empty() || part.unlisted.total() > 0 {
                             let mut listed = listed.lock().unwrap_or_else(|e| e.into_inner());
@@ -284,7 +283,7 @@ impl<'r> Engine<'r> {
                             }
                         }
                         mine.push(part);
-                        spent = Some((buf, place));
+                        spent = Some((buf, owed));
                     }
                     parts
                         .lock()

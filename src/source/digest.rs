@@ -78,6 +78,31 @@ impl FileDigest {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// A block just read, hashed at once if it comes next and no other thread is
+    /// hashing (its bytes are still in the cache); false when it is to be handed back
+    /// with [`FileDigest::add`] once it is scanned.
+    pub fn hash_now(&self, from: u64, offset: u64, data: &[u8], done: &mut Vec<Buffer>) -> bool {
+        let mut st = self.lock();
+        if st.at != from {
+            return false;
+        }
+        let Some(mut hasher) = st.hasher.take() else {
+            return false;
+        };
+        st.at = offset + data.len() as u64;
+        drop(st);
+        let mut reread = Reread::default();
+        reread.bytes(&self.file, &mut hasher, from, offset);
+        hasher.update(data);
+        let mut st = self.lock();
+        st.short |= reread.short;
+        st.reread |= reread.any;
+        st.hasher = Some(hasher);
+        // Blocks handed back meanwhile that come next.
+        self.hash_ready(st, done);
+        true
+    }
+
     /// A scanned block: `buf` holds the file's bytes at `offset`, and the bytes from
     /// `from` (where the block before it ended) up to `offset` are in no block. The
     /// buffers whose bytes are hashed (this one or others) are pushed to `done`.
@@ -219,8 +244,9 @@ mod tests {
     }
 
     /// Hands back the blocks in `order` (indexes into `blocks`; those left out are never
-    /// handed back) and finishes.
-    fn digest(reader: &BlockReader, blocks: Vec<Block>, order: &[usize]) -> Digest256 {
+    /// handed back) and finishes. `now`: each is offered to `hash_now` first, as a
+    /// thread does when it takes the block.
+    fn digest(reader: &BlockReader, blocks: Vec<Block>, order: &[usize], now: bool) -> Digest256 {
         let file = reader.open_file().unwrap().clone();
         let d = FileDigest::new(file);
         let mut blocks: Vec<Option<Block>> = blocks.into_iter().map(Some).collect();
@@ -228,7 +254,11 @@ mod tests {
         for &k in order {
             let b = blocks[k].take().unwrap();
             let o = b.origin.as_ref().unwrap();
-            d.add(o.from, o.offset, b.data, &mut done);
+            if now && d.hash_now(o.from, o.offset, &b.data, &mut done) {
+                done.push(b.data);
+            } else {
+                d.add(o.from, o.offset, b.data, &mut done);
+            }
         }
         assert!(done.len() <= order.len());
         d.finish(reader.bytes_read())
@@ -293,12 +323,15 @@ mod tests {
                 swapped.dedup();
                 // One block never handed back (its bytes are read again).
                 let missing: Vec<usize> = (0..n).filter(|&k| k != n / 2).collect();
-                for order in [&forward, &backward, &swapped, &missing] {
+                for (order, now) in [&forward, &backward, &swapped, &missing]
+                    .into_iter()
+                    .flat_map(|o| [(o, false), (o, true)])
+                {
                     let (reader, blocks) = read(&path, block_size, 8192);
                     assert_eq!(
-                        hex(digest(&reader, blocks, order)),
+                        hex(digest(&reader, blocks, order, now)),
                         want,
-                        "{name} {block_size} {order:?}"
+                        "{name} {block_size} {now} {order:?}"
                     );
                 }
             }
@@ -322,7 +355,7 @@ mod tests {
         let n = blocks.len();
         shorten();
         assert_eq!(
-            hex(digest(&reader, blocks, &(0..n).collect::<Vec<_>>())),
+            hex(digest(&reader, blocks, &(0..n).collect::<Vec<_>>(), true)),
             want
         );
         // A block to read again, from a file now shorter.
@@ -330,14 +363,17 @@ mod tests {
         let (reader, blocks) = read(&path, 1000, 8192);
         shorten();
         assert!(matches!(
-            digest(&reader, blocks, &[0, 2]),
+            digest(&reader, blocks, &[0, 2], true),
             Digest256::Changed
         ));
         // Or written to, same length.
         std::fs::write(&path, &bytes).unwrap();
         let (reader, blocks) = read(&path, 1000, 8192);
         std::fs::write(&path, bytes.to_ascii_uppercase()).unwrap();
-        assert!(matches!(digest(&reader, blocks, &[1]), Digest256::Changed));
+        assert!(matches!(
+            digest(&reader, blocks, &[1], false),
+            Digest256::Changed
+        ));
     }
 
     #[test]
