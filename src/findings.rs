@@ -320,7 +320,8 @@ pub struct InputSummary {
     /// As the user named it (`-` for stdin).
     pub path: String,
     /// sha256 of the bytes as read (before gzip decompression); for a live source, of the
-    /// LDIF stream it was turned into (= the `--snapshot` file); null for an input that failed.
+    /// LDIF stream it was turned into (= the `--snapshot` file); null for an input that
+    /// failed, or for a file written to while it was read (a warning says so).
     pub sha256: Option<String>,
     pub bytes: u64,
     /// Content and `changetype: add` records read as objects.

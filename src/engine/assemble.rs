@@ -91,15 +91,14 @@ impl Engine<'_> {
         };
         let mut error_objs = rustc_hash::FxHashSet::default();
         let mut any_objs = rustc_hash::FxHashSet::default();
-        // Change records per input, now that late modify records joined their entries.
+        // Change records per input, now that late modify records joined their entries
+        // (an input that failed left no parts: it keeps its zero).
         for i in &mut summary.inputs {
-            if i.sha256.is_some() {
-                i.change_records = parts
-                    .iter()
-                    .filter(|p| *p.file == *i.path)
-                    .map(|p| p.counts.change.values().sum::<u64>())
-                    .sum();
-            }
+            i.change_records = parts
+                .iter()
+                .filter(|p| *p.file == *i.path)
+                .map(|p| p.counts.change.values().sum::<u64>())
+                .sum();
         }
         for p in &parts {
             summary.objects_read += p.counts.objects_read;

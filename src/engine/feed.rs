@@ -98,6 +98,9 @@ pub(super) struct Feed {
     progress: Progress,
     /// A file's SHA-256, from the blocks handed back.
     digest: Option<FileDigest>,
+    /// Buffers hashed after a block was taken, for the reader the next time its lock is
+    /// taken (not a second time for them).
+    hashed: Mutex<Vec<Buffer>>,
 }
 
 /// The read-ahead thread ended in a panic (a bug).
@@ -144,6 +147,7 @@ impl Feed {
             source: Mutex::new(source),
             progress,
             digest,
+            hashed: Mutex::new(Vec::new()),
         }
     }
 
@@ -159,23 +163,13 @@ impl Feed {
         };
         let owed = !digest.hash_now(o.from, o.offset, &block.data, &mut done);
         if !done.is_empty() {
-            self.recycle(done);
+            self.hashed
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .append(&mut done);
         }
         let place = (o.from, o.offset);
         Some((block, owed.then_some(place)))
-    }
-
-    /// Hands buffers back to the reader.
-    fn recycle(&self, done: Vec<Buffer>) {
-        let mut source = self.source.lock().unwrap_or_else(|e| e.into_inner());
-        match &mut *source {
-            Source::Shared(reading) => done.into_iter().for_each(|b| reading.reader.recycle(b)),
-            Source::Ahead { spent, .. } => {
-                for buf in done {
-                    let _ = spent.send(buf);
-                }
-            }
-        }
     }
 
     /// The next block from the reader.
@@ -194,6 +188,7 @@ impl Feed {
                 if reading.panicked {
                     return None;
                 }
+                done.append(&mut self.hashed.lock().unwrap_or_else(|e| e.into_inner()));
                 for buf in done.drain(..) {
                     reading.reader.recycle(buf);
                 }
@@ -236,23 +231,11 @@ impl Feed {
         let result = reading.result.ok_or(ReaderFailed)?;
         let mut diags = reading.diags;
         let reader = reading.reader;
-        let sha256 = match self.digest {
-            Some(digest) if reader.digest_deferred() => match digest.finish(reader.bytes_read()) {
-                Digest256::Hex(hex) => Some(hex),
-                Digest256::Changed => {
-                    diags.push(Diagnostic {
-                        level: DiagnosticLevel::Warning,
-                        file: reader.name().to_string(),
-                        line: 0,
-                        column: 0,
-                        message: "the file changed while it was read: its SHA-256 is not given"
-                            .into(),
-                        limit: None,
-                    });
-                    None
-                }
-            },
-            _ => Some(reader.sha256_hex()),
+        let sha256 = if result.is_err() {
+            // A failed input is not reported: nothing to hash.
+            None
+        } else {
+            sha256_of(self.digest, &reader, &mut diags)
         };
         Ok(Finished {
             reader,
@@ -261,6 +244,32 @@ impl Feed {
             result,
         })
     }
+}
+
+/// The input's SHA-256: from the blocks if the reader left it to them, else the
+/// reader's; `None`, with a warning in `diags`, when the blocks could not give it.
+fn sha256_of(
+    digest: Option<FileDigest>,
+    reader: &BlockReader,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    let Some(digest) = digest.filter(|_| reader.digest_deferred()) else {
+        return Some(reader.sha256_hex());
+    };
+    let why = match digest.finish(reader.bytes_read()) {
+        Digest256::Hex(hex) => return Some(hex),
+        Digest256::Changed => "the file changed while it was read",
+        Digest256::Lost => "hashing stopped on an internal error",
+    };
+    diags.push(Diagnostic {
+        level: DiagnosticLevel::Warning,
+        file: reader.name().to_string(),
+        line: 0,
+        column: 0,
+        message: format!("{why}: its SHA-256 is not given"),
+        limit: None,
+    });
+    None
 }
 
 #[cfg(test)]

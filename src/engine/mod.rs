@@ -469,6 +469,76 @@ mod tests {
         assert_eq!(report_one, report_two);
     }
 
+    /// A file written to while it is read gives no sha256 when bytes had to be read
+    /// again for it (here its BOM), says so, and is otherwise reported as read.
+    #[test]
+    fn a_file_written_to_while_read_has_no_sha256_and_a_warning() {
+        use sha2::Digest;
+        let rules = crate::rules::RuleSet::builtin().unwrap();
+        let mut ldif = b"\xef\xbb\xbf".to_vec();
+        for i in 0..400 {
+            ldif.extend(
+                format!(
+                    "dn: CN=u{i},OU=People,DC=corp,DC=example\nobjectClass: user\n\
+                     userPrincipalName: u{i}@corp.example\n\n"
+                )
+                .bytes(),
+            );
+        }
+        // A modify record for an object that is not in the file: counted, not joined.
+        ldif.extend(
+            b"dn: CN=gone,DC=corp,DC=example\nchangetype: modify\nadd: mail\nmail: a@b\n-\n\n",
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.ldif");
+        std::fs::write(&path, &ldif).unwrap();
+        let name = path.to_str().unwrap().to_string();
+        let run = |touch: bool| {
+            let touched = path.clone();
+            let opts = ScanOptions {
+                block_size: 4096,
+                // Each block read: a write that leaves the bytes as they were.
+                progress: Some(Arc::new(move |_| {
+                    if touch {
+                        std::fs::File::options()
+                            .write(true)
+                            .open(&touched)
+                            .unwrap()
+                            .set_modified(std::time::SystemTime::UNIX_EPOCH)
+                            .unwrap();
+                    }
+                })),
+                ..Default::default()
+            };
+            let input = Input::open(&name, opts.block_size).unwrap();
+            scan(vec![input], &rules, &opts).unwrap()
+        };
+        let untouched = run(false);
+        let touched = run(true);
+        let want = crate::text::hex(&sha2::Sha256::digest(&ldif));
+        assert_eq!(untouched.summary.inputs[0].sha256.as_deref(), Some(&*want));
+        assert!(
+            untouched.diagnostics.is_empty(),
+            "{:?}",
+            untouched.diagnostics
+        );
+        let i = &touched.summary.inputs[0];
+        assert_eq!(i.sha256, None);
+        assert_eq!((i.entries, i.change_records), (400, 1));
+        assert_eq!(i.bytes, ldif.len() as u64);
+        let warned: Vec<_> = touched
+            .diagnostics
+            .iter()
+            .filter(|d| d.message == "the file changed while it was read: its SHA-256 is not given")
+            .collect();
+        assert_eq!(warned.len(), 1, "{:?}", touched.diagnostics);
+        assert_eq!(warned[0].file, name);
+        assert_eq!(
+            serde_json::to_string(&untouched.findings).unwrap(),
+            serde_json::to_string(&touched.findings).unwrap()
+        );
+    }
+
     #[test]
     fn permute_puts_each_element_where_the_order_says() {
         for order in [

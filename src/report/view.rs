@@ -189,7 +189,7 @@ pub struct RuleCountView {
 #[derive(Debug, Clone, Serialize)]
 pub struct InputView {
     pub path: String,
-    /// Null for live sources.
+    /// Null for an input that failed or a file written to while it was read.
     pub sha256: Option<String>,
     pub bytes: u64,
     pub entries: u64,

@@ -56,6 +56,8 @@ pub enum Digest256 {
     Hex(String),
     /// The file changed while it was read: its bytes now are not the bytes scanned.
     Changed,
+    /// Hashing stopped on an internal error (a panic while hashing).
+    Lost,
 }
 
 impl FileDigest {
@@ -172,15 +174,15 @@ impl FileDigest {
     pub fn finish(self, total: u64) -> Digest256 {
         let mut st = self.state.into_inner().unwrap_or_else(|e| e.into_inner());
         let Some(mut hasher) = st.hasher.take() else {
-            // A thread panicked while hashing: the digest is lost.
-            return Digest256::Changed;
+            // A thread panicked while hashing.
+            return Digest256::Lost;
         };
         let mut reread = Reread::default();
         let mut at = st.at;
         for span in std::mem::take(&mut st.waiting).into_values() {
             if span.from < at {
                 // Cannot happen: spans do not overlap.
-                return Digest256::Changed;
+                return Digest256::Lost;
             }
             reread.bytes(&self.file, &mut hasher, at, span.offset);
             match &span.buf {
@@ -268,6 +270,7 @@ mod tests {
         match d {
             Digest256::Hex(h) => h,
             Digest256::Changed => "changed".into(),
+            Digest256::Lost => "lost".into(),
         }
     }
 
