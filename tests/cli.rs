@@ -180,6 +180,88 @@ fn stdin_and_gzip_inputs_give_the_same_findings_as_the_file() {
     assert_eq!(v["summary"]["inputs"][0]["path"], "-");
 }
 
+/// Standard input redirected from a file is read as that file is (its values read back
+/// from it after the stream, its sha256 taken from the blocks), from where stdin stands:
+/// the same findings and digest as a file holding the bytes from there on.
+#[test]
+fn stdin_redirected_from_a_file_is_read_from_where_it_stands() {
+    use sha2::Digest;
+    use std::io::{Seek, SeekFrom};
+    let data = std::fs::read(root().join("tests/fixtures/spec/corpus-ldifde.ldf")).unwrap();
+    // From the start, and from the third record on.
+    let third = data
+        .windows(3)
+        .enumerate()
+        .filter(|(_, w)| *w == b"\ndn" || *w == b"\nDN")
+        .map(|(i, _)| i + 1)
+        .nth(1)
+        .unwrap();
+    let dir = tempdir();
+    let whole = dir.path().join("whole.ldif");
+    std::fs::write(&whole, &data).unwrap();
+    let report = |o: &std::process::Output| {
+        let mut v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["generated_at"] = serde_json::Value::Null;
+        for f in v["findings"].as_array_mut().unwrap() {
+            f["source"]["file"] = serde_json::Value::Null;
+            for r in f["related"].as_array_mut().unwrap() {
+                r["source"]["file"] = serde_json::Value::Null;
+            }
+        }
+        let input = v["summary"]["inputs"][0].take();
+        v["summary"]["inputs"] = serde_json::Value::Null;
+        (v, input)
+    };
+    for (at, threads) in [(0, "1"), (0, "2"), (third, "2")] {
+        let rest = dir.path().join("rest.ldif");
+        std::fs::write(&rest, &data[at..]).unwrap();
+        let by_path = run(&[
+            "scan",
+            rest.to_str().unwrap(),
+            "--format",
+            "json",
+            "--threads",
+            threads,
+            "--block-size",
+            "4096",
+        ]);
+        let mut stdin = std::fs::File::open(&whole).unwrap();
+        stdin.seek(SeekFrom::Start(at as u64)).unwrap();
+        let redirected = dirready()
+            .args([
+                "scan",
+                "-",
+                "--format",
+                "json",
+                "--threads",
+                threads,
+                "--block-size",
+                "4096",
+            ])
+            .stdin(stdin)
+            .output()
+            .unwrap();
+        assert_eq!(code(&redirected), code(&by_path), "{}", stderr(&redirected));
+        let (want, want_input) = report(&by_path);
+        let (got, got_input) = report(&redirected);
+        assert!(want["findings"].as_array().unwrap().len() > 10);
+        assert!(
+            stdout(&by_path).contains("\"related\": [\n"),
+            "duplicates read back"
+        );
+        assert_eq!(got, want, "from byte {at}");
+        assert_eq!(got_input["path"], "-");
+        let sha = hex(&sha2::Sha256::digest(&data[at..]));
+        assert_eq!(got_input["sha256"], sha.as_str());
+        assert_eq!(want_input["sha256"], sha.as_str());
+        assert_eq!(got_input["bytes"], (data.len() - at) as u64);
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// A read that fails partway (a gzip stream cut short), after blocks were already handed
 /// to the threads: the run stops with the input's read error whatever the threads, from
 /// a file or a pipe, and

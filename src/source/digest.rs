@@ -26,7 +26,7 @@ pub struct FileDigest {
 struct State {
     /// `None` while a thread is hashing (outside the lock).
     hasher: Option<Sha256>,
-    /// Bytes from the file's start that are hashed or claimed by the hashing thread.
+    /// Where the bytes hashed, or claimed by the hashing thread, end in the file.
     at: u64,
     /// Blocks handed back ahead of their turn, by the offset their span starts at.
     waiting: BTreeMap<u64, Span>,
@@ -63,15 +63,15 @@ pub enum Digest256 {
 impl FileDigest {
     pub fn new(file: Arc<OpenFile>) -> FileDigest {
         FileDigest {
-            file,
             state: Mutex::new(State {
                 hasher: Some(Sha256::new()),
-                at: 0,
+                at: file.start,
                 waiting: BTreeMap::new(),
                 kept: 0,
                 short: false,
                 reread: false,
             }),
+            file,
         }
     }
 
@@ -170,7 +170,8 @@ impl FileDigest {
     }
 
     /// The digest once every block is handed back (a block never handed back is read
-    /// again from the file), with `total` the bytes the scan read from the file.
+    /// again from the file), with `total` the bytes the scan read from the file (from
+    /// where the input starts in it).
     pub fn finish(self, total: u64) -> Digest256 {
         let mut st = self.state.into_inner().unwrap_or_else(|e| e.into_inner());
         let Some(mut hasher) = st.hasher.take() else {
@@ -191,7 +192,12 @@ impl FileDigest {
             }
             at = span.offset + span.len;
         }
-        reread.bytes(&self.file, &mut hasher, at, total);
+        reread.bytes(
+            &self.file,
+            &mut hasher,
+            at,
+            self.file.start.saturating_add(total),
+        );
         // What was read again is what was scanned if the file was not written to since
         // it was opened (see `OpenFile::unchanged`).
         if st.short || reread.short || ((st.reread || reread.any) && !self.file.unchanged()) {

@@ -136,13 +136,16 @@ pub struct Origin {
 #[derive(Debug)]
 pub struct OpenFile {
     pub file: File,
+    /// Where the input starts in the file: 0, or where standard input stood.
+    pub start: u64,
     stamp: FileStamp,
 }
 
 impl OpenFile {
     pub fn new(file: File) -> io::Result<OpenFile> {
         let stamp = FileStamp::of(&file.metadata()?);
-        Ok(OpenFile { file, stamp })
+        let start = io::Seek::stream_position(&mut &file)?;
+        Ok(OpenFile { file, start, stamp })
     }
 
     /// Reads `buf.len()` bytes at `offset` (without moving the shared cursor).
@@ -308,21 +311,18 @@ pub struct BlockReader {
     defer_digest: bool,
 }
 
-/// Standard input redirected from a regular file (`< export.ldif`), not a pipe.
+/// Standard input, when it is redirected from a regular file (`< export.ldif`), not a
+/// pipe: a handle of its own on the same open file (reading it reads stdin).
 #[cfg(unix)]
-fn stdin_is_a_file() -> bool {
+fn stdin_file() -> Option<File> {
     use std::os::fd::AsFd;
-    io::stdin()
-        .as_fd()
-        .try_clone_to_owned()
-        .map(File::from)
-        .and_then(|f| f.metadata())
-        .is_ok_and(|m| m.is_file())
+    let file = File::from(io::stdin().as_fd().try_clone_to_owned().ok()?);
+    file.metadata().ok()?.is_file().then_some(file)
 }
 
 #[cfg(not(unix))]
-fn stdin_is_a_file() -> bool {
-    false
+fn stdin_file() -> Option<File> {
+    None
 }
 
 #[inline]
@@ -522,7 +522,14 @@ impl BlockReader {
     pub fn open(name: &str, block_size: usize) -> io::Result<BlockReader> {
         type Opened = (Box<dyn Read + Send>, bool, Option<Arc<OpenFile>>);
         let (r, paced, again): Opened = if name == "-" {
-            (Box::new(io::stdin()), !stdin_is_a_file(), None)
+            match stdin_file() {
+                // Read as a file opened by path is, from where stdin stands.
+                Some(file) => {
+                    let file = Arc::new(OpenFile::new(file)?);
+                    (Box::new(SharedFile(file.clone())), false, Some(file))
+                }
+                None => (Box::new(io::stdin()), true, None),
+            }
         } else {
             let file = File::open(name)?;
             if file.metadata()?.is_file() {
@@ -647,8 +654,9 @@ impl BlockReader {
             } else {
                 Stream::Plain(raw)
             };
-            if !gzip && self.file.is_some() {
-                self.buf_offset = Some(0);
+            if let Some(file) = self.file.as_ref().filter(|_| !gzip) {
+                self.buf_offset = Some(file.start);
+                self.blocks_end = file.start;
             }
             peeked?;
         }
