@@ -188,8 +188,8 @@ fn stdin_redirected_from_a_file_is_read_from_where_it_stands() {
     use sha2::Digest;
     use std::io::{Seek, SeekFrom};
     let data = std::fs::read(root().join("tests/fixtures/spec/corpus-ldifde.ldf")).unwrap();
-    // From the start, and from the third record on.
-    let third = data
+    // From the start, and from a record in the middle on.
+    let later = data
         .windows(3)
         .enumerate()
         .filter(|(_, w)| *w == b"\ndn" || *w == b"\nDN")
@@ -212,7 +212,7 @@ fn stdin_redirected_from_a_file_is_read_from_where_it_stands() {
         v["summary"]["inputs"] = serde_json::Value::Null;
         (v, input)
     };
-    for (at, threads) in [(0, "1"), (0, "2"), (third, "2")] {
+    for (at, threads) in [(0, "1"), (0, "2"), (later, "2")] {
         let rest = dir.path().join("rest.ldif");
         std::fs::write(&rest, &data[at..]).unwrap();
         let by_path = run(&[

@@ -165,8 +165,9 @@ pub(crate) struct ValueRecord {
     /// The value is the object's objectGUID, not stored twice: `text` is empty until
     /// the reader fills it in from the object's texts.
     pub object_guid: bool,
-    /// Where in the input file `text` was read back from, for a value kept as its place
-    /// (the file may have changed since the scan: see `resolve`).
+    /// Where in the input `text` was read back from (counted from where the input starts
+    /// in its file), for a value kept as its place (the file may have changed since the
+    /// scan: see `resolve`).
     pub file_offset: Option<u64>,
 }
 
@@ -430,7 +431,7 @@ pub(crate) fn read_places(
             match bytes.and_then(|b| std::str::from_utf8(b).ok()) {
                 Some(text) => out.texts[k] = Some(text.to_string()),
                 None => {
-                    let offset = origin.map_or(0, |o| o.offset).saturating_add(pos);
+                    let offset = origin.map_or(pos, |o| o.input_offset(pos));
                     out.changed = Some(FileChange::At(offset).and_maybe(out.changed));
                 }
             }
@@ -459,7 +460,7 @@ fn read_in_file(
             match (text, r.as_mut()) {
                 (Some(text), Some(record)) => {
                     record.text = text;
-                    record.file_offset = Some(origin.map_or(0, |o| o.offset).saturating_add(pos));
+                    record.file_offset = Some(origin.map_or(pos, |o| o.input_offset(pos)));
                 }
                 _ => *r = None,
             }

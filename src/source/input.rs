@@ -131,8 +131,19 @@ pub struct Origin {
     pub from: u64,
 }
 
-/// An input file opened by path, with what its metadata said when it was opened: the
-/// scan reads it through this handle, and values are read back from it after the stream.
+impl Origin {
+    /// The place of byte `pos` of the block in the input, counted from where the input
+    /// starts in the file (where stdin stood), as diagnostics name bytes.
+    pub fn input_offset(&self, pos: u64) -> u64 {
+        self.offset
+            .saturating_sub(self.file.start)
+            .saturating_add(pos)
+    }
+}
+
+/// An input file (opened by path, or standard input redirected from a file), with what
+/// its metadata said when it was opened: the scan reads it through this handle, and
+/// values are read back from it after the stream.
 #[derive(Debug)]
 pub struct OpenFile {
     pub file: File,
@@ -298,8 +309,8 @@ pub struct BlockReader {
     pool: Vec<Buffer>,
     /// See [`BlockReader::paced_by_producer`].
     paced: bool,
-    /// The file being read, when it is a regular file opened by path: blocks of it can
-    /// be read back (see [`Origin`]).
+    /// The file being read, when it is a regular file (by path, or redirected to
+    /// stdin): blocks of it can be read back (see [`Origin`]).
     file: Option<Arc<OpenFile>>,
     /// Offset in the file of `buf[0]`, while `buf` holds the file's bytes unchanged
     /// (`None` for gzip, UTF-16 and inputs that are not files).
@@ -317,7 +328,10 @@ pub struct BlockReader {
 fn stdin_file() -> Option<File> {
     use std::os::fd::AsFd;
     let file = File::from(io::stdin().as_fd().try_clone_to_owned().ok()?);
-    file.metadata().ok()?.is_file().then_some(file)
+    // Open for reading (`0>file` is not): an empty read fails on a descriptor that is
+    // not, and stdin is then left to `io::Stdin`, which reads nothing from it.
+    let readable = (&file).read(&mut []).is_ok();
+    (readable && file.metadata().ok()?.is_file()).then_some(file)
 }
 
 #[cfg(not(unix))]
@@ -589,7 +603,7 @@ impl BlockReader {
         }
     }
 
-    /// The file being read, when it is a regular file opened by path.
+    /// The file being read, when it is a regular file (see [`BlockReader::open`]).
     pub fn open_file(&self) -> Option<&Arc<OpenFile>> {
         self.file.as_ref()
     }
