@@ -166,12 +166,7 @@ fn stdin_and_gzip_inputs_give_the_same_findings_as_the_file() {
     let findings = |o: &std::process::Output| {
         let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
         let mut f = v["findings"].clone();
-        for x in f.as_array_mut().unwrap() {
-            x["source"]["file"] = serde_json::Value::Null;
-            for r in x["related"].as_array_mut().unwrap() {
-                r["source"]["file"] = serde_json::Value::Null;
-            }
-        }
+        without_files(&mut f);
         f
     };
     assert_eq!(findings(&file), findings(&stdin));
@@ -202,12 +197,7 @@ fn stdin_redirected_from_a_file_is_read_from_where_it_stands() {
     let report = |o: &std::process::Output| {
         let mut v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
         v["generated_at"] = serde_json::Value::Null;
-        for f in v["findings"].as_array_mut().unwrap() {
-            f["source"]["file"] = serde_json::Value::Null;
-            for r in f["related"].as_array_mut().unwrap() {
-                r["source"]["file"] = serde_json::Value::Null;
-            }
-        }
+        without_files(&mut v["findings"]);
         let input = v["summary"]["inputs"][0].take();
         v["summary"]["inputs"] = serde_json::Value::Null;
         (v, input)
@@ -251,15 +241,22 @@ fn stdin_redirected_from_a_file_is_read_from_where_it_stands() {
         );
         assert_eq!(got, want, "from byte {at}");
         assert_eq!(got_input["path"], "-");
-        let sha = hex(&sha2::Sha256::digest(&data[at..]));
+        let sha = dirready::text::hex(&sha2::Sha256::digest(&data[at..]));
         assert_eq!(got_input["sha256"], sha.as_str());
         assert_eq!(want_input["sha256"], sha.as_str());
         assert_eq!(got_input["bytes"], (data.len() - at) as u64);
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// JSON findings with the input file they name (and their related holders') left out,
+/// to compare findings of the same bytes read under other names.
+fn without_files(findings: &mut serde_json::Value) {
+    for f in findings.as_array_mut().unwrap() {
+        f["source"]["file"] = serde_json::Value::Null;
+        for r in f["related"].as_array_mut().unwrap() {
+            r["source"]["file"] = serde_json::Value::Null;
+        }
+    }
 }
 
 /// A read that fails partway (a gzip stream cut short), after blocks were already handed

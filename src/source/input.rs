@@ -1472,6 +1472,12 @@ mod tests {
             let all: Vec<u8> = bs.iter().flat_map(|(b, _)| b.data.to_vec()).collect();
             assert_eq!(all, LDIF.as_bytes(), "{name}");
             assert!(bs.iter().all(|(b, _)| b.origin.is_none()), "{name}");
+            // Nor can their digest be taken from the blocks: the reader takes it.
+            let mut r = BlockReader::open(path.to_str().unwrap(), 16).unwrap();
+            r.defer_digest();
+            while r.next_block(&mut Vec::new()).unwrap().is_some() {}
+            assert!(!r.digest_deferred(), "{name}");
+            assert_eq!(r.sha256_hex(), sha(&bytes), "{name}");
         }
         let (bs, _) = blocks(LDIF.as_bytes().to_vec(), 16);
         assert!(bs.iter().all(|b| b.origin.is_none()));
